@@ -1,0 +1,1 @@
+// HiveLearning: filled in by its issue; this file only keeps the target buildable until then.

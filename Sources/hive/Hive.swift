@@ -1,0 +1,13 @@
+import ArgumentParser
+import HiveCore
+
+/// The `hive` command-line tool: a thin layer over the Hive libraries.
+@main
+struct Hive: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hive",
+        abstract: "Federated, offline-first AI twins.",
+        version: HiveVersion.current,
+        subcommands: []
+    )
+}
