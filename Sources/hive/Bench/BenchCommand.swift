@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// `hive bench NAME [--quick] [--json PATH]`: the benchmarks, one subcommand each.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run a benchmark; prints a table and, with --json, writes the benchmark contract.",
+        subcommands: []
+    )
+}
+
+/// Options every benchmark accepts.
+struct BenchOptions: ParsableArguments {
+    @Flag(help: "Reduced sizes for CI smoke runs.")
+    var quick = false
+
+    @Option(help: "Write the benchmark-contract JSON to this path.")
+    var json: String?
+}
