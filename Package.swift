@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(
             name: "HiveCoreTests",
             dependencies: ["HiveCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
     ],
