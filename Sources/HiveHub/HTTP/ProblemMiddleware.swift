@@ -1,0 +1,29 @@
+import Hummingbird
+import Logging
+
+/// Turns every error leaving a route into RFC 9457 problem+json, counts it, and logs it
+/// without request bodies or headers (which may hold tokens).
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = HubRequestContext
+    let metrics: HubMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            var response = try await next(request, context)
+            response.headers[.init("X-Content-Type-Options")!] = "nosniff"
+            return response
+        } catch {
+            let problem = Problem.from(error)
+            metrics.problems.increment()
+            if problem.type.status >= 500 {
+                context.logger.error(
+                    "request failed", metadata: ["path": "\(request.uri.path)", "problem": "\(problem.type.slug)", "error": "\(error)"])
+            } else {
+                context.logger.debug("request refused", metadata: ["path": "\(request.uri.path)", "problem": "\(problem.type.slug)"])
+            }
+            var response = try problem.response(from: request, context: context)
+            response.headers[.init("X-Content-Type-Options")!] = "nosniff"
+            return response
+        }
+    }
+}
