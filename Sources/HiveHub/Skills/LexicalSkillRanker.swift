@@ -34,11 +34,14 @@ public struct LexicalSkillRanker: SkillRanker {
     public func rank(intent: String, candidates: [SkillRecord], threshold: Double, limit: Int) throws -> [RankedSkill] {
         let query = Self.words(intent)
         guard !query.isEmpty else { throw HiveError(.invalidInput, "intent has no words to match") }
-        return candidates
-            .map { RankedSkill(record: $0, score: Self.similarity(query, Self.words($0.intent))) }
-            .filter { $0.score >= threshold && $0.score > 0 }
-            .sorted { $0.score != $1.score ? $0.score > $1.score : $0.record.traceID < $1.record.traceID }
-            .prefix(limit)
-            .map { $0 }
+        var ranked: [RankedSkill] = []
+        for candidate in candidates {
+            let score = Self.similarity(query, Self.words(candidate.intent))
+            if score > 0, score >= threshold { ranked.append(RankedSkill(record: candidate, score: score)) }
+        }
+        ranked.sort { left, right in
+            left.score != right.score ? left.score > right.score : left.record.traceID < right.record.traceID
+        }
+        return Array(ranked.prefix(limit))
     }
 }

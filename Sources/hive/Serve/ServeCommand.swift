@@ -70,22 +70,26 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let identity = made.identity
         let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
-        print("hive hub \(HiveVersion.current)")
-        print("  listening:       \(scheme)://\(configuration.host):\(configuration.port)")
-        print("  storage:         \(configuration.databaseURL == nil ? "sqlite \(configuration.dataDirectory)/hub.sqlite" : "postgresql")")
-        print("  hub public key:  \(identity.identity.publicKeyHex)\(identity.keyCreated ? " (new)" : "")")
-        print("  hub node id:     \(identity.identity.nodeID)")
-        print("  aggregation:     \(HubEngines.aggregation?.name ?? "not available in this build")")
+        say("hive hub \(HiveVersion.current)")
+        say("  listening:       \(scheme)://\(configuration.host):\(configuration.port)")
+        say("  storage:         \(configuration.databaseURL == nil ? "sqlite \(configuration.dataDirectory)/hub.sqlite" : "postgresql")")
+        say("  hub public key:  \(identity.identity.publicKeyHex)\(identity.keyCreated ? " (new)" : "")")
+        say("  hub node id:     \(identity.identity.nodeID)")
+        say("  aggregation:     \(HubEngines.aggregation?.name ?? "not available in this build")")
         if identity.adminTokenCreated, let path = identity.adminTokenPath {
             // Shown once, on the console only (never through the logger); it stays in the 0600 file.
-            print("  admin token:     \(identity.adminToken.value)")
-            print("                   (shown once; kept in \(path), mode 0600)")
+            say("  admin token:     \(identity.adminToken.value)")
+            say("                   (shown once; kept in \(path), mode 0600)")
         } else if let path = identity.adminTokenPath {
-            print("  admin token:     in \(path)")
+            say("  admin token:     in \(path)")
         } else {
-            print("  admin token:     from configuration")
+            say("  admin token:     from configuration")
         }
-        fflush(stdout)
         try await made.server.run()
+    }
+
+    /// Writes a banner line straight to stdout (unbuffered, so it shows even when piped before the server blocks).
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
