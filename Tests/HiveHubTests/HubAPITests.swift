@@ -312,8 +312,10 @@ struct HubAPITests {
             let resumed = try await hub.send(
                 .get, "/api/v1/events/\(twin.twinID)?maxEvents=1", token: twin.token, headers: [.init("Last-Event-ID")!: ids[1]])
             let next = String(buffer: resumed.body)
-            #expect(next.contains("trace-2"))
-            #expect(!next.contains("trace-1"))
+            let data = try #require(next.split(separator: "\n").first { $0.hasPrefix("data: ") }?.dropFirst(6))
+            let resumedTrace = try HiveJSON.decode(SignedEnvelope.self, from: Array(data.utf8)).decodePayload(as: SkillTrace.self)
+            #expect(resumedTrace.traceID == "trace-2")
+            #expect(!next.contains("id: \(ids[1])\n"))
             try expectProblem(
                 try await hub.send(.get, "/api/v1/events?maxEvents=1", token: twin.token, headers: [.init("Last-Event-ID")!: "x"]),
                 .invalidInput, hub)

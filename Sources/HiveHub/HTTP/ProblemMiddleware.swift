@@ -15,7 +15,7 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch {
             let problem = Problem.from(error)
             metrics.problems.increment()
-            if problem.type.status >= 500 {
+            if problem.type == .internalError || problem.type == .storageError {
                 context.logger.error(
                     "request failed", metadata: ["path": "\(request.uri.path)", "problem": "\(problem.type.slug)", "error": "\(error)"])
             } else {
