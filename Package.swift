@@ -39,10 +39,11 @@ let package = Package(
             dependencies: ["HiveCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .target(name: "HiveEvaluation", dependencies: ["HiveCore"], swiftSettings: strictSettings),
         .executableTarget(
             name: "hive",
             dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger",
+                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -53,6 +54,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )
