@@ -119,7 +119,7 @@ enum Kernels {
         let r2 = fold(fold(a20, a21), fold(a22, a23))
         let r3 = fold(fold(a30, a31), fold(a32, a33))
         let all = fold(fold(r0, r1), fold(r2, r3))
-        let sums = all.evenHalf + all.oddHalf  // lane 4i+j = q_i · x_j
+        let sums = all  // lane 4i+j = q_i · x_j
         for i in 0..<4 {
             out[i &* outStride] = sums[4 &* i]
             out[i &* outStride &+ 1] = sums[4 &* i &+ 1]
