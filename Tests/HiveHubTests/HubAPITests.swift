@@ -6,15 +6,16 @@ import Testing
 
 @testable import HiveHub
 
-@Suite("Hub HTTP API (in-process, SQLite)")
+@Suite("Hub HTTP API (in-process, every backend)")
 struct HubAPITests {
-    /// Runs `body` against an in-process hub on a fresh SQLite store.
+    /// Runs `body` against an in-process hub on a fresh store of `backend`.
     func withHub(
+        _ backend: Backend,
         configure: @escaping (inout HubConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (HubClient, OmegaCore, TestClock) async throws -> Void
     ) async throws {
         let clock = TestClock()
-        try await Fixture.withStore(.sqlite) { store in
+        try await Fixture.withStore(backend) { store in
             let core = Fixture.core(store: store, clock: clock, configure: configure)
             try await Fixture.application(core: core).test(.router) { client in
                 try await body(HubClient(client: client), core, clock)
@@ -26,9 +27,9 @@ struct HubAPITests {
         try await core.store.counts(nowMs: core.nowMs, activeWindowMs: 3_600_000)
     }
 
-    @Test("health, readiness and hub info")
-    func health() async throws {
-        try await withHub { hub, core, _ in
+    @Test("health, readiness and hub info", arguments: Backend.available)
+    func health(backend: Backend) async throws {
+        try await withHub(backend) { hub, core, _ in
             #expect(try await hub.send(.get, "/healthz").status == .ok)
             #expect(try await hub.send(.get, "/readyz").status == .ok)
             let info = try await hub.send(.get, "/api/v1/hub")
@@ -41,9 +42,9 @@ struct HubAPITests {
         }
     }
 
-    @Test("register → push → pull: accepted, signed by the hub, cursor advances, replay is a duplicate")
-    func syncRoundTrip() async throws {
-        try await withHub { hub, core, clock in
+    @Test("register → push → pull: accepted, signed by the hub, cursor advances, replay is a duplicate", arguments: Backend.available)
+    func syncRoundTrip(backend: Backend) async throws {
+        try await withHub(backend) { hub, core, clock in
             let twin = try await hub.register()
             let trace = try Fixture.trace(id: "trace-1", intent: "find a thriller for tonight", instance: twin.twinID)
             let skill = try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: Fixture.stamp(twin.identity, clock), identity: twin.identity)
@@ -92,9 +93,9 @@ struct HubAPITests {
         }
     }
 
-    @Test("bad envelopes are rejected with their reason and stored nowhere")
-    func rejectedEnvelopes() async throws {
-        try await withHub { hub, core, clock in
+    @Test("bad envelopes are rejected with their reason and stored nowhere", arguments: Backend.available)
+    func rejectedEnvelopes(backend: Backend) async throws {
+        try await withHub(backend) { hub, core, clock in
             let twin = try await hub.register()
             let stranger = NodeIdentity.generate()
             let foreign = try SignedEnvelope.sign(
@@ -135,9 +136,9 @@ struct HubAPITests {
         }
     }
 
-    @Test("every bad request gets its status and problem type and leaves the database unchanged")
-    func badRequests() async throws {
-        try await withHub(configure: { $0.maxBodyBytes = 4096; $0.trustThreshold = 0.2 }) { hub, core, clock in
+    @Test("every bad request gets its status and problem type and leaves the database unchanged", arguments: Backend.available)
+    func badRequests(backend: Backend) async throws {
+        try await withHub(backend, configure: { $0.maxBodyBytes = 4096; $0.trustThreshold = 0.2 }) { hub, core, clock in
             let twin = try await hub.register()
             let before = try await counts(core)
             let feedBefore = try await core.store.feed(after: 0, kinds: nil, twinID: nil, limit: 1000)
@@ -197,9 +198,9 @@ struct HubAPITests {
         }
     }
 
-    @Test("skill exchange: 201, 409 duplicate, 400 invalid, 403 untrusted; lexical search says so")
-    func skills() async throws {
-        try await withHub { hub, core, clock in
+    @Test("skill exchange: 201, 409 duplicate, 400 invalid, 403 untrusted; lexical search says so", arguments: Backend.available)
+    func skills(backend: Backend) async throws {
+        try await withHub(backend) { hub, core, clock in
             let twin = try await hub.register()
             let trace = try Fixture.trace(id: "trace-9", intent: "recommend a comedy for a rainy evening", instance: twin.twinID)
             let envelope = try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: Fixture.stamp(twin.identity, clock), identity: twin.identity)
@@ -235,7 +236,7 @@ struct HubAPITests {
             let instances = String(buffer: try await hub.send(.get, "/api/v1/instances", token: twin.token).body)
             #expect(instances.contains("\"traceCount\":1"))
         }
-        try await withHub(configure: { $0.trustThreshold = 0.9 }) { hub, _, clock in
+        try await withHub(backend, configure: { $0.trustThreshold = 0.9 }) { hub, _, clock in
             let twin = try await hub.register()
             let trace = try Fixture.trace(id: "trace-1", intent: "x", instance: twin.twinID)
             let envelope = try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: Fixture.stamp(twin.identity, clock), identity: twin.identity)
@@ -244,9 +245,9 @@ struct HubAPITests {
         }
     }
 
-    @Test("tokens expire after their TTL; a fresh registration and every sync refresh them")
-    func tokenExpiry() async throws {
-        try await withHub(configure: { $0.tokenTTLSeconds = 60 }) { hub, _, clock in
+    @Test("tokens expire after their TTL; a fresh registration and every sync refresh them", arguments: Backend.available)
+    func tokenExpiry(backend: Backend) async throws {
+        try await withHub(backend, configure: { $0.tokenTTLSeconds = 60 }) { hub, _, clock in
             let twin = try await hub.register()
             let pull = try HubClient.json(try OmegaSyncRequest(type: .pull))
             let first = try await hub.send(.post, "/api/v1/sync", token: twin.token, body: pull)
@@ -261,9 +262,9 @@ struct HubAPITests {
         }
     }
 
-    @Test("rate limit: 429 with Retry-After once the bucket is empty")
-    func rateLimit() async throws {
-        try await withHub(configure: { $0.rateLimitPerMinute = 3 }) { hub, _, clock in
+    @Test("rate limit: 429 with Retry-After once the bucket is empty", arguments: Backend.available)
+    func rateLimit(backend: Backend) async throws {
+        try await withHub(backend, configure: { $0.rateLimitPerMinute = 3 }) { hub, _, clock in
             let twin = try await hub.register()  // two anonymous requests from the same (unknown) address
             for _ in 0..<3 {
                 #expect(try await hub.send(.get, "/api/v1/instances", token: twin.token).status == .ok)
@@ -276,9 +277,9 @@ struct HubAPITests {
         }
     }
 
-    @Test("blocklisted twins get 403 on every route and cannot re-register")
-    func blocklist() async throws {
-        try await withHub { hub, _, _ in
+    @Test("blocklisted twins get 403 on every route and cannot re-register", arguments: Backend.available)
+    func blocklist(backend: Backend) async throws {
+        try await withHub(backend) { hub, _, _ in
             let twin = try await hub.register()
             let block = try await hub.send(
                 .post, "/api/v1/twins/\(twin.twinID)/block", token: Fixture.adminSecret, body: ByteBuffer(string: "{\"blocked\":true}"))
@@ -292,9 +293,9 @@ struct HubAPITests {
         }
     }
 
-    @Test("SSE: events carry feed ids and resume after Last-Event-ID")
-    func events() async throws {
-        try await withHub { hub, _, clock in
+    @Test("SSE: events carry feed ids and resume after Last-Event-ID", arguments: Backend.available)
+    func events(backend: Backend) async throws {
+        try await withHub(backend) { hub, _, clock in
             let twin = try await hub.register()
             for index in 1...2 {
                 let trace = try Fixture.trace(id: "trace-\(index)", intent: "intent \(index)", instance: twin.twinID)

@@ -23,6 +23,8 @@ public struct HubAPI: Sendable {
     /// other origins cannot read responses.
     public func makeRouter() -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
+        // Request counts and durations through swift-metrics (the executable exports them at /metrics).
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware(metrics: core.metrics))
         addHealthRoutes(to: router)
         let api = router.group("api/v1")

@@ -53,16 +53,31 @@ public final class PostgresHubStore: HubStore {
     private func io<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
+        } catch let error as PostgresTransactionError where error.closureError != nil && error.rollbackError == nil {
+            // Our own error thrown inside a transaction (after a clean rollback): pass it through unchanged.
+            switch error.closureError {
+            case let hive as HiveError: throw hive
+            case let expired as ChallengeExpired: throw expired
+            default: throw Self.describe(error.closureError ?? error)
+            }
         } catch let error as HiveError {
             throw error
         } catch let error as ChallengeExpired {
             throw error
-        } catch let error as PSQLError {
-            // PSQLError's description hides server details; the server message is safe to log but not to send.
-            throw HiveError(.io, "database: \(error.serverInfo?[.message] ?? String(describing: error.code))")
         } catch {
-            throw HiveError(.io, "database: \(error)")
+            throw Self.describe(error)
         }
+    }
+
+    /// A storage failure as a `HiveError(.io)`; PSQLError's own description hides the server message.
+    static func describe(_ error: any Error) -> HiveError {
+        if let psql = error as? PSQLError {
+            return HiveError(.io, "database: \(psql.serverInfo?[.message] ?? String(describing: psql.code))")
+        }
+        if let transaction = error as? PostgresTransactionError {
+            return describe(transaction.closureError ?? transaction.commitError ?? transaction.beginError ?? transaction.rollbackError ?? error)
+        }
+        return HiveError(.io, "database: \(error)")
     }
 
     private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {

@@ -74,14 +74,37 @@ enum Fixture {
         }
     }
 
+    /// Two PostgreSQL stores (two replicas' pools) on one fresh schema.
+    static func withPostgresReplicas<T>(_ body: (PostgresHubStore, PostgresHubStore) async throws -> T) async throws -> T {
+        guard let url = Backend.postgresURL else { throw HiveError(.unavailable, "no PostgreSQL URL") }
+        let schema = "hub_replicas_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        let first = try PostgresHubStore(url: url, schema: String(schema), logger: Logger(label: "replica-a"))
+        let second = try PostgresHubStore(url: url, schema: String(schema), logger: Logger(label: "replica-b"))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await first.client.run() }
+            group.addTask { await second.client.run() }
+            defer { group.cancelAll() }
+            try await first.migrate()
+            try await second.migrate()
+            do {
+                let result = try await body(first, second)
+                try await first.dropSchema()
+                return result
+            } catch {
+                try? await first.dropSchema()
+                throw error
+            }
+        }
+    }
+
     static func core(
         store: any HubStore, clock: TestClock, configure: (inout HubConfiguration) -> Void = { _ in },
-        engine: (any AggregationEngine)? = nil
+        engine: (any AggregationEngine)? = nil, hubKey: NodeIdentity = .generate()
     ) -> OmegaCore {
         var configuration = HubConfiguration()
         configuration.rateLimitPerMinute = 1000
         configure(&configuration)
-        let identity = HubIdentity(identity: NodeIdentity.generate(), adminToken: AdminToken(adminSecret))
+        let identity = HubIdentity(identity: hubKey, adminToken: AdminToken(adminSecret))
         return OmegaCore(
             configuration: configuration, identity: identity, store: store, engine: engine, logger: Logger(label: "test"),
             now: { clock.now })
