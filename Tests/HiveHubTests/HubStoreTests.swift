@@ -125,7 +125,7 @@ struct HubStoreTests {
             await #expect(throws: HiveError.self) {
                 try await store.runRound(nowMs: Self.now) { input in
                     RoundOutput(
-                        consolidated: [], modelDelta: try ModelDelta(version: 7, dimension: 2, rows: []),
+                        consolidated: [], modelDelta: try ModelRowsDelta(version: 7, dimension: 2, rows: []),
                         reputations: [:], consumed: input.patterns.map(\.envelopeID), patternsConsidered: 1)
                 }
             }
@@ -141,7 +141,7 @@ struct HubStoreTests {
                             id: "cluster-1", pattern: merged, priority: .high, voters: contributed.count, agreement: 1,
                             quality: 0.75, round: input.round)
                     ],
-                    modelDelta: try ModelDelta(version: input.modelVersion + 1, dimension: 2, rows: [.init(item: "m1", vector: [0.5, -1])]),
+                    modelDelta: try ModelRowsDelta(version: input.modelVersion + 1, dimension: 2, rows: [.init(item: "m1", vector: [0.5, -1])]),
                     reputations: ["t1": 0.6], consumed: input.patterns.map(\.envelopeID), patternsConsidered: contributed.count)
             }
             #expect(record.ran && record.round == 1 && record.patternsConsolidated == 1 && record.modelVersion == 1)

@@ -10,12 +10,12 @@ public struct SyncPull: Hashable, Sendable, Codable {
     /// Whether more items were published after `cursor` (pull again).
     public var hasMore: Bool
     public var patterns: [ConsolidatedPattern]
-    public var modelDeltas: [ModelDelta]
+    public var modelDeltas: [ModelRowsDelta]
     /// Skill traces as their authors signed them, so any twin can check the author.
     public var skills: [SignedEnvelope]
 
     public init(
-        since: Int64, cursor: Int64, hasMore: Bool, patterns: [ConsolidatedPattern], modelDeltas: [ModelDelta],
+        since: Int64, cursor: Int64, hasMore: Bool, patterns: [ConsolidatedPattern], modelDeltas: [ModelRowsDelta],
         skills: [SignedEnvelope]
     ) {
         self.since = since

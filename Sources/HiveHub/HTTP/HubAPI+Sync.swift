@@ -19,7 +19,7 @@ extension HubAPI {
 
     /// `GET /model` answer, signed by the hub.
     struct ModelPage: Codable {
-        var delta: ModelDelta?
+        var delta: ModelRowsDelta?
         var version: Int64
         var signature: HubSignature?
     }
@@ -67,10 +67,10 @@ extension HubAPI {
             _ = try await requirePrincipal(request, context)
             let since = try queryInt(request, "sinceVersion", default: 0, range: 0...Int64.max)
             let current = try await core.store.modelVersion()
-            var delta: ModelDelta?
+            var delta: ModelRowsDelta?
             if let dimension = current.dimension, since < current.version {
                 let rows = try await core.store.modelRows(sinceVersion: since, limit: OmegaCore.maxModelRows)
-                delta = try ModelDelta(version: current.version, dimension: dimension, rows: rows)
+                delta = try ModelRowsDelta(version: current.version, dimension: dimension, rows: rows)
             }
             let signature = try delta.map { try HubSignature.sign($0, domain: Self.modelDomain, identity: core.identity.identity) }
             return try json(ModelPage(delta: delta, version: current.version, signature: signature))

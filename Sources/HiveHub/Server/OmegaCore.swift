@@ -246,12 +246,12 @@ public final class OmegaCore: Sendable {
                 continue
             }
         }
-        var deltas: [ModelDelta] = []
+        var deltas: [ModelRowsDelta] = []
         if let first = modelVersions.min() {
             let current = try await store.modelVersion()
             if let dimension = current.dimension {
                 let rows = try await store.modelRows(sinceVersion: first - 1, limit: Self.maxModelRows)
-                deltas.append(try ModelDelta(version: current.version, dimension: dimension, rows: rows))
+                deltas.append(try ModelRowsDelta(version: current.version, dimension: dimension, rows: rows))
             }
         }
         return SyncPull(

@@ -129,14 +129,14 @@ public struct RoundInput: Sendable {
 public struct RoundOutput: Sendable {
     public var consolidated: [ConsolidatedPattern]
     /// A new model version's changed rows (nil: no new version this round).
-    public var modelDelta: ModelDelta?
+    public var modelDelta: ModelRowsDelta?
     public var reputations: [String: Double]
     /// Pending contributions the round consumed (others stay pending for a later round).
     public var consumed: [String]
     public var patternsConsidered: Int
 
     public init(
-        consolidated: [ConsolidatedPattern], modelDelta: ModelDelta?, reputations: [String: Double], consumed: [String],
+        consolidated: [ConsolidatedPattern], modelDelta: ModelRowsDelta?, reputations: [String: Double], consumed: [String],
         patternsConsidered: Int
     ) {
         self.consolidated = consolidated

@@ -55,7 +55,7 @@ public protocol HubStore: Sendable {
     /// Current model version and dimension (0, nil before the first).
     func modelVersion() async throws -> (version: Int64, dimension: Int?)
     /// Rows changed after `sinceVersion`, each at its latest value.
-    func modelRows(sinceVersion: Int64, limit: Int) async throws -> [ModelDelta.Row]
+    func modelRows(sinceVersion: Int64, limit: Int) async throws -> [ModelRowsDelta.Row]
 
     // MARK: Operations
 

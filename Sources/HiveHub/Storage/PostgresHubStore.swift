@@ -399,17 +399,17 @@ public final class PostgresHubStore: HubStore {
         }
     }
 
-    public func modelRows(sinceVersion: Int64, limit: Int) async throws -> [ModelDelta.Row] {
+    public func modelRows(sinceVersion: Int64, limit: Int) async throws -> [ModelRowsDelta.Row] {
         try await io {
-            var rows: [ModelDelta.Row] = []
+            var rows: [ModelRowsDelta.Row] = []
             for try await (item, vector) in try await client.query(
                 "SELECT item, vector FROM model_rows WHERE version > \(sinceVersion) ORDER BY item LIMIT \(limit)",
                 logger: logger
             ).decode((String, String).self) {
-                guard let values = ModelDelta.decodeVector(vector) else {
+                guard let values = ModelRowsDelta.decodeVector(vector) else {
                     throw HiveError(.inconsistent, "stored model row \(item) does not decode")
                 }
-                rows.append(ModelDelta.Row(item: item, vector: values))
+                rows.append(ModelRowsDelta.Row(item: item, vector: values))
             }
             return rows
         }
@@ -467,7 +467,7 @@ public final class PostgresHubStore: HubStore {
             for try await (item, vector) in try await connection.query(
                 "SELECT item, vector FROM model_rows", logger: logger
             ).decode((String, String).self) {
-                if let values = ModelDelta.decodeVector(vector) { currentRows[item] = values }
+                if let values = ModelRowsDelta.decodeVector(vector) { currentRows[item] = values }
             }
             let input = RoundInput(
                 round: round, nowMs: nowMs, patterns: patterns, modelUpdates: updates, reputations: reputations,
@@ -498,7 +498,7 @@ public final class PostgresHubStore: HubStore {
                 for row in delta.rows {
                     try await connection.query(
                         """
-                        INSERT INTO model_rows (item, version, vector) VALUES (\(row.item), \(delta.version), \(ModelDelta.encodeVector(row.vector)))
+                        INSERT INTO model_rows (item, version, vector) VALUES (\(row.item), \(delta.version), \(ModelRowsDelta.encodeVector(row.vector)))
                         ON CONFLICT (item) DO UPDATE SET version = excluded.version, vector = excluded.vector
                         """, logger: logger)
                 }

@@ -300,17 +300,17 @@ public final class SQLiteHubStore: HubStore {
         }
     }
 
-    public func modelRows(sinceVersion: Int64, limit: Int) async throws -> [ModelDelta.Row] {
+    public func modelRows(sinceVersion: Int64, limit: Int) async throws -> [ModelRowsDelta.Row] {
         try await io {
             try await pool.read { db in
                 try Row.fetchAll(
                     db, sql: "SELECT item, vector FROM model_rows WHERE version > ? ORDER BY item LIMIT ?",
                     arguments: [sinceVersion, limit]
                 ).map { row in
-                    guard let vector = ModelDelta.decodeVector(row["vector"]) else {
+                    guard let vector = ModelRowsDelta.decodeVector(row["vector"]) else {
                         throw HiveError(.inconsistent, "stored model row \(row["item"] as String) does not decode")
                     }
-                    return ModelDelta.Row(item: row["item"], vector: vector)
+                    return ModelRowsDelta.Row(item: row["item"], vector: vector)
                 }
             }
         }
@@ -343,7 +343,7 @@ public final class SQLiteHubStore: HubStore {
                 let current = try Row.fetchOne(db, sql: "SELECT version, dimension FROM model_versions ORDER BY version DESC LIMIT 1")
                 var currentRows: [String: [Float]] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT item, vector FROM model_rows") {
-                    if let vector = ModelDelta.decodeVector(row["vector"]) { currentRows[row["item"]] = vector }
+                    if let vector = ModelRowsDelta.decodeVector(row["vector"]) { currentRows[row["item"]] = vector }
                 }
                 let input = RoundInput(
                     round: round, nowMs: nowMs, patterns: patterns, modelUpdates: updates, reputations: reputations,
@@ -376,7 +376,7 @@ public final class SQLiteHubStore: HubStore {
                                 INSERT INTO model_rows (item, version, vector) VALUES (?, ?, ?)
                                 ON CONFLICT (item) DO UPDATE SET version = excluded.version, vector = excluded.vector
                                 """,
-                            arguments: [row.item, delta.version, ModelDelta.encodeVector(row.vector)])
+                            arguments: [row.item, delta.version, ModelRowsDelta.encodeVector(row.vector)])
                     }
                     try Self.publish(
                         db, kind: .modelPublished, twinID: nil, ref: String(delta.version),

@@ -5,7 +5,7 @@ import Foundation
 /// Rows travel compactly: each vector is base64 of little-endian IEEE-754 float32 values, a
 /// quarter of the size of JSON numbers. Decoding checks the length against `dimension` and
 /// that every value is finite.
-public struct ModelDelta: Hashable, Sendable, Codable {
+public struct ModelRowsDelta: Hashable, Sendable, Codable {
     /// One changed item row.
     public struct Row: Hashable, Sendable, Codable {
         public var item: String
@@ -24,7 +24,7 @@ public struct ModelDelta: Hashable, Sendable, Codable {
                 try Validation.check($0, maxBytes: Validation.Limit.id, nonEmpty: true, field: "item")
             }
             let text = try c.decode(String.self, forKey: .vector)
-            guard let vector = ModelDelta.decodeVector(text) else {
+            guard let vector = ModelRowsDelta.decodeVector(text) else {
                 throw DecodingError.dataCorruptedError(
                     forKey: .vector, in: c, debugDescription: "vector must be base64 of finite little-endian float32 values")
             }
@@ -34,7 +34,7 @@ public struct ModelDelta: Hashable, Sendable, Codable {
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(item, forKey: .item)
-            try c.encode(ModelDelta.encodeVector(vector), forKey: .vector)
+            try c.encode(ModelRowsDelta.encodeVector(vector), forKey: .vector)
         }
     }
 
