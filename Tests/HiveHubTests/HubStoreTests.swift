@@ -69,7 +69,7 @@ struct HubStoreTests {
                 == [.duplicateTrace("trace-1")])
             let stored = try #require(try await store.twin(id: "t1"))
             #expect(stored.acceptedCount == 2)
-            #expect(stored.rejectedCount == 1)
+            #expect(stored.rejectedCount == 2)  // 1 passed in + 1 duplicate trace id
             #expect(stored.lastSyncAt == Self.now)
             let skills = try await store.skills(limit: 10)
             #expect(skills.map(\.traceID) == ["trace-1"])

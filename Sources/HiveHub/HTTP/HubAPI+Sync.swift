@@ -29,9 +29,14 @@ extension HubAPI {
 
     func addSyncRoutes(to api: RouterGroup<HubRequestContext>) {
         api.post("sync") { request, context in
-            let twin = try await requireTwin(request, context)
-            let sync = try decode(OmegaSyncRequest.self, from: try await body(request))
-            return try json(try await core.sync(sync, twin: twin))
+            do {
+                let twin = try await requireTwin(request, context)
+                let sync = try decode(OmegaSyncRequest.self, from: try await body(request))
+                return try json(try await core.sync(sync, twin: twin))
+            } catch {
+                core.metrics.recordSyncFailure()
+                throw error
+            }
         }
         api.post("patterns") { request, context in
             let twin = try await requireTwin(request, context)

@@ -43,7 +43,7 @@ public final class HubMetrics: Sendable {
         roundDuration = registry.makeGauge(name: "hive_aggregation_last_round_ms", help: "Duration of the last round")
     }
 
-    func recordSync(bytesIn: Int, bytesOut: Int, latencyMs: Double, failed: Bool) {
+    func recordSync(bytesIn: Int, bytesOut: Int, latencyMs: Double) {
         syncRequests.increment()
         self.bytesIn.increment(by: Int64(bytesIn))
         self.bytesOut.increment(by: Int64(bytesOut))
@@ -51,12 +51,13 @@ public final class HubMetrics: Sendable {
             $0.bytesIn += Int64(bytesIn)
             $0.bytesOut += Int64(bytesOut)
             $0.syncs += 1
-            if failed { $0.syncFailures += 1 }
             $0.syncLatencyMsTotal += latencyMs
         }
     }
 
-    func recordFailedSync() {
+    /// A sync request answered with a problem (auth, decoding, storage).
+    func recordSyncFailure() {
+        syncRequests.increment()
         totals.withLock {
             $0.syncs += 1
             $0.syncFailures += 1

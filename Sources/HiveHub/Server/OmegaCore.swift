@@ -215,7 +215,7 @@ public final class OmegaCore: Sendable {
         let bytesIn = request.envelopes.reduce(0) { $0 + $1.payload.count }
         let bytesOut = (try? HiveJSON.encode(response).count) ?? 0
         metrics.recordSync(
-            bytesIn: bytesIn, bytesOut: bytesOut, latencyMs: Double(RoundWriter.elapsedMs(since: started)), failed: false)
+            bytesIn: bytesIn, bytesOut: bytesOut, latencyMs: Double(RoundWriter.elapsedMs(since: started)))
         return response
     }
 

@@ -36,7 +36,8 @@ public protocol HubStore: Sendable {
     // MARK: Ingest
 
     /// Stores verified envelopes for `twinID` (dedupe by id), publishes skill traces, adds
-    /// `rejected` to the twin's rejected count and stamps its last sync, all in one transaction.
+    /// `rejected` (plus any duplicate trace ids it refuses) to the twin's rejected count and
+    /// stamps its last sync, all in one transaction.
     func ingest(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> [IngestOutcome]
 
     // MARK: Feed

@@ -239,6 +239,7 @@ public final class PostgresHubStore: HubStore {
             }
             var outcomes: [IngestOutcome] = []
             var accepted: Int64 = 0
+            var duplicateTraces = 0
             for item in items {
                 let envelope = item.envelope
                 if let skill = item.skill {
@@ -254,6 +255,7 @@ public final class PostgresHubStore: HubStore {
                     }
                     if exists {
                         outcomes.append(.duplicateTrace(skill.traceID))
+                        duplicateTraces += 1
                         continue
                     }
                 }
@@ -287,7 +289,7 @@ public final class PostgresHubStore: HubStore {
             try await connection.query(
                 """
                 UPDATE twins SET accepted_count = accepted_count + \(accepted),
-                                 rejected_count = rejected_count + \(Int64(rejected)), last_sync_at = \(nowMs)
+                                 rejected_count = rejected_count + \(Int64(rejected + duplicateTraces)), last_sync_at = \(nowMs)
                 WHERE id = \(twinID)
                 """, logger: logger)
             return outcomes

@@ -155,6 +155,7 @@ public final class SQLiteHubStore: HubStore {
             try await pool.write { db in
                 var outcomes: [IngestOutcome] = []
                 var accepted: Int64 = 0
+                var duplicateTraces = 0
                 for item in items {
                     let envelope = item.envelope
                     if try Bool.fetchOne(db, sql: "SELECT 1 FROM envelopes WHERE id = ?", arguments: [envelope.id]) != nil {
@@ -165,6 +166,7 @@ public final class SQLiteHubStore: HubStore {
                         try Bool.fetchOne(db, sql: "SELECT 1 FROM skills WHERE trace_id = ?", arguments: [skill.traceID]) != nil
                     {
                         outcomes.append(.duplicateTrace(skill.traceID))
+                        duplicateTraces += 1
                         continue
                     }
                     try db.execute(
@@ -195,7 +197,7 @@ public final class SQLiteHubStore: HubStore {
                         UPDATE twins SET accepted_count = accepted_count + ?, rejected_count = rejected_count + ?,
                                          last_sync_at = ? WHERE id = ?
                         """,
-                    arguments: [accepted, rejected, nowMs, twinID])
+                    arguments: [accepted, rejected + duplicateTraces, nowMs, twinID])
                 return outcomes
             }
         }
