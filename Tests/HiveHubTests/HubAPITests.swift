@@ -87,6 +87,20 @@ struct HubAPITests {
             let own = try await hub.send(.get, "/api/v1/twins/\(twin.twinID)", token: twin.token)
             #expect(own.status == .ok)
             #expect(String(buffer: own.body).contains("\"acceptedCount\":2"))
+            // Patterns and model: nothing consolidated or published yet, signed pages anyway.
+            let patterns = try await hub.send(.get, "/api/v1/patterns?priority=high", token: twin.token)
+            #expect(patterns.status == .ok && String(buffer: patterns.body).contains("\"patterns\":[]"))
+            let model = try await hub.send(.get, "/api/v1/model?sinceVersion=0", token: twin.token)
+            #expect(model.status == .ok && String(buffer: model.body).contains("\"version\":0"))
+            let stats = try await hub.send(.get, "/api/v1/stats", token: Fixture.adminSecret)
+            #expect(stats.status == .ok)
+            let statsText = String(buffer: stats.body)
+            #expect(statsText.contains("\"skills\":1") && statsText.contains("\"syncSuccessRate\":1"))
+            clock.advance(ms: 1)  // the pattern is now older than maxAgeMs 0
+            let prune = try await hub.send(
+                .post, "/api/v1/prune", token: Fixture.adminSecret, body: ByteBuffer(string: "{\"minQuality\":0.5,\"maxAgeMs\":0}"))
+            #expect(prune.status == .ok)
+            #expect(try await counts(core).patternsPending == 0)
             let list = try await hub.send(.get, "/api/v1/twins?limit=10", token: Fixture.adminSecret)
             #expect(String(buffer: list.body).contains(twin.twinID))
             try expectProblem(try await hub.send(.get, "/api/v1/twins", token: twin.token), .unauthorized, hub)

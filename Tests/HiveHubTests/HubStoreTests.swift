@@ -16,7 +16,7 @@ struct HubStoreTests {
 
     static func register(_ store: any HubStore, _ twin: TwinRecord) async throws {
         let challenge = "challenge-\(twin.id)"
-        try await store.insertChallenge(challenge, expiresAt: now + 60_000)
+        try await store.insertChallenge(challenge, expiresAt: now + 60_000, nowMs: Self.now - 10)
         _ = try await store.register(twin, challenge: challenge, nowMs: now)
     }
 
@@ -24,13 +24,13 @@ struct HubStoreTests {
     func registration(backend: Backend) async throws {
         try await Fixture.withStore(backend) { store in
             let twin = Self.twin("t1")
-            try await store.insertChallenge("c1", expiresAt: Self.now + 1000)
+            try await store.insertChallenge("c1", expiresAt: Self.now + 1000, nowMs: Self.now - 10)
             let stored = try await store.register(twin, challenge: "c1", nowMs: Self.now)
             #expect(stored == twin)
             #expect(try await store.twin(id: "t1") == twin)
             await #expect(throws: HiveError.self) { try await store.register(twin, challenge: "c1", nowMs: Self.now) }
             await #expect(throws: HiveError.self) { try await store.register(Self.twin("t2"), challenge: "nope", nowMs: Self.now) }
-            try await store.insertChallenge("c2", expiresAt: Self.now)
+            try await store.insertChallenge("c2", expiresAt: Self.now, nowMs: Self.now - 10)
             await #expect(throws: ChallengeExpired.self) {
                 try await store.register(Self.twin("t3"), challenge: "c2", nowMs: Self.now + 1)
             }
@@ -39,7 +39,7 @@ struct HubStoreTests {
             let counts = try await store.counts(nowMs: Self.now, activeWindowMs: 1000)
             #expect(counts.twinsTotal == 1)
             // The same twin registering again with a fresh challenge gets its existing record.
-            try await store.insertChallenge("c4", expiresAt: Self.now + 1000)
+            try await store.insertChallenge("c4", expiresAt: Self.now + 1000, nowMs: Self.now - 10)
             #expect(try await store.register(twin, challenge: "c4", nowMs: Self.now + 5) == twin)
         }
     }

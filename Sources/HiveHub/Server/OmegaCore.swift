@@ -47,8 +47,9 @@ public final class OmegaCore: Sendable {
     public func challenge() async throws -> Registration.Challenge {
         var generator = SystemRandomNumberGenerator()
         let challenge = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        let expiresAt = nowMs + Int64(configuration.challengeTTLSeconds) * 1000
-        try await store.insertChallenge(challenge, expiresAt: expiresAt)
+        let now = nowMs
+        let expiresAt = now + Int64(configuration.challengeTTLSeconds) * 1000
+        try await store.insertChallenge(challenge, expiresAt: expiresAt, nowMs: now)
         return Registration.Challenge(challenge: challenge, expiresAt: expiresAt)
     }
 

@@ -16,8 +16,8 @@ public protocol HubStore: Sendable {
 
     // MARK: Registration
 
-    /// Stores a fresh challenge.
-    func insertChallenge(_ challenge: String, expiresAt: Int64) async throws
+    /// Stores a fresh challenge and deletes challenges expired at `nowMs`.
+    func insertChallenge(_ challenge: String, expiresAt: Int64, nowMs: Int64) async throws
     /// Consumes `challenge` and creates (or, for the same key, returns) the twin, atomically.
     /// Throws `unauthorized` for an unknown or used challenge, ``ChallengeExpired`` for an
     /// expired one (consuming nothing), `forbidden` for a blocked twin.

@@ -117,9 +117,12 @@ public final class PostgresHubStore: HubStore {
 
     // MARK: Registration
 
-    public func insertChallenge(_ challenge: String, expiresAt: Int64) async throws {
-        try await io {
-            try await client.query(
+    public func insertChallenge(_ challenge: String, expiresAt: Int64, nowMs: Int64) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            // Expired challenges go as new ones come, so anonymous challenge requests cannot pile up rows.
+            try await connection.query("DELETE FROM challenges WHERE expires_at <= \(nowMs)", logger: logger)
+            try await connection.query(
                 "INSERT INTO challenges (challenge, expires_at) VALUES (\(challenge), \(expiresAt))", logger: logger)
         }
     }

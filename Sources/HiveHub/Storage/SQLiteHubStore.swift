@@ -50,9 +50,11 @@ public final class SQLiteHubStore: HubStore {
 
     // MARK: Registration
 
-    public func insertChallenge(_ challenge: String, expiresAt: Int64) async throws {
+    public func insertChallenge(_ challenge: String, expiresAt: Int64, nowMs: Int64) async throws {
         try await io {
             try await pool.write { db in
+                // Expired challenges go as new ones come, so anonymous challenge requests cannot pile up rows.
+                try db.execute(sql: "DELETE FROM challenges WHERE expires_at <= ?", arguments: [nowMs])
                 try db.execute(
                     sql: "INSERT INTO challenges (challenge, expires_at) VALUES (?, ?)", arguments: [challenge, expiresAt])
             }
