@@ -28,19 +28,20 @@ public final class HubMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        syncRequests = registry.makeCounter(name: "hive_sync_requests_total", help: "POST /sync requests answered")
-        envelopesAccepted = registry.makeCounter(
-            name: "hive_envelopes_total", labels: [("result", "accepted")], help: "Pushed envelopes by result")
-        envelopesDuplicate = registry.makeCounter(
-            name: "hive_envelopes_total", labels: [("result", "duplicate")], help: "Pushed envelopes by result")
-        envelopesRejected = registry.makeCounter(
-            name: "hive_envelopes_total", labels: [("result", "rejected")], help: "Pushed envelopes by result")
-        registrations = registry.makeCounter(name: "hive_twin_registrations_total", help: "Successful registrations")
-        rounds = registry.makeCounter(name: "hive_aggregation_rounds_total", help: "Aggregation rounds run")
-        problems = registry.makeCounter(name: "hive_problems_total", help: "Requests answered with a problem")
-        bytesIn = registry.makeCounter(name: "hive_sync_bytes_in_total", help: "Envelope payload bytes received")
-        bytesOut = registry.makeCounter(name: "hive_sync_bytes_out_total", help: "Response body bytes of sync pulls")
-        roundDuration = registry.makeGauge(name: "hive_aggregation_last_round_ms", help: "Duration of the last round")
+        syncRequests = registry.makeCounter(descriptor: Self.name("sync_requests", "total", "POST /sync requests answered"))
+        envelopesAccepted = registry.makeCounter(descriptor: Self.name("envelopes", "total", "Pushed envelopes by result"), labels: [("result", "accepted")])
+        envelopesDuplicate = registry.makeCounter(descriptor: Self.name("envelopes", "total", "Pushed envelopes by result"), labels: [("result", "duplicate")])
+        envelopesRejected = registry.makeCounter(descriptor: Self.name("envelopes", "total", "Pushed envelopes by result"), labels: [("result", "rejected")])
+        registrations = registry.makeCounter(descriptor: Self.name("twin_registrations", "total", "Successful registrations"))
+        rounds = registry.makeCounter(descriptor: Self.name("aggregation_rounds", "total", "Aggregation rounds run"))
+        problems = registry.makeCounter(descriptor: Self.name("problems", "total", "Requests answered with a problem"))
+        bytesIn = registry.makeCounter(descriptor: Self.name("sync_bytes_in", "total", "Envelope payload bytes received"))
+        bytesOut = registry.makeCounter(descriptor: Self.name("sync_bytes_out", "total", "Response body bytes of sync pulls"))
+        roundDuration = registry.makeGauge(descriptor: Self.name("aggregation_last_round", "ms", "Duration of the last round"))
+    }
+
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "hive", metricName: metric, unitName: unit, helpText: help)
     }
 
     func recordSync(bytesIn: Int, bytesOut: Int, latencyMs: Double) {

@@ -86,7 +86,7 @@ public final class PostgresHubStore: HubStore {
 
     public func migrate() async throws {
         if let schema {
-            try await io { try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger) }
+            _ = try await io { try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger) }
         }
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
@@ -106,13 +106,13 @@ public final class PostgresHubStore: HubStore {
     }
 
     public func ping() async throws {
-        try await io { try await client.query("SELECT 1", logger: logger) }
+        _ = try await io { try await client.query("SELECT 1", logger: logger) }
     }
 
     /// Drops the test schema (tests only).
     public func dropSchema() async throws {
         guard let schema else { return }
-        try await io { try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), logger: logger) }
+        _ = try await io { try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), logger: logger) }
     }
 
     // MARK: Registration
