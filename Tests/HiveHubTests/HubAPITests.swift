@@ -82,6 +82,7 @@ struct HubAPITests {
             let nothing = try hub.decode(
                 OmegaSyncResponse.self, try await hub.send(.post, "/api/v1/sync", token: twin.token, body: try HubClient.json(next)))
             #expect(nothing.pull?.skills.isEmpty == true && nothing.pull?.cursor == pull.cursor)
+            #expect(try await core.store.twin(id: twin.twinID)?.lastSyncAt == clock.now)
 
             // The twin reads its own record; the admin lists twins.
             let own = try await hub.send(.get, "/api/v1/twins/\(twin.twinID)", token: twin.token)

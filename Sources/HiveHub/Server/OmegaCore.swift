@@ -194,7 +194,8 @@ public final class OmegaCore: Sendable {
         var results: [OmegaSyncResponse.EnvelopeResult] = []
         if request.type.pushes, !request.envelopes.isEmpty {
             results = try await push(request.envelopes, twin: twin, kinds: Self.acceptedKinds)
-        } else if request.type.pushes {
+        } else {
+            // Nothing to store, but a pull is a sync too: stamp the twin's last sync.
             _ = try await store.ingest([], twinID: twin.id, rejected: 0, nowMs: nowMs)
         }
         var pull: SyncPull?
