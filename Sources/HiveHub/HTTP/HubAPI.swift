@@ -25,7 +25,8 @@ public struct HubAPI: Sendable {
         let router = Router(context: HubRequestContext.self)
         // Request counts and durations through swift-metrics (the executable exports them at /metrics).
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: ProblemMiddleware(metrics: core.metrics))
+        let routes = RouteTable()
+        router.add(middleware: ProblemMiddleware(metrics: core.metrics, routes: routes))
         addHealthRoutes(to: router)
         let api = router.group("api/v1")
         addTwinRoutes(to: api)
@@ -33,6 +34,7 @@ public struct HubAPI: Sendable {
         addSkillRoutes(to: api)
         addOperationRoutes(to: api)
         addEventRoutes(to: api)
+        routes.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }
 

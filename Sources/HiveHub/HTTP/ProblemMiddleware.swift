@@ -6,6 +6,7 @@ import Logging
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
     let metrics: HubMetrics
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -13,7 +14,15 @@ struct ProblemMiddleware: RouterMiddleware {
             response.headers[.init("X-Content-Type-Options")!] = "nosniff"
             return response
         } catch {
-            let problem = Problem.from(error)
+            var problem = Problem.from(error)
+            if problem.type == .notFound, (error as? HTTPError)?.status == .notFound {
+                let allowed = routes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    problem = Problem(
+                        .methodNotAllowed, "\(request.method) is not allowed here; use \(allowed.joined(separator: ", "))",
+                        headers: [.allow: allowed.joined(separator: ", ")])
+                }
+            }
             metrics.problems.increment()
             if problem.type == .internalError || problem.type == .storageError {
                 context.logger.error(
