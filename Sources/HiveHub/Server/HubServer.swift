@@ -19,8 +19,8 @@ public struct HubServer: Sendable {
 
     /// Opens storage and identity. Nothing listens until ``run()``.
     public static func make(
-        configuration: HubConfiguration, engine: (any AggregationEngine)?, metrics: HubMetrics = HubMetrics(),
-        logger: Logger
+        configuration: HubConfiguration, engine: (any AggregationEngine)?,
+        ranker: any SkillRanker = LexicalSkillRanker(), metrics: HubMetrics = HubMetrics(), logger: Logger
     ) throws -> (server: HubServer, identity: HubIdentity) {
         try configuration.validate()
         try FileManager.default.createDirectory(
@@ -38,7 +38,8 @@ public struct HubServer: Sendable {
             store = try SQLiteHubStore(path: path)
         }
         let core = OmegaCore(
-            configuration: configuration, identity: identity, store: store, engine: engine, metrics: metrics, logger: logger)
+            configuration: configuration, identity: identity, store: store, engine: engine, ranker: ranker, metrics: metrics,
+            logger: logger)
         services.append(AggregationScheduler(core: core))
         let readiness = Readiness(ready: false)
         let server = HubServer(

@@ -4,4 +4,7 @@ import HiveHub
 enum HubEngines {
     /// nil until HiveLearning provides an `AggregationEngine`: rounds then answer 503.
     static let aggregation: (any AggregationEngine)? = nil
+
+    /// Lexical until HiveEmbeddings provides an embedder to build a `SemanticSkillRanker` on.
+    static func skillRanker() -> any SkillRanker { LexicalSkillRanker() }
 }

@@ -63,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
         let made: (server: HubServer, identity: HubIdentity)
         do {
             made = try HubServer.make(
-                configuration: configuration, engine: HubEngines.aggregation, metrics: HubMetrics(registry: registry),
+                configuration: configuration, engine: HubEngines.aggregation, ranker: HubEngines.skillRanker(),
+                metrics: HubMetrics(registry: registry),
                 logger: logger)
         } catch let error as HiveError {
             throw ValidationError(error.message)
@@ -76,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         say("  hub public key:  \(identity.identity.publicKeyHex)\(identity.keyCreated ? " (new)" : "")")
         say("  hub node id:     \(identity.identity.nodeID)")
         say("  aggregation:     \(HubEngines.aggregation?.name ?? "not available in this build")")
+        say("  skill search:    \(made.server.core.ranker.method)")
         if identity.adminTokenCreated, let path = identity.adminTokenPath {
             // Shown once, on the console only (never through the logger); it stays in the 0600 file.
             say("  admin token:     \(identity.adminToken.value)")
