@@ -52,6 +52,12 @@ let package = Package(
             dependencies: ["HiveCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "HiveLearningTests",
+            dependencies: ["HiveLearning", "HiveCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

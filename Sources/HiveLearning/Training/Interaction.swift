@@ -1,0 +1,13 @@
+import HiveCore
+
+/// One implicit-feedback signal: the twin's user engaged with `item` (watched, finished,
+/// rated highly…) with strength `weight` (> 0; e.g. the fraction watched, or a count).
+public struct Interaction: Sendable, Hashable, Codable {
+    public var item: Int
+    public var weight: Float
+
+    public init(item: Int, weight: Float = 1) {
+        self.item = item
+        self.weight = weight
+    }
+}
