@@ -108,7 +108,7 @@ struct LocalTrainerTests {
             if r == 0 { first = try hitRate() }
         }
         let last = try hitRate()
-        // 10 of the 70 unseen items are in each user's topic: random top-10 hits ≈ 14 %.
-        #expect(last > 0.6 && last > first, "hit rate \(first) → \(last)")
+        // 10 of the 70 unseen items are in each user's topic: a random top 10 hits ≈ 14 %.
+        #expect(last > 0.4 && last > first + 0.2, "hit rate \(first) → \(last)")
     }
 }

@@ -32,27 +32,44 @@ struct UpdateAggregatorTests {
         let attackers = Set((10..<15).map { "twin-\($0)" })
         let updates = try AttackSimulator.apply(.signFlip(scale: 100), to: clean, attackers: attackers, using: &rng)
 
+        // Per row, how many senders and how many of them attackers.
+        var senders: [Int: (all: Int, bad: Int)] = [:]
+        for u in updates {
+            for row in u.rows {
+                senders[row.item, default: (0, 0)].all += 1
+                if attackers.contains(u.twinID) { senders[row.item, default: (0, 0)].bad += 1 }
+            }
+        }
+        let fraction = 0.45
+        // A rule tuned for a Byzantine fraction only promises rows where the attackers stay
+        // within it; the random send pattern leaves most rows there (checked).
+        let covered = Set(senders.filter { $0.value.bad <= Int(fraction * Double($0.value.all)) }.keys)
+        #expect(covered.count >= 18, "only \(covered.count) rows have ≤ ⌊0.45·m⌋ attackers")
+
         func worst(_ rule: AggregationRule) throws -> (Float, AggregationRound) {
             let round = try UpdateAggregator(rule: rule).aggregate(updates, model: model)
             var w: Float = 0
-            for row in round.rows {
+            for row in round.rows where covered.contains(row.item) {
                 w = max(w, TestData.maxAbsDifference(row.factors + [row.bias], truth[row.item] ?? []))
             }
             return (w, round)
         }
         #expect(try worst(.weightedMean).0 > 1)
-        for rule: AggregationRule in [.median, .trimmedMean(beta: 0.34), .krum(byzantine: 0.34), .multiKrum(byzantine: 0.34)] {
+        for rule: AggregationRule in [.median, .trimmedMean(beta: fraction), .krum(byzantine: fraction), .multiKrum(byzantine: fraction)] {
             let (error, round) = try worst(rule)
-            // A row sent by few twins may have an attacker majority; robust rules only promise
-            // rows where honest twins are the majority, which the 0.7 send rate makes all but
-            // certain here — the bound below is the 0.1.
-            #expect(error < 0.1, "\(rule): worst row error \(error)")
+            #expect(error < 0.1, "\(rule): worst covered-row error \(error)")
             for d in round.twins where attackers.contains(d.twinID) {
                 #expect(d.quality < 0.05, "\(rule): attacker \(d.twinID) quality \(d.quality)")
             }
             for d in round.twins where !attackers.contains(d.twinID) {
                 #expect(!d.excluded, "\(rule): honest \(d.twinID) excluded")
             }
+        }
+        // The median needs only an honest majority per row, a weaker assumption.
+        let median = try UpdateAggregator(rule: .median).aggregate(updates, model: model)
+        for row in median.rows {
+            guard let s = senders[row.item], s.bad * 2 < s.all else { continue }
+            #expect(TestData.maxAbsDifference(row.factors + [row.bias], truth[row.item] ?? []) < 0.1)
         }
     }
 

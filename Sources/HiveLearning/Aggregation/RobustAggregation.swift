@@ -47,8 +47,10 @@ public enum RobustAggregation {
     /// Coordinate-wise trimmed mean: per coordinate, drop the ⌊β·n⌋ smallest and ⌊β·n⌋ largest
     /// values and average the rest (Flower's `aggregate_trimmed_avg`, scipy's `trim_mean`).
     ///
-    /// A client's `retained` is the fraction of its coordinates that survived trimming; it is
-    /// `excluded` when more than half were trimmed. Throws `invalid-input` unless 0 ≤ β < 0.5.
+    /// A client's `retained` is the share of its coordinates that survived trimming relative to
+    /// the share the rule keeps overall ((n − 2⌊βn⌋)/n), capped at 1; it is `excluded` below 0.5
+    /// (an attacker whose values are always extreme scores 0). Throws `invalid-input` unless
+    /// 0 ≤ β < 0.5.
     public static func trimmedMean(
         _ matrix: UpdateMatrix, beta: Double, diagnostics: Bool = true
     ) throws -> DenseAggregate {
@@ -97,7 +99,11 @@ public enum RobustAggregation {
                     let v = matrix.values[base + c]
                     if v < low[c] || v > high[c] { trimmed += 1 }
                 }
-                retained = 1 - Double(trimmed) / Double(matrix.columns)
+                // Trimming drops 2⌊βn⌋ of n values per coordinate whoever sends them, so an
+                // honest client loses some by chance; compare its kept share with the share
+                // the rule keeps overall (kept/n) and cap at 1.
+                let keptShare = 1 - Double(trimmed) / Double(matrix.columns)
+                retained = min(1, keptShare * Double(n) / Double(kept))
             }
             clients.append(ClientDiagnostic(distance: d[i], retained: retained, excluded: retained < 0.5))
         }

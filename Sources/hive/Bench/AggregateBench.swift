@@ -76,7 +76,7 @@ struct AggregateBench: AsyncParsableCommand {
         let (meanTime, mean) = try time { try RobustAggregation.weightedMean(matrix, weights: weights, diagnostics: false) }
         check("mean", mean.vector, tolerance: 1e-5)
         report.add(metric("mean_s", meanTime, anchor: anchor?.seconds["mean"], name: "flwr aggregate", target: 1))
-        let (medianTime, median) = try time { RobustAggregation.median(matrix, diagnostics: false) }
+        let (medianTime, median) = time { RobustAggregation.median(matrix, diagnostics: false) }
         check("median", median.vector, tolerance: 1e-6)
         report.add(metric("median_s", medianTime, anchor: anchor?.seconds["median"], name: "flwr aggregate_median", target: 2))
         let (trimmedTime, trimmed) = try time { try RobustAggregation.trimmedMean(matrix, beta: beta, diagnostics: false) }
