@@ -160,6 +160,7 @@ public enum RobustAggregation {
 
     /// Applies `reduce` to every column: columns are copied, a block at a time, into a
     /// transposed scratch buffer so each column is contiguous for in-place selection.
+    @inline(__always)
     static func columnwise(
         _ matrix: UpdateMatrix, _ reduce: (UnsafeMutablePointer<Float>, Int) -> Float
     ) -> [Float] {
