@@ -166,7 +166,7 @@ public enum RobustAggregation {
     ) -> [Float] {
         let n = matrix.rows, d = matrix.columns
         var out = [Float](repeating: 0, count: d)
-        let block = max(16, min(256, 16_384 / n))
+        let block = max(16, min(256, 8_192 / n))
         var scratch = [Float](repeating: 0, count: block * n)
         matrix.values.withUnsafeBufferPointer { xb in
             scratch.withUnsafeMutableBufferPointer { sb in

@@ -23,43 +23,51 @@ public struct PatternConsensus: Sendable, Hashable {
     public func evaluate(_ votes: [PatternVote], reputation: (String) -> Double) throws -> [ConsensusCluster] {
         try configuration.validate()
         guard let dimensions = votes.first?.embedding.count else { return [] }
-        var keys = Set<[String]>()
+        struct Key: Hashable {
+            var pattern: String
+            var twin: String
+        }
+        var keys = Set<Key>(minimumCapacity: votes.count)
         for vote in votes {
-            try vote.validate()
+            // Votes are immutable and validated when built or decoded; only the cross-vote
+            // checks remain.
             guard vote.embedding.count == dimensions else {
                 throw HiveError(
                     .dimensionMismatch,
                     "pattern \(vote.patternID) has a \(vote.embedding.count)-dimensional embedding; others have \(dimensions)")
             }
-            guard keys.insert([vote.patternID, vote.twinID]).inserted else {
+            guard keys.insert(Key(pattern: vote.patternID, twin: vote.twinID)).inserted else {
                 throw HiveError(.duplicate, "twin \(vote.twinID) voted pattern \(vote.patternID) twice")
             }
         }
         let ordered = votes.sorted { ($0.patternID, $0.twinID) < ($1.patternID, $1.twinID) }
 
-        // Unit-normalised embeddings, contiguous, so cosine is one dot product.
+        // Unit-normalised embeddings, so cosine is one dot product; the leaders are also kept
+        // contiguously so each vote is compared with four of them per pass over its vector.
         var unit = [Float](repeating: 0, count: ordered.count * dimensions)
         for (i, vote) in ordered.enumerated() {
             let norm = Float(vote.embedding.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
             for k in 0..<dimensions { unit[i * dimensions + k] = vote.embedding[k] / norm }
         }
-        let threshold = configuration.similarityThreshold
+        let threshold = Float(configuration.similarityThreshold)
         var leaders: [Int] = []
+        var leaderVectors: [Float] = []
         var membership: [[Int]] = []
-        unit.withUnsafeBufferPointer { ub in
-            guard let u = ub.baseAddress else { return }
-            for i in 0..<ordered.count {
-                var joined = false
-                for (c, leader) in leaders.enumerated()
-                where VectorKernels.dot(u + i * dimensions, u + leader * dimensions, count: dimensions) >= threshold {
-                    membership[c].append(i)
-                    joined = true
-                    break
+        for i in 0..<ordered.count {
+            let joined: Int? = unit.withUnsafeBufferPointer { ub in
+                leaderVectors.withUnsafeBufferPointer { lb in
+                    guard let u = ub.baseAddress else { return nil }
+                    return Self.firstAtLeast(
+                        threshold, vector: u + i * dimensions, leaders: lb.baseAddress, count: leaders.count,
+                        dimensions: dimensions)
                 }
-                if !joined {
-                    leaders.append(i)
-                    membership.append([i])
-                }
+            }
+            if let c = joined {
+                membership[c].append(i)
+            } else {
+                leaders.append(i)
+                leaderVectors.append(contentsOf: unit[(i * dimensions)..<((i + 1) * dimensions)])
+                membership.append([i])
             }
         }
 
@@ -105,6 +113,44 @@ public struct PatternConsensus: Sendable, Hashable {
             return $0.representative < $1.representative
         }
         return clusters
+    }
+
+    /// The first leader (in order) whose dot product with `vector` is ≥ `threshold`. Four
+    /// leaders per pass share each load of `vector`.
+    static func firstAtLeast(
+        _ threshold: Float, vector v: UnsafePointer<Float>, leaders: UnsafePointer<Float>?, count: Int, dimensions d: Int
+    ) -> Int? {
+        guard let leaders, count > 0 else { return nil }
+        let rv = UnsafeRawPointer(v)
+        let vectorEnd = d & ~3
+        var c = 0
+        while c + 4 <= count {
+            let r0 = UnsafeRawPointer(leaders + c * d), r1 = UnsafeRawPointer(leaders + (c + 1) * d)
+            let r2 = UnsafeRawPointer(leaders + (c + 2) * d), r3 = UnsafeRawPointer(leaders + (c + 3) * d)
+            var a0 = SIMD4<Float>(), a1 = SIMD4<Float>(), a2 = SIMD4<Float>(), a3 = SIMD4<Float>()
+            var o = 0
+            while o < vectorEnd * 4 {
+                let x = rv.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                a0 += x * r0.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                a1 += x * r1.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                a2 += x * r2.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                a3 += x * r3.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                o += 16
+            }
+            var s = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+            if vectorEnd < d {
+                for k in vectorEnd..<d {
+                    for j in 0..<4 { s[j] += v[k] * leaders[(c + j) * d + k] }
+                }
+            }
+            for j in 0..<4 where s[j] >= threshold { return c + j }
+            c += 4
+        }
+        while c < count {
+            if VectorKernels.blockDot(v, leaders + c * d, count: d) >= threshold { return c }
+            c += 1
+        }
+        return nil
     }
 
     /// ``evaluate(_:reputation:)`` with scores from a ``ReputationBook``.

@@ -6,11 +6,12 @@ public struct PatternVote: Sendable, Hashable, Codable {
     /// Largest accepted embedding length.
     public static let maxDimensions = 4096
 
-    public var patternID: String
-    public var twinID: String
-    public var embedding: [Float]
+    // Immutable, so a vote validated when built or decoded stays valid.
+    public let patternID: String
+    public let twinID: String
+    public let embedding: [Float]
     /// Success rate in [0, 1].
-    public var successRate: Double
+    public let successRate: Double
 
     enum CodingKeys: String, CodingKey {
         case patternID = "pattern_id", twinID = "twin_id", embedding, successRate = "success_rate"
