@@ -168,7 +168,17 @@ struct UpdateAggregatorTests {
                 #expect(error.message == message)
             }
         }
-        // Truncated bytes are a decoding error, not a crash.
+        // Truncated bytes are a decoding error, not a crash; through HiveJSON they become `malformed`.
         #expect(throws: (any Error).self) { try decode(String(ok.prefix(40))) }
+        do {
+            _ = try HiveJSON.decode(ModelUpdate.self, from: Data(ok.prefix(40).utf8))
+            Issue.record("truncated update decoded")
+        } catch let error as HiveError {
+            #expect(error.code == .malformed)
+        }
+        // Validation failures pass through HiveJSON unchanged.
+        #expect(throws: HiveError(.invalidInput, "rows[0].item must be ≥ 0, got -3")) {
+            try HiveJSON.decode(ModelUpdate.self, from: Data(cases[7].0.utf8))
+        }
     }
 }
