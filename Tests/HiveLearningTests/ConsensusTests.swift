@@ -1,3 +1,4 @@
+import Foundation
 import HiveCore
 import Testing
 
@@ -93,6 +94,49 @@ struct ConsensusTests {
         #expect(Set(a.filter(\.accepted).map(\.representative)) == ["t4-0", "t3-0", "t2-0"])
         #expect(a.prefix(3).allSatisfy(\.accepted) && !a[3].accepted && !a[4].accepted)
         #expect(zip(a.prefix(3), a.prefix(3).dropFirst()).allSatisfy { $0.score >= $1.score })
+    }
+
+    @Test("the early-rejection bound never changes the clusters: same as brute-force leader clustering", arguments: [37, 128])
+    func matchesBruteForce(dimensions: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(dimensions))
+        let centres = (0..<12).map { _ in (0..<dimensions).map { _ in Float(rng.nextGaussian()) } }
+        // Noise levels spread cosines across the 0.8 threshold.
+        let votes = try (0..<300).map { i -> PatternVote in
+            let centre = centres[i % centres.count]
+            let noise = Float(0.3 + 0.5 * rng.nextUnit())
+            return try PatternVote(
+                patternID: String(format: "p%04d", i), twinID: "t\(i % 50)",
+                embedding: centre.map { $0 + noise * Float(rng.nextGaussian()) }, successRate: 0.9)
+        }
+        let clusters = try consensus.evaluate(votes) { _ in 1 }
+        // Brute force in Double over the same order.
+        let ordered = votes.sorted { $0.patternID < $1.patternID }
+        func unit(_ v: [Float]) -> [Double] {
+            let n = v.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            return v.map { Double($0) / n }
+        }
+        let units = ordered.map { unit($0.embedding) }
+        var leaders: [Int] = [], members: [[String]] = []
+        var nearThreshold = false
+        for (i, u) in units.enumerated() {
+            var joined = false
+            for (c, l) in leaders.enumerated() {
+                let dot = zip(u, units[l]).reduce(0.0) { $0 + $1.0 * $1.1 }
+                if abs(dot - 0.8) < 1e-5 { nearThreshold = true }
+                if dot >= 0.8 {
+                    members[c].append(ordered[i].patternID)
+                    joined = true
+                    break
+                }
+            }
+            if !joined {
+                leaders.append(i)
+                members.append([ordered[i].patternID])
+            }
+        }
+        #expect(!nearThreshold, "a cosine within 1e-5 of the threshold makes Float vs Double comparison ambiguous")
+        #expect(Set(clusters.map(\.members)) == Set(members))
+        #expect(clusters.count > 12)
     }
 
     @Test("bad input gets specific errors")

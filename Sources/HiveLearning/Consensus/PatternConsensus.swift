@@ -45,21 +45,35 @@ public struct PatternConsensus: Sendable, Hashable {
         // Unit-normalised embeddings, so cosine is one dot product; the leaders are also kept
         // contiguously so each vote is compared with four of them per pass over its vector.
         var unit = [Float](repeating: 0, count: ordered.count * dimensions)
+        // Norm of each unit vector's tail past `split`: by Cauchy–Schwarz a leader whose head dot
+        // product plus (tail norm × tail norm) stays below the threshold cannot match, so most
+        // non-matching leaders are dismissed after a quarter of the dimensions.
+        let split = (dimensions / 4) & ~3
+        var tails = [Float](repeating: 0, count: ordered.count)
         for (i, vote) in ordered.enumerated() {
             let norm = Float(vote.embedding.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
-            for k in 0..<dimensions { unit[i * dimensions + k] = vote.embedding[k] / norm }
+            var tail = 0.0
+            for k in 0..<dimensions {
+                let x = vote.embedding[k] / norm
+                unit[i * dimensions + k] = x
+                if k >= split { tail += Double(x) * Double(x) }
+            }
+            tails[i] = Float(tail.squareRoot())
         }
         let threshold = Float(configuration.similarityThreshold)
         var leaders: [Int] = []
         var leaderVectors: [Float] = []
+        var leaderTails: [Float] = []
         var membership: [[Int]] = []
         for i in 0..<ordered.count {
             let joined: Int? = unit.withUnsafeBufferPointer { ub in
                 leaderVectors.withUnsafeBufferPointer { lb in
-                    guard let u = ub.baseAddress else { return nil }
-                    return Self.firstAtLeast(
-                        threshold, vector: u + i * dimensions, leaders: lb.baseAddress, count: leaders.count,
-                        dimensions: dimensions)
+                    leaderTails.withUnsafeBufferPointer { tb in
+                        guard let u = ub.baseAddress else { return nil }
+                        return Self.firstAtLeast(
+                            threshold, vector: u + i * dimensions, tail: tails[i], leaders: lb.baseAddress,
+                            leaderTails: tb.baseAddress, count: leaders.count, dimensions: dimensions, split: split)
+                    }
                 }
             }
             if let c = joined {
@@ -67,6 +81,7 @@ public struct PatternConsensus: Sendable, Hashable {
             } else {
                 leaders.append(i)
                 leaderVectors.append(contentsOf: unit[(i * dimensions)..<((i + 1) * dimensions)])
+                leaderTails.append(tails[i])
                 membership.append([i])
             }
         }
@@ -116,20 +131,24 @@ public struct PatternConsensus: Sendable, Hashable {
     }
 
     /// The first leader (in order) whose dot product with `vector` is ≥ `threshold`. Four
-    /// leaders per pass share each load of `vector`.
+    /// leaders per pass share each load of `vector`; a group is dismissed after the first
+    /// `split` dimensions when, for all four, head + tail·tailⱼ < threshold − 1e-4 (an upper bound
+    /// on the full dot product, with a margin for rounding), so the answer is the exact one.
     static func firstAtLeast(
-        _ threshold: Float, vector v: UnsafePointer<Float>, leaders: UnsafePointer<Float>?, count: Int, dimensions d: Int
+        _ threshold: Float, vector v: UnsafePointer<Float>, tail: Float, leaders: UnsafePointer<Float>?,
+        leaderTails: UnsafePointer<Float>?, count: Int, dimensions d: Int, split: Int
     ) -> Int? {
-        guard let leaders, count > 0 else { return nil }
+        guard let leaders, let leaderTails, count > 0 else { return nil }
         let rv = UnsafeRawPointer(v)
         let vectorEnd = d & ~3
+        let cutoff = threshold - 1e-4
         var c = 0
         while c + 4 <= count {
             let r0 = UnsafeRawPointer(leaders + c * d), r1 = UnsafeRawPointer(leaders + (c + 1) * d)
             let r2 = UnsafeRawPointer(leaders + (c + 2) * d), r3 = UnsafeRawPointer(leaders + (c + 3) * d)
             var a0 = SIMD4<Float>(), a1 = SIMD4<Float>(), a2 = SIMD4<Float>(), a3 = SIMD4<Float>()
             var o = 0
-            while o < vectorEnd * 4 {
+            while o < split * 4 {
                 let x = rv.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
                 a0 += x * r0.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
                 a1 += x * r1.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
@@ -137,13 +156,25 @@ public struct PatternConsensus: Sendable, Hashable {
                 a3 += x * r3.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
                 o += 16
             }
-            var s = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
-            if vectorEnd < d {
-                for k in vectorEnd..<d {
-                    for j in 0..<4 { s[j] += v[k] * leaders[(c + j) * d + k] }
+            let head = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+            let bound = head + tail * SIMD4<Float>(leaderTails[c], leaderTails[c + 1], leaderTails[c + 2], leaderTails[c + 3])
+            if any(bound .>= SIMD4<Float>(repeating: cutoff)) {
+                while o < vectorEnd * 4 {
+                    let x = rv.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                    a0 += x * r0.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                    a1 += x * r1.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                    a2 += x * r2.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                    a3 += x * r3.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                    o += 16
                 }
+                var s = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+                if vectorEnd < d {
+                    for k in vectorEnd..<d {
+                        for j in 0..<4 { s[j] += v[k] * leaders[(c + j) * d + k] }
+                    }
+                }
+                for j in 0..<4 where s[j] >= threshold { return c + j }
             }
-            for j in 0..<4 where s[j] >= threshold { return c + j }
             c += 4
         }
         while c < count {
