@@ -126,11 +126,13 @@ public enum RobustAggregation {
         return weights.map { $0 / total }
     }
 
-    /// Σ coefficientsᵢ · rowᵢ, accumulated in column blocks that stay in L1.
+    /// Σ coefficientsᵢ · rowᵢ. Each row is streamed in long runs (prefetch-friendly) into an
+    /// output block of up to 64 Ki floats that stays in L2; 2 Ki-column blocks (output in L1,
+    /// but 100 short interleaved input streams) measured 3× slower.
     static func combine(_ matrix: UpdateMatrix, coefficients: [Double]) -> [Float] {
         let n = matrix.rows, d = matrix.columns
         var out = [Float](repeating: 0, count: d)
-        let block = 2048
+        let block = 65_536
         matrix.values.withUnsafeBufferPointer { xb in
             out.withUnsafeMutableBufferPointer { ob in
                 guard let x = xb.baseAddress, let o = ob.baseAddress else { return }
