@@ -64,6 +64,13 @@ struct RecommenderBench: AsyncParsableCommand {
             if out.hitRate < 0.05 { failures.append("\(algorithm.rawValue) did not learn (HR@10 \(out.hitRate))") }
         }
 
+        // The floor: twins learn their user vectors against the initial item factors and the
+        // hub never applies anything (local-only).
+        let frozen = try simulate(
+            world, config: try TrainerConfiguration(algorithm: .bpr, epochs: 5, clipNorm: 5), rule: .weightedMean,
+            rounds: rounds, poisoned: [], attack: nil, federate: false)
+        report.add(BenchMetric("local_only_hr_at_10", frozen.hitRate, unit: "ratio"))
+
         // Each rule clean, then with a third of the twins poisoned: boosted sign-flipped updates,
         // or honest training on label-flipped data.
         let poisoned = Set(0..<(users / 3))
@@ -92,7 +99,7 @@ struct RecommenderBench: AsyncParsableCommand {
     /// Runs `rounds` federated rounds; returns the honest twins' HR@10 at the end.
     private func simulate(
         _ world: World, config: TrainerConfiguration, rule: AggregationRule, rounds: Int, poisoned: Set<Int>,
-        attack: Attack?
+        attack: Attack?, federate: Bool = true
     ) throws -> Outcome {
         var model = try ItemFactorModel(itemCount: world.itemCount, rank: 16, seed: 3)
         var vectors: [[Float]?] = Array(repeating: nil, count: world.users.count)
@@ -122,7 +129,7 @@ struct RecommenderBench: AsyncParsableCommand {
             }
             let round = try aggregator.aggregate(updates, model: model, weights: book.weights(for: updates.map(\.twinID)))
             try book.record(round.twins)
-            model = try model.applying(round)
+            if federate { model = try model.applying(round) }
         }
         var hits = 0, honest = 0
         for (index, user) in world.users.enumerated() where !poisoned.contains(index) {
