@@ -2,6 +2,7 @@ import Foundation
 
 /// How one twin's update fared in an aggregation round, summed over the rows it sent.
 public struct TwinDiagnostics: Sendable, Hashable, Codable {
+    /// The twin the entry describes.
     public var twinID: String
     /// Rows the twin sent.
     public var rows: Int

@@ -15,6 +15,7 @@ public struct ConsensusConfiguration: Sendable, Hashable, Codable {
         case agreementThreshold = "agreement_threshold"
     }
 
+    /// Validated thresholds (defaults 0.8 / 3 / 0.66).
     public init(similarityThreshold: Double = 0.8, minimumVoters: Int = 3, agreementThreshold: Double = 0.66) throws {
         self.similarityThreshold = similarityThreshold
         self.minimumVoters = minimumVoters
@@ -30,6 +31,7 @@ public struct ConsensusConfiguration: Sendable, Hashable, Codable {
         try validate()
     }
 
+    /// Throws `invalid-input` for thresholds out of range.
     public func validate() throws {
         try Validation.check(similarityThreshold, in: -1...1, field: "similarity_threshold")
         guard minimumVoters >= 1 else { throw HiveError(.invalidInput, "minimum_voters must be ≥ 1, got \(minimumVoters)") }

@@ -8,8 +8,10 @@ import HiveCore
 /// leader-based: a pattern joins the first cluster whose founding pattern has cosine ≥ the
 /// threshold with it, else founds a new one — one pass, O(patterns × clusters × dimensions).
 public struct PatternConsensus: Sendable, Hashable {
+    /// Thresholds for clustering, voters and agreement.
     public var configuration: ConsensusConfiguration
 
+    /// A consensus engine with the given thresholds (the design defaults when omitted).
     public init(configuration: ConsensusConfiguration = .standard) {
         self.configuration = configuration
     }

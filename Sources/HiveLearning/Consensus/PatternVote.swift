@@ -7,8 +7,11 @@ public struct PatternVote: Sendable, Hashable, Codable {
     public static let maxDimensions = 4096
 
     // Immutable, so a vote validated when built or decoded stays valid.
+    /// The pattern's id (unique per twin).
     public let patternID: String
+    /// The voting twin; several patterns from one twin in a cluster count as one vote.
     public let twinID: String
+    /// The pattern's embedding (any scale; consensus compares directions).
     public let embedding: [Float]
     /// Success rate in [0, 1].
     public let successRate: Double
@@ -17,6 +20,7 @@ public struct PatternVote: Sendable, Hashable, Codable {
         case patternID = "pattern_id", twinID = "twin_id", embedding, successRate = "success_rate"
     }
 
+    /// A validated vote; throws as decoding does.
     public init(patternID: String, twinID: String, embedding: [Float], successRate: Double) throws {
         self.patternID = patternID
         self.twinID = twinID

@@ -4,15 +4,20 @@ import HiveCore
 /// `toVersion`: what a twin pulls to catch up. Rows carry values, not deltas, so applying a
 /// delta twice is harmless.
 public struct ModelDelta: Sendable, Hashable, Codable {
+    /// The version the receiver must already hold (or be newer than).
     public var fromVersion: UInt64
+    /// The version the receiver holds after applying it.
     public var toVersion: UInt64
+    /// Factor rank of every row.
     public var rank: Int
+    /// The changed rows with their current values, ascending by item.
     public var rows: [ItemRow]
 
     enum CodingKeys: String, CodingKey {
         case fromVersion = "from_version", toVersion = "to_version", rank, rows
     }
 
+    /// A validated delta; throws as decoding does.
     public init(fromVersion: UInt64, toVersion: UInt64, rank: Int, rows: [ItemRow]) throws {
         self.fromVersion = fromVersion
         self.toVersion = toVersion

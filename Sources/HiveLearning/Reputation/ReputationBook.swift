@@ -10,6 +10,7 @@ public struct ReputationBook: Sendable, Hashable, Codable {
     /// Known twins' scores.
     public private(set) var scores: [String: Double]
 
+    /// An empty book: every twin starts at the configured initial score.
     public init(configuration: ReputationConfiguration = .standard) {
         self.configuration = configuration
         scores = [:]

@@ -14,6 +14,7 @@ public struct ReputationConfiguration: Sendable, Hashable, Codable {
         case retention, initial, trustThreshold = "trust_threshold"
     }
 
+    /// Validated parameters (defaults 0.9 / 0.5 / 0.8).
     public init(retention: Double = 0.9, initial: Double = 0.5, trustThreshold: Double = 0.8) throws {
         self.retention = retention
         self.initial = initial
@@ -29,6 +30,7 @@ public struct ReputationConfiguration: Sendable, Hashable, Codable {
         try validate()
     }
 
+    /// Throws `invalid-input` unless retention ∈ [0, 1) and the scores are in [0, 1].
     public func validate() throws {
         guard retention.isFinite, retention >= 0, retention < 1 else {
             throw HiveError(.invalidInput, "retention must be in [0, 1), got \(retention)")

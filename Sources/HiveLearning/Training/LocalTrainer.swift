@@ -20,6 +20,7 @@ import HiveCore
 /// guarantee needs a fixed or dense row set (or secure aggregation) and an RDP/moments
 /// accountant; until then treat the noise as value blurring, not differential privacy.
 public struct LocalTrainer: Sendable, Hashable {
+    /// Objective, step sizes, clipping and noise.
     public var configuration: TrainerConfiguration
 
     public init(configuration: TrainerConfiguration) {

@@ -11,6 +11,7 @@ public struct TrainerConfiguration: Sendable, Hashable, Codable {
         case weightedALS = "weighted_als"
     }
 
+    /// The local objective (BPR by default).
     public var algorithm: Algorithm
     /// SGD step size.
     public var learningRate: Float
@@ -62,6 +63,7 @@ public struct TrainerConfiguration: Sendable, Hashable, Codable {
         try validate()
     }
 
+    /// Throws `invalid-input` for a parameter out of range.
     public func validate() throws {
         try Validation.check(Double(learningRate), in: 1e-9...10, field: "learning_rate")
         try Validation.check(Double(regularization), in: 0...100, field: "regularization")
