@@ -60,11 +60,11 @@ public enum RobustAggregation {
         let n = matrix.rows
         let cut = Int(beta * Double(n))
         let kept = n - 2 * cut
-        var low = [Float](), high = [Float]()
-        if diagnostics, cut > 0 {
-            low = [Float](repeating: 0, count: matrix.columns)
-            high = low
-        }
+        // Per column, the smallest and largest kept values (for the diagnostics), written through
+        // pointers so the reducing closure captures no mutable state.
+        let track = diagnostics && cut > 0
+        let bounds = UnsafeMutablePointer<Float>.allocate(capacity: track ? 2 * matrix.columns : 1)
+        defer { bounds.deallocate() }
         let vector = columnwise(matrix) { column, c in
             if cut > 0 {
                 Selection.select(column, count: n, k: cut)
@@ -78,9 +78,9 @@ public enum RobustAggregation {
                 lowest = min(lowest, v)
                 highest = max(highest, v)
             }
-            if !low.isEmpty {
-                low[c] = lowest
-                high[c] = highest
+            if track {
+                bounds[2 * c] = lowest
+                bounds[2 * c + 1] = highest
             }
             return Float(sum / Double(kept))
         }
@@ -97,7 +97,7 @@ public enum RobustAggregation {
                 let base = i * matrix.columns
                 for c in 0..<matrix.columns {
                     let v = matrix.values[base + c]
-                    if v < low[c] || v > high[c] { trimmed += 1 }
+                    if v < bounds[2 * c] || v > bounds[2 * c + 1] { trimmed += 1 }
                 }
                 // Trimming drops 2⌊βn⌋ of n values per coordinate whoever sends them, so an
                 // honest client loses some by chance; compare its kept share with the share
@@ -161,7 +161,9 @@ public enum RobustAggregation {
     }
 
     /// Applies `reduce` to every column: columns are copied, a block at a time, into a
-    /// transposed scratch buffer so each column is contiguous for in-place selection.
+    /// transposed scratch buffer so each column is contiguous for in-place selection. Output is
+    /// written through a pointer: assigning into a captured array here measured a copy of the
+    /// whole output per column in one caller.
     @inline(__always)
     static func columnwise(
         _ matrix: UpdateMatrix, _ reduce: (UnsafeMutablePointer<Float>, Int) -> Float
@@ -172,16 +174,18 @@ public enum RobustAggregation {
         var scratch = [Float](repeating: 0, count: block * n)
         matrix.values.withUnsafeBufferPointer { xb in
             scratch.withUnsafeMutableBufferPointer { sb in
-                guard let x = xb.baseAddress, let s = sb.baseAddress else { return }
-                var c0 = 0
-                while c0 < d {
-                    let len = min(block, d - c0)
-                    for i in 0..<n {
-                        let row = x + i * d + c0
-                        for c in 0..<len { s[c * n + i] = row[c] }
+                out.withUnsafeMutableBufferPointer { ob in
+                    guard let x = xb.baseAddress, let s = sb.baseAddress, let o = ob.baseAddress else { return }
+                    var c0 = 0
+                    while c0 < d {
+                        let len = min(block, d - c0)
+                        for i in 0..<n {
+                            let row = x + i * d + c0
+                            for c in 0..<len { s[c * n + i] = row[c] }
+                        }
+                        for c in 0..<len { o[c0 + c] = reduce(s + c * n, c0 + c) }
+                        c0 += len
                     }
-                    for c in 0..<len { out[c0 + c] = reduce(s + c * n, c0 + c) }
-                    c0 += len
                 }
             }
         }
