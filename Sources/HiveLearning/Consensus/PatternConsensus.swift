@@ -148,28 +148,39 @@ public struct PatternConsensus: Sendable, Hashable {
         while c + 4 <= count {
             let r0 = UnsafeRawPointer(leaders + c * d), r1 = UnsafeRawPointer(leaders + (c + 1) * d)
             let r2 = UnsafeRawPointer(leaders + (c + 2) * d), r3 = UnsafeRawPointer(leaders + (c + 3) * d)
+            // Two accumulators per leader: one chain per leader would wait on the add latency.
             var a0 = SIMD4<Float>(), a1 = SIMD4<Float>(), a2 = SIMD4<Float>(), a3 = SIMD4<Float>()
-            var o = 0
-            while o < split * 4 {
-                let x = rv.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
-                a0 += x * r0.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
-                a1 += x * r1.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
-                a2 += x * r2.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
-                a3 += x * r3.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
-                o += 16
-            }
-            let head = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
-            let bound = head + tail * SIMD4<Float>(leaderTails[c], leaderTails[c + 1], leaderTails[c + 2], leaderTails[c + 3])
-            if any(bound .>= SIMD4<Float>(repeating: cutoff)) {
-                while o < vectorEnd * 4 {
+            var b0 = SIMD4<Float>(), b1 = SIMD4<Float>(), b2 = SIMD4<Float>(), b3 = SIMD4<Float>()
+            @inline(__always)
+            func accumulate(_ start: Int, _ end: Int) {
+                var o = start
+                while o + 32 <= end {
+                    let x = rv.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                    let y = rv.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
+                    a0 += x * r0.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                    a1 += x * r1.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                    a2 += x * r2.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                    a3 += x * r3.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+                    b0 += y * r0.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
+                    b1 += y * r1.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
+                    b2 += y * r2.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
+                    b3 += y * r3.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
+                    o += 32
+                }
+                if o < end {
                     let x = rv.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
                     a0 += x * r0.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
                     a1 += x * r1.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
                     a2 += x * r2.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
                     a3 += x * r3.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
-                    o += 16
                 }
-                var s = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+            }
+            accumulate(0, split * 4)
+            let head = SIMD4<Float>((a0 + b0).sum(), (a1 + b1).sum(), (a2 + b2).sum(), (a3 + b3).sum())
+            let bound = head + tail * SIMD4<Float>(leaderTails[c], leaderTails[c + 1], leaderTails[c + 2], leaderTails[c + 3])
+            if any(bound .>= SIMD4<Float>(repeating: cutoff)) {
+                accumulate(split * 4, vectorEnd * 4)
+                var s = SIMD4<Float>((a0 + b0).sum(), (a1 + b1).sum(), (a2 + b2).sum(), (a3 + b3).sum())
                 if vectorEnd < d {
                     for k in vectorEnd..<d {
                         for j in 0..<4 { s[j] += v[k] * leaders[(c + j) * d + k] }

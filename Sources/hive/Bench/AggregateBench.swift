@@ -26,7 +26,7 @@ struct AggregateBench: AsyncParsableCommand {
         let f = n / 3
         let keep = n - f
         let beta = 0.34
-        let repeats = max(1, self.repeats ?? (options.quick ? 3 : 5))
+        let repeats = max(1, self.repeats ?? (options.quick ? 3 : 7))
         var report = BenchReport(
             bench: "aggregate",
             params: [
