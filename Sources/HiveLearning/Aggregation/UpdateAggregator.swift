@@ -49,11 +49,17 @@ public struct UpdateAggregator: Sendable, Hashable {
 
         // Norm bounding acts on each twin's whole update, before the per-row mean.
         var scales = [Double](repeating: 1, count: updates.count)
+        // What norm bounding "kept" of a twin, for its diagnostics: its scale relative to the
+        // median twin's, so a bound that also trims honest updates does not cost honest twins
+        // reputation, while an update ten times the typical norm keeps 0.1.
+        var relativeScales = scales
         if case .normBounding(let maxNorm) = rule {
             for (t, update) in updates.enumerated() {
                 let norm = update.norm
                 if norm > maxNorm { scales[t] = maxNorm / norm }
             }
+            let typical = RobustAggregation.medianOf(scales)
+            relativeScales = scales.map { typical > 0 ? min(1, $0 / typical) : 1 }
         }
 
         // Senders of each item, in update order.
@@ -93,7 +99,7 @@ public struct UpdateAggregator: Sendable, Hashable {
                 } else {
                     relative = 1e6
                 }
-                let retained = rule.isNormBounding ? scales[c.twin] : diagnostic.retained
+                let retained = rule.isNormBounding ? relativeScales[c.twin] : diagnostic.retained
                 sums[c.twin].distance += diagnostic.distance
                 sums[c.twin].relative += relative
                 sums[c.twin].retained += retained
