@@ -1,0 +1,124 @@
+import HiveCore
+
+/// A 32-byte SHA-256 value in the Merkle tree: a leaf hash, an interior node hash or a root.
+///
+/// Stored inline as four words so that a million-node tree is one flat array with no
+/// per-hash heap allocation.
+public struct TreeHash: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// Number of bytes in a hash.
+    public static let byteCount = 32
+
+    // Bytes 0..<8, 8..<16, … in memory order (the byte order of the digest).
+    @usableFromInline var w0, w1, w2, w3: UInt64
+
+    @usableFromInline init(words w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {
+        (self.w0, self.w1, self.w2, self.w3) = (w0, w1, w2, w3)
+    }
+
+    /// Reads a hash from exactly 32 bytes; throws ``HiveError/Code/malformed`` otherwise.
+    public init(bytes: some Collection<UInt8>) throws {
+        guard bytes.count == Self.byteCount else {
+            throw HiveError(.malformed, "a tree hash has 32 bytes, got \(bytes.count)")
+        }
+        var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &words) { raw in
+            for (offset, byte) in bytes.enumerated() { raw[offset] = byte }
+        }
+        self.init(words: words.0, words.1, words.2, words.3)
+    }
+
+    /// Reads a hash from a 64-character hexadecimal string.
+    public init(hex: String) throws {
+        guard let bytes = Hex.decode(hex), bytes.count == Self.byteCount else {
+            throw HiveError(.malformed, "a tree hash is 64 hex characters, got \(hex.prefix(80).debugDescription)")
+        }
+        try self.init(bytes: bytes)
+    }
+
+    /// Wraps raw bytes the caller already knows to be 32 long (digest output).
+    @inlinable init(unsafeRaw raw: UnsafeRawBufferPointer) {
+        self.init(
+            words: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+            raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+            raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
+            raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
+
+    /// The 32 bytes of the hash.
+    public var bytes: [UInt8] {
+        withUnsafeBytes { Array($0) }
+    }
+
+    /// Gives temporary access to the 32 bytes without copying them to the heap.
+    @inlinable public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var words = (w0, w1, w2, w3)
+        return try Swift.withUnsafeBytes(of: &words, body)
+    }
+
+    /// Lower-case hexadecimal form.
+    public var hex: String { Hex.encode(bytes) }
+
+    public var description: String { hex }
+
+    /// Byte-wise (lexicographic) order.
+    public static func < (lhs: TreeHash, rhs: TreeHash) -> Bool {
+        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+    }
+
+    /// A copy with one bit flipped (bit 0 is the most significant bit of byte 0); for tests and fault injection.
+    public func flippingBit(_ bit: Int) -> TreeHash {
+        var bytes = self.bytes
+        bytes[(bit / 8) % Self.byteCount] ^= UInt8(0x80) >> UInt8(bit % 8)
+        return bytes.withUnsafeBytes { TreeHash(unsafeRaw: $0) }
+    }
+}
+
+extension TreeHash: Codable {
+    /// Encoded as a lower-case hex string.
+    public init(from decoder: any Decoder) throws {
+        try self.init(hex: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+}
+
+/// Lower-case hexadecimal encoding used by the ledger's JSON forms and messages.
+enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var out = [UInt8]()
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Returns nil on odd length or a non-hex character.
+    static func decode(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
