@@ -7,8 +7,8 @@ import Testing
 
 /// The behaviour every durable ledger store must have; each backend's suite runs all of it.
 enum LedgerStorageContract {
-    static let key = Curve25519.Signing.PrivateKey()
-    static var publicKey: [UInt8] { Array(key.publicKey.rawRepresentation) }
+    static let key = Ed25519TreeHeadSigner(Curve25519.Signing.PrivateKey())
+    static var publicKey: [UInt8] { key.publicKeyBytes }
 
     static func entries(_ n: Int, seed: String = "e") -> [[UInt8]] {
         (0..<n).map { Array("\(seed)-\($0)-\(String(repeating: "x", count: $0 % 7))".utf8) }

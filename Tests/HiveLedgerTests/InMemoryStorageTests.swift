@@ -5,7 +5,7 @@ import Testing
 
 @Suite("In-memory storage and the auditor")
 struct InMemoryStorageTests {
-    let key = Curve25519.Signing.PrivateKey()
+    let key = Ed25519TreeHeadSigner(Curve25519.Signing.PrivateKey())
 
     @Test("batched appends get consecutive indices; proofs from storage equal the reference")
     func appendsAndProofs() async throws {
@@ -74,7 +74,7 @@ struct InMemoryStorageTests {
             try await storage.append(Reference.entries(37, seed: "c\(chunk)"))
             _ = try await storage.signTreeHead(signer: key, timestampMs: UInt64(chunk))
         }
-        let publicKey = Array(key.publicKey.rawRepresentation)
+        let publicKey = key.publicKeyBytes
         let report = try await LedgerAuditor(publicKey: publicKey, chunkSize: 50).audit(storage)
         #expect(report.entries == 370)
         #expect(report.treeHeads == 10)

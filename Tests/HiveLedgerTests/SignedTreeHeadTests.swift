@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Signed tree heads")
 struct SignedTreeHeadTests {
-    let key = Curve25519.Signing.PrivateKey()
+    let key = Ed25519TreeHeadSigner(Curve25519.Signing.PrivateKey())
     let root = Merkle.leafHash(Array("root".utf8))
 
     @Test("the signed message is the documented 56-byte layout")
@@ -20,13 +20,13 @@ struct SignedTreeHeadTests {
         #expect(Array(message[24..<56]) == root.bytes)
         #expect(head.encoded().count == 152)
         #expect(try SignedTreeHead(encoded: head.encoded()) == head)
-        #expect(head.verify(publicKey: Array(key.publicKey.rawRepresentation)))
+        #expect(head.verify(publicKey: key.publicKeyBytes))
     }
 
     @Test("every single-bit change of an encoded head breaks it")
     func bitFlips() throws {
         let head = try SignedTreeHead.sign(treeSize: 7, timestampMs: 42, rootHash: root, signer: key)
-        let publicKey = Array(key.publicKey.rawRepresentation)
+        let publicKey = key.publicKeyBytes
         let encoded = head.encoded()
         var survivors = 0
         for bit in 0..<(encoded.count * 8) {
@@ -39,10 +39,10 @@ struct SignedTreeHeadTests {
 
     @Test("a head signed by another key is refused when the hub key is pinned")
     func wrongKey() throws {
-        let other = Curve25519.Signing.PrivateKey()
+        let other = Ed25519TreeHeadSigner(Curve25519.Signing.PrivateKey())
         let head = try SignedTreeHead.sign(treeSize: 7, timestampMs: 42, rootHash: root, signer: other)
         #expect(head.verify(publicKey: head.signerKey))
-        let error = #expect(throws: HiveError.self) { try head.check(publicKey: Array(key.publicKey.rawRepresentation)) }
+        let error = #expect(throws: HiveError.self) { try head.check(publicKey: key.publicKeyBytes) }
         #expect(error?.code == .badSignature)
     }
 
@@ -64,7 +64,7 @@ struct SignedTreeHeadTests {
         let entries = Reference.entries(11)
         try await storage.append(entries)
         let head = try await storage.signTreeHead(signer: key, timestampMs: 1000)
-        let publicKey = Array(key.publicKey.rawRepresentation)
+        let publicKey = key.publicKeyBytes
         for index in 0..<11 {
             let receipt = try await storage.inclusionReceipt(leafIndex: UInt64(index), treeHead: head)
             #expect(receipt.verify(entry: entries[index], publicKey: publicKey))

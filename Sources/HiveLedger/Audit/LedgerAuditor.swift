@@ -49,17 +49,24 @@ public struct LedgerAuditor: Sendable {
         var frontier = MerkleFrontier()
         var interiorChecked: UInt64 = 0
 
-        func checkHeads() throws {
+        // Roots at the heads reached so far; compared after the chunk's subtree hashes, which
+        // name the altered entry more precisely than a root can.
+        var reached: [(SignedTreeHead, TreeHash)] = []
+        func reachHeads() {
             while nextHead < heads.endIndex, heads[nextHead].treeSize == frontier.size {
-                let head = heads[nextHead]
-                guard head.rootHash == frontier.rootHash else {
-                    throw HiveError(.inconsistent, "tree head at size \(head.treeSize) does not match the entries below it: an entry before index \(head.treeSize) was altered")
-                }
+                reached.append((heads[nextHead], frontier.rootHash))
                 nextHead += 1
             }
         }
+        func checkReached() throws {
+            for (head, root) in reached where head.rootHash != root {
+                throw HiveError(.inconsistent, "tree head at size \(head.treeSize) does not match the entries below it: an entry before index \(head.treeSize) was altered")
+            }
+            reached.removeAll()
+        }
 
-        try checkHeads()
+        reachHeads()
+        try checkReached()
         var start: UInt64 = 0
         while start < size {
             let end = min(size, start + chunkSize)
@@ -78,7 +85,7 @@ public struct LedgerAuditor: Sendable {
                 frontier.append(leafHash: leaf) { node, hash in
                     if node.level > 0 { completed.append((node, hash)) }
                 }
-                try checkHeads()
+                reachHeads()
             }
             if !completed.isEmpty {
                 let storedNodes = try await storage.nodeHashes(completed.map(\.0))
@@ -87,6 +94,7 @@ public struct LedgerAuditor: Sendable {
                 }
                 interiorChecked += UInt64(completed.count)
             }
+            try checkReached()
             progress(end, size)
             start = end
         }

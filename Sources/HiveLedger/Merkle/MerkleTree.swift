@@ -19,10 +19,14 @@ public struct MerkleTree: Sendable {
 
     /// Appends a leaf hash and stores every perfect subtree it completes.
     public mutating func append(leafHash: TreeHash) {
+        // Move the levels out while the frontier reports into them (exclusive access to self).
+        var levels = self.levels
+        self.levels = []
         frontier.append(leafHash: leafHash) { node, hash in
             if node.level == levels.count { levels.append([]) }
             levels[node.level].append(hash)
         }
+        self.levels = levels
     }
 
     /// Appends the leaf `SHA-256(0x00 ‖ data)`.

@@ -67,9 +67,11 @@ public struct TreeHash: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// A copy with one bit flipped (bit 0 is the most significant bit of byte 0); for tests and fault injection.
     public func flippingBit(_ bit: Int) -> TreeHash {
-        var bytes = self.bytes
-        bytes[(bit / 8) % Self.byteCount] ^= UInt8(0x80) >> UInt8(bit % 8)
-        return bytes.withUnsafeBytes { TreeHash(unsafeRaw: $0) }
+        var words = (w0, w1, w2, w3)
+        Swift.withUnsafeMutableBytes(of: &words) { raw in
+            raw[(bit / 8) % Self.byteCount] ^= UInt8(0x80) >> UInt8(bit % 8)
+        }
+        return TreeHash(words: words.0, words.1, words.2, words.3)
     }
 }
 

@@ -10,6 +10,12 @@ public struct ConsistencyProof: Sendable, Hashable, Codable {
     public var secondSize: UInt64
     public var path: [TreeHash]
 
+    enum CodingKeys: String, CodingKey {
+        case firstSize = "first_size"
+        case secondSize = "second_size"
+        case path
+    }
+
     public init(firstSize: UInt64, secondSize: UInt64, path: [TreeHash]) {
         self.firstSize = firstSize
         self.secondSize = secondSize

@@ -12,6 +12,12 @@ public struct InclusionProof: Sendable, Hashable, Codable {
     /// Sibling hashes from the leaf up to the root.
     public var path: [TreeHash]
 
+    enum CodingKeys: String, CodingKey {
+        case leafIndex = "leaf_index"
+        case treeSize = "tree_size"
+        case path
+    }
+
     public init(leafIndex: UInt64, treeSize: UInt64, path: [TreeHash]) {
         self.leafIndex = leafIndex
         self.treeSize = treeSize

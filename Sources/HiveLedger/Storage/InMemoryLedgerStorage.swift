@@ -49,6 +49,7 @@ public final class InMemoryLedgerStorage: LedgerStorage {
 
     public func storeTreeHead(_ head: SignedTreeHead) async throws {
         try state.withLock { state in
+            try TreeHeadRules.checkSize(head, logSize: state.tree.size)
             let root = try state.tree.rootHash(atSize: head.treeSize)
             let below = state.heads.values.filter { $0.treeSize < head.treeSize }.max { $0.treeSize < $1.treeSize }
             let above = state.heads.values.filter { $0.treeSize > head.treeSize }.min { $0.treeSize < $1.treeSize }

@@ -78,13 +78,18 @@ public enum TreeHeadRules {
     /// Throws unless `head` may be stored in a log of `logSize` entries whose root at the head's
     /// size is `rootAtSize`, between the stored heads `below` and `above` (nearest sizes).
     /// Returns false when the identical head is already stored (nothing to do).
+    /// Throws ``HiveError/Code/invalidInput`` if `head` claims more entries than the log has.
+    public static func checkSize(_ head: SignedTreeHead, logSize: UInt64) throws {
+        guard head.treeSize <= logSize else {
+            throw HiveError(.invalidInput, "tree head size \(head.treeSize) is beyond the log's size \(logSize)")
+        }
+    }
+
     public static func admit(
         _ head: SignedTreeHead, logSize: UInt64, rootAtSize: TreeHash,
         existing: SignedTreeHead?, below: SignedTreeHead?, above: SignedTreeHead?
     ) throws -> Bool {
-        guard head.treeSize <= logSize else {
-            throw HiveError(.invalidInput, "tree head size \(head.treeSize) is beyond the log's size \(logSize)")
-        }
+        try checkSize(head, logSize: logSize)
         guard head.rootHash == rootAtSize else {
             throw HiveError(.inconsistent, "tree head at size \(head.treeSize) has root \(head.rootHash.hex.prefix(16))…, the log's root is \(rootAtSize.hex.prefix(16))…")
         }

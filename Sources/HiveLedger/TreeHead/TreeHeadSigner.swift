@@ -10,10 +10,19 @@ public protocol TreeHeadSigner: Sendable {
     func ed25519Signature(for message: [UInt8]) throws -> [UInt8]
 }
 
-extension Curve25519.Signing.PrivateKey: TreeHeadSigner {
-    public var publicKeyBytes: [UInt8] { Array(publicKey.rawRepresentation) }
+/// A ``TreeHeadSigner`` over a swift-crypto Ed25519 private key.
+// @unchecked: `Curve25519.Signing.PrivateKey` is an immutable value that is never mutated after
+// creation; swift-crypto only lacks the Sendable annotation for its BoringSSL-backed form on Linux.
+public struct Ed25519TreeHeadSigner: TreeHeadSigner, @unchecked Sendable {
+    private let key: Curve25519.Signing.PrivateKey
+
+    public init(_ key: Curve25519.Signing.PrivateKey) {
+        self.key = key
+    }
+
+    public var publicKeyBytes: [UInt8] { Array(key.publicKey.rawRepresentation) }
 
     public func ed25519Signature(for message: [UInt8]) throws -> [UInt8] {
-        Array(try signature(for: message))
+        Array(try key.signature(for: message))
     }
 }

@@ -187,6 +187,7 @@ public enum LedgerPostgres {
         try await wrap {
             try await connection.query("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger)
             let size = try await self.size(on: connection, logger: logger)
+            try TreeHeadRules.checkSize(head, logSize: size)
             let plan = try ProofPlan.root(ofSize: head.treeSize, currentSize: size)
             let root = try plan.assemble(nodeHashes: try await nodeHashes(plan.nodes, on: connection, logger: logger)).first
                 ?? Merkle.emptyRoot
@@ -270,7 +271,7 @@ public enum LedgerPostgres {
     /// Signs and stores a head for the current size, or returns the head already stored for
     /// it. Must run inside a transaction.
     public static func signTreeHead(signer: some TreeHeadSigner, timestampMs: UInt64, on connection: PostgresConnection, logger: Logger) async throws -> SignedTreeHead {
-        try await wrap { try await connection.query("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger) }
+        _ = try await wrap { try await connection.query("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger) }
         let size = try await size(on: connection, logger: logger)
         if let existing = try await treeHead(size: size, on: connection, logger: logger) { return existing }
         let plan = try ProofPlan.root(ofSize: size, currentSize: size)

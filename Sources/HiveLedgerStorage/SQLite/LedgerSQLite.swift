@@ -193,6 +193,7 @@ public enum LedgerSQLite {
         try wrap {
             try db.inSavepoint {
                 let size = try self.size(db)
+                try TreeHeadRules.checkSize(head, logSize: size)
                 let plan = try ProofPlan.root(ofSize: head.treeSize, currentSize: size)
                 let root = try plan.assemble(nodeHashes: try nodeHashes(plan.nodes, in: db)).first ?? Merkle.emptyRoot
                 let existing = try treeHead(size: head.treeSize, db)
