@@ -17,8 +17,10 @@ public enum LedgerVerification {
         databaseURL: String, searchPath: String? = nil, publicKey: [UInt8]? = nil,
         progress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }
     ) async throws -> LedgerAuditReport {
-        try await PostgresLedgerStore.withStore(
-            url: databaseURL, searchPath: searchPath, createSchema: false, logger: Logger(label: "hive.ledger.verify")
+        var logger = Logger(label: "hive.ledger.verify")
+        logger.logLevel = .error
+        return try await PostgresLedgerStore.withStore(
+            url: databaseURL, searchPath: searchPath, createSchema: false, logger: logger
         ) { store in
             try await LedgerAuditor(publicKey: publicKey).audit(store, progress: progress)
         }

@@ -60,7 +60,12 @@ enum SQLiteHarness {
 
 enum PostgresHarness {
     static let url = ProcessInfo.processInfo.environment["HIVE_TEST_POSTGRES_URL"]
-    static let logger = Logger(label: "hive.ledger.tests")
+    // Errors only: PostgresNIO warns when a lease races the pool's start-up, which is harmless.
+    static let logger: Logger = {
+        var logger = Logger(label: "hive.ledger.tests")
+        logger.logLevel = .error
+        return logger
+    }()
 
     static func run(_ body: @Sendable (LedgerHarness) async throws -> Void) async throws {
         guard let url else { throw HiveError(.unavailable, "HIVE_TEST_POSTGRES_URL is not set") }
@@ -83,7 +88,7 @@ enum PostgresHarness {
                     },
                     blobLiteral: { "'\\x" + $0.map { String(format: "%02x", $0) }.joined() + "'::bytea" },
                     appendInHubTransaction: { entries, fail in
-                        try await client.withConnection { connection in
+                        _ = try await client.withConnection { connection in
                             try await connection.query("CREATE TABLE IF NOT EXISTS hub_things (id BIGSERIAL PRIMARY KEY)", logger: logger)
                         }
                         do {

@@ -31,7 +31,7 @@ enum LedgerStorageContract {
         #expect(try await store.entries(in: 0..<46) == all)
         #expect(try await store.entries(in: 10..<10) == [])
         #expect(try await store.leafHashes(in: 5..<20) == all[5..<20].map { Merkle.leafHash($0) })
-        for n in 0...46 {
+        for n in [0, 1, 2, 3, 5, 8, 13, 16, 17, 31, 32, 33, 46] {
             #expect(try await store.rootHash(atSize: UInt64(n)) == tree.rootHash(atSize: UInt64(n)))
             for m in 0...n {
                 if m < n {
