@@ -26,3 +26,12 @@ public struct Ed25519TreeHeadSigner: TreeHeadSigner, @unchecked Sendable {
         Array(try key.signature(for: message))
     }
 }
+
+/// The hub signs tree heads with its node identity.
+extension NodeIdentity: TreeHeadSigner {
+    public var publicKeyBytes: [UInt8] { publicKey }
+
+    public func ed25519Signature(for message: [UInt8]) throws -> [UInt8] {
+        try sign(message)
+    }
+}
