@@ -32,11 +32,14 @@ let package = Package(
         .library(name: "HiveEmbeddings", targets: ["HiveEmbeddings"]),
         .library(name: "HiveLearning", targets: ["HiveLearning"]),
         .library(name: "HiveLedger", targets: ["HiveLedger"]),
+        .library(name: "HiveLedgerStorage", targets: ["HiveLedgerStorage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -52,11 +55,21 @@ let package = Package(
             dependencies: ["HiveCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "HiveLedgerStorage",
+            dependencies: [
+                "HiveCore", "HiveLedger",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(name: "HiveEvaluation", dependencies: ["HiveCore"], swiftSettings: strictSettings),
         .executableTarget(
             name: "hive",
             dependencies: [
                 "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveEvaluation",
+                "HiveLedgerStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -77,6 +90,18 @@ let package = Package(
             name: "HiveLearningTests",
             dependencies: ["HiveLearning", "HiveCore"],
             resources: [.copy("Fixtures")],
+            name: "HiveLedgerTests",
+            dependencies: ["HiveLedger", "HiveCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveLedgerStorageTests",
+            dependencies: [
+                "HiveLedgerStorage", "HiveLedger", "HiveCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ],
