@@ -32,7 +32,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "HiveVectors", swiftSettings: strictSettings),
-        .target(name: "HiveEmbeddings", dependencies: ["HiveCore"], swiftSettings: strictSettings),
+        // OpenBLAS from the system (Debian: libopenblas-dev) for HiveEmbeddings' matrix multiplies on Linux.
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "HiveEmbeddings",
+            dependencies: [
+                "HiveCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(name: "HiveLearning", dependencies: ["HiveCore"], swiftSettings: strictSettings),
         .target(
             name: "HiveLedger",
@@ -50,6 +65,12 @@ let package = Package(
         .testTarget(
             name: "HiveCoreTests",
             dependencies: ["HiveCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveEmbeddingsTests",
+            dependencies: ["HiveEmbeddings", "HiveCore"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
     ],
