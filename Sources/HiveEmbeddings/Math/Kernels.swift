@@ -64,7 +64,7 @@ enum Kernels {
             j = 0
             while j < n8 {
                 let d = load8(xr + j) - vmean
-                vacc = vacc.addingProduct(d, d)
+                vacc = (vacc + d * d)
                 j += 8
             }
             var variance = vacc.sum()
@@ -97,12 +97,12 @@ enum Kernels {
         // Beyond 6, erf is 1 in float32; clamping also keeps the 16th power finite.
         let t = pointwiseMin(x.replacing(with: -x, where: negative), SIMD8(repeating: 6))
         var p = SIMD8<Float>(repeating: 0.0000430638)
-        p = SIMD8(repeating: 0.0002765672).addingProduct(p, t)
-        p = SIMD8(repeating: 0.0001520143).addingProduct(p, t)
-        p = SIMD8(repeating: 0.0092705272).addingProduct(p, t)
-        p = SIMD8(repeating: 0.0422820123).addingProduct(p, t)
-        p = SIMD8(repeating: 0.0705230784).addingProduct(p, t)
-        p = SIMD8(repeating: 1).addingProduct(p, t)
+        p = (SIMD8(repeating: 0.0002765672) + p * t)
+        p = (SIMD8(repeating: 0.0001520143) + p * t)
+        p = (SIMD8(repeating: 0.0092705272) + p * t)
+        p = (SIMD8(repeating: 0.0422820123) + p * t)
+        p = (SIMD8(repeating: 0.0705230784) + p * t)
+        p = (SIMD8(repeating: 1) + p * t)
         let p2 = p * p, p4 = p2 * p2, p8 = p4 * p4, p16 = p8 * p8
         let magnitude = 1 - 1 / p16
         return magnitude.replacing(with: -magnitude, where: negative)

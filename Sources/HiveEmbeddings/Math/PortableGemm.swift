@@ -35,7 +35,7 @@ enum PortableGemm {
         var acc = SIMD8<Float>()
         var p = 0
         while p + 8 <= k {
-            acc = acc.addingProduct(load8(x + p), load8(y + p))
+            acc = (acc + load8(x + p) * load8(y + p))
             p += 8
         }
         var sum = acc.sum()
@@ -65,17 +65,17 @@ enum PortableGemm {
                 while p < k8 {
                     let vb0 = load8(b0 + p), vb1 = load8(b1 + p)
                     let va0 = load8(a0 + p)
-                    c00 = c00.addingProduct(va0, vb0)
-                    c01 = c01.addingProduct(va0, vb1)
+                    c00 = (c00 + va0 * vb0)
+                    c01 = (c01 + va0 * vb1)
                     let va1 = load8(a1 + p)
-                    c10 = c10.addingProduct(va1, vb0)
-                    c11 = c11.addingProduct(va1, vb1)
+                    c10 = (c10 + va1 * vb0)
+                    c11 = (c11 + va1 * vb1)
                     let va2 = load8(a2 + p)
-                    c20 = c20.addingProduct(va2, vb0)
-                    c21 = c21.addingProduct(va2, vb1)
+                    c20 = (c20 + va2 * vb0)
+                    c21 = (c21 + va2 * vb1)
                     let va3 = load8(a3 + p)
-                    c30 = c30.addingProduct(va3, vb0)
-                    c31 = c31.addingProduct(va3, vb1)
+                    c30 = (c30 + va3 * vb0)
+                    c31 = (c31 + va3 * vb1)
                     p += 8
                 }
                 var s00 = c00.sum(), s01 = c01.sum(), s10 = c10.sum(), s11 = c11.sum()
@@ -130,7 +130,7 @@ enum PortableGemm {
                 let vs = SIMD8<Float>(repeating: scale)
                 var j = 0
                 while j < n8 {
-                    let sum = load8(UnsafePointer(row + j)).addingProduct(vs, load8(bp + j))
+                    let sum = load8(UnsafePointer(row + j)) + vs * load8(bp + j)
                     UnsafeMutableRawPointer(row + j).storeBytes(of: sum, as: SIMD8<Float>.self)
                     j += 8
                 }

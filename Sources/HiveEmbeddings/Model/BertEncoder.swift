@@ -179,7 +179,7 @@ final class BertEncoder: Sendable {
                 var acc = SIMD8<Float>()
                 var p = 0
                 while p < d8 {
-                    acc = acc.addingProduct(Kernels.load8(q + p), Kernels.load8(k + p))
+                    acc = (acc + Kernels.load8(q + p) * Kernels.load8(k + p))
                     p += 8
                 }
                 var dot = acc.sum()
@@ -205,7 +205,7 @@ final class BertEncoder: Sendable {
                 let v = base + j * stride3 + 2 * h
                 var p = 0
                 while p < d8 {
-                    Kernels.store8(Kernels.load8(UnsafePointer(out + p)).addingProduct(weight, Kernels.load8(v + p)), out + p)
+                    Kernels.store8(Kernels.load8(UnsafePointer(out + p)) + weight * Kernels.load8(v + p), out + p)
                     p += 8
                 }
                 while p < d {
