@@ -32,6 +32,8 @@ struct EmbedBench: ParsableCommand {
         // Cold start first, while nothing of ours is warm in this process.
         let coldInProcess = try Self.coldStartInProcess(directory: directory)
         let coldProcess = Self.coldStartProcess(directory: directory, runs: options.quick ? 3 : 5)
+        // Peak RSS of a `hive embed` child embedding one batch of 32 (before any Python child runs).
+        let peakChildMB = Self.peakResidentOfEmbedChild(directory: directory, texts: Array(sentences.prefix(32)))
 
         let anchor: [String: Any]? = skipAnchor ? nil : try Self.runAnchor(
             python: python, directory: directory, sentences: sentences, quick: options.quick)
@@ -76,6 +78,10 @@ struct EmbedBench: ParsableCommand {
                         anchor: "sentence-transformers", anchorValue: stRate, target: threads == 1 ? 1.5 : nil))
                 report.add(
                     BenchMetric(
+                        "b\(batch)_t\(threads)_sentences_per_cpu_s", figure.cpuRate, unit: "sent/cpu-s",
+                        anchor: "onnxruntime", anchorValue: ort?[key]?["sentences_per_cpu_s"]))
+                report.add(
+                    BenchMetric(
                         "b\(batch)_t\(threads)_p50_latency", figure.p50, unit: "ms", anchor: "onnxruntime",
                         anchorValue: ort?[key]?["p50_ms"], lowerIsBetter: true))
             }
@@ -94,8 +100,10 @@ struct EmbedBench: ParsableCommand {
         let weightsMB = Double(
             (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("model.safetensors").path))?[.size]
                 as? Int ?? 0) / 1_048_576
-        if let peak = Self.peakResidentMB() {
-            report.add(BenchMetric("peak_rss_whole_process", peak, unit: "MB", target: 1.5 * weightsMB, lowerIsBetter: true))
+        if let peakChildMB {
+            report.add(
+                BenchMetric(
+                    "peak_rss_hive_embed_batch32", peakChildMB, unit: "MB", target: 1.5 * weightsMB, lowerIsBetter: true))
         }
         if let json = options.json { try report.write(to: json) }
     }
@@ -105,12 +113,29 @@ struct EmbedBench: ParsableCommand {
     struct Figure {
         var rate: Double
         var p50: Double
+        /// Sentences per second of process CPU time (all threads).
+        var cpuRate: Double
+    }
+
+    #if os(Linux)
+    static func who(_ value: __rusage_who) -> __rusage_who_t { __rusage_who_t(value.rawValue) }
+    #else
+    static func who(_ value: Int32) -> Int32 { value }
+    #endif
+
+    /// CPU time of this process (all threads), in seconds.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(Self.who(RUSAGE_SELF), &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+            + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
     static func measure(_ embedder: MiniLMEmbedder, sentences: [String], batch: Int) -> Figure {
         // Warm-up: grows the workspace and faults in the weights.
         _ = embedder.embed(Array(sentences.prefix(2 * batch)))
         var latencies: [Double] = []
+        let cpuStart = processCPUSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         var index = 0
         var checksum: Float = 0
@@ -123,9 +148,12 @@ struct EmbedBench: ParsableCommand {
             index = end
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let cpu = processCPUSeconds() - cpuStart
         precondition(checksum.isFinite, "non-finite embedding")
         latencies.sort()
-        return Figure(rate: Double(sentences.count) / seconds, p50: latencies[latencies.count / 2])
+        return Figure(
+            rate: Double(sentences.count) / seconds, p50: latencies[latencies.count / 2],
+            cpuRate: Double(sentences.count) / max(cpu, 1e-9))
     }
 
     /// Model load plus the first embedding, in this process (before anything else touched the model).
@@ -178,14 +206,19 @@ struct EmbedBench: ParsableCommand {
         return object
     }
 
-    /// VmHWM from /proc/self/status (Linux), in MB.
-    static func peakResidentMB() -> Double? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let digits = line.split(separator: " ").compactMap { Double($0) }
-            return digits.first.map { $0 / 1024 }
-        }
-        return nil
+    /// Runs `hive embed` on `texts` (one batch) and returns the largest child RSS seen so far, in MB
+    /// (`RUSAGE_CHILDREN` keeps a maximum over all waited-for children, so call before other children).
+    static func peakResidentOfEmbedChild(directory: URL, texts: [String]) -> Double? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        process.arguments = ["embed", "--model-dir", directory.path] + texts
+        process.standardOutput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        var usage = rusage()
+        getrusage(Self.who(RUSAGE_CHILDREN), &usage)
+        return Double(usage.ru_maxrss) / 1024
     }
 
     static func cosine(_ a: [Float], _ b: [Float]) -> Double {
