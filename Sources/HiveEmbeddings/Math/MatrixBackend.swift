@@ -37,6 +37,17 @@ public enum MatrixBackend: String, Sendable, CaseIterable, CustomStringConvertib
         }
     }
 
+    /// The kernels the BLAS runs (OpenBLAS's core name, e.g. "Cooperlake" or "Haswell"; OpenBLAS
+    /// honours `OPENBLAS_CORETYPE` when set), or nil when not applicable.
+    public static var blasCoreName: String? {
+        #if !canImport(Accelerate) && canImport(COpenBLAS)
+        guard let name = openblas_get_corename() else { return nil }
+        return String(cString: name)
+        #else
+        return nil
+        #endif
+    }
+
     /// Sets the BLAS library's thread count (process-wide for OpenBLAS). No-op for `.portable`.
     func setThreads(_ count: Int) {
         #if !canImport(Accelerate) && canImport(COpenBLAS)

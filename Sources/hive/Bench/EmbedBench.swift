@@ -43,6 +43,7 @@ struct EmbedBench: ParsableCommand {
             params: [
                 "sentences": "\(count)", "mean_words": String(format: "%.1f", Self.meanWords(sentences)),
                 "model": directory.path, "backend": MatrixBackend.platformDefault.description,
+                "blas_core": MatrixBackend.blasCoreName ?? "-",
                 "cores": "\(ProcessInfo.processInfo.activeProcessorCount)",
             ])
         report.printTable()
