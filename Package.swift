@@ -9,6 +9,19 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// HiveVectors' SIMD kernels are compiled for the building machine's CPU (AVX2/AVX-512 on x86-64):
+/// Swift has no per-function multiversioning, and the baseline x86-64 target (SSE2) halves their speed.
+/// A binary built this way runs only on CPUs with the builder's instruction set; set
+/// HIVE_PORTABLE=1 to build for the baseline instead.
+let vectorKernelSettings: [SwiftSetting] = {
+    #if arch(x86_64)
+    if Context.environment["HIVE_PORTABLE"] == nil {
+        return [.unsafeFlags(["-target-cpu", "native"])]
+    }
+    #endif
+    return []
+}()
+
 let package = Package(
     name: "Hive",
     platforms: [.macOS(.v15)],
@@ -31,7 +44,7 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
-        .target(name: "HiveVectors", swiftSettings: strictSettings),
+        .target(name: "HiveVectors", dependencies: ["HiveCore"], swiftSettings: strictSettings + vectorKernelSettings),
         // OpenBLAS from the system (Debian: libopenblas-dev) for HiveEmbeddings' matrix multiplies on Linux.
         .systemLibrary(
             name: "COpenBLAS",
@@ -54,10 +67,11 @@ let package = Package(
             dependencies: ["HiveCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .target(name: "HiveEvaluation", dependencies: ["HiveCore"], swiftSettings: strictSettings),
         .executableTarget(
             name: "hive",
             dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger",
+                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -65,6 +79,13 @@ let package = Package(
         .testTarget(
             name: "HiveCoreTests",
             dependencies: ["HiveCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HiveVectorsTests",
+            dependencies: ["HiveVectors", "HiveCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
