@@ -48,7 +48,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "HiveVectors", dependencies: ["HiveCore"], swiftSettings: strictSettings + vectorKernelSettings),
-        .target(name: "HiveEmbeddings", dependencies: ["HiveCore"], swiftSettings: strictSettings),
+        // OpenBLAS from the system (Debian: libopenblas-dev) for HiveEmbeddings' matrix multiplies on Linux.
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "HiveEmbeddings",
+            dependencies: [
+                "HiveCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(name: "HiveLearning", dependencies: ["HiveCore"], swiftSettings: strictSettings),
         .target(
             name: "HiveLedger",
@@ -102,6 +117,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            name: "HiveEmbeddingsTests",
+            dependencies: ["HiveEmbeddings", "HiveCore"],
             swiftSettings: strictSettings
         ),
     ],
