@@ -41,6 +41,7 @@ let package = Package(
             dependencies: ["HiveCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .target(name: "HiveEvaluation", dependencies: ["HiveCore"], swiftSettings: strictSettings),
         .target(
             name: "HiveTwin",
             dependencies: [
@@ -60,7 +61,8 @@ let package = Package(
         .executableTarget(
             name: "hive",
             dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveTwin",
+                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveEvaluation",
+                "HiveTwin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -71,6 +73,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
         .testTarget(
             name: "HiveTwinTests",
             dependencies: [
