@@ -67,11 +67,24 @@ public struct OfflineEnvelopeStore: Sendable {
 
     /// Delivers due pending envelopes in order, at most `limit`, calling `deliver` for each.
     /// Stops at the first envelope that is not yet due or fails (unless that failure dead-letters it).
+    /// Deliveries are marked in one transaction per round (and before any failure is recorded): a
+    /// crash before that re-sends them, which receivers absorb by envelope id.
     @discardableResult
     public func drain(limit: Int = 100, deliver: (SignedEnvelope) async throws -> Void) async throws -> DrainReport {
         var report = DrainReport()
-        let due = try pending(limit: limit)
-        for item in due {
+        var deliveredSequences: [Int64] = []
+        func markDelivered() throws {
+            guard !deliveredSequences.isEmpty else { return }
+            let now = Int64(clamping: store.nowMs)
+            try store.write { db in
+                let statement = try db.cachedStatement(
+                    sql: "UPDATE outbox SET state = 'delivered', delivered_ms = ?, attempts = attempts + 1 WHERE seq = ?")
+                for sequence in deliveredSequences { try statement.execute(arguments: [now, sequence]) }
+            }
+            report.delivered += deliveredSequences.count
+            deliveredSequences.removeAll()
+        }
+        for item in try pending(limit: limit) {
             let now = Int64(clamping: store.nowMs)
             if item.nextAttemptMs > now {
                 report.stoppedAtFailure = true
@@ -79,7 +92,10 @@ public struct OfflineEnvelopeStore: Sendable {
             }
             do {
                 try await deliver(item.envelope)
+                deliveredSequences.append(item.sequence)
+                continue
             } catch {
+                try markDelivered()
                 report.failed += 1
                 let attempts = item.attempts + 1
                 let message = String(String(describing: error).prefix(500))
@@ -101,13 +117,8 @@ public struct OfflineEnvelopeStore: Sendable {
                 report.stoppedAtFailure = true
                 break
             }
-            try store.write { db in
-                try db.execute(
-                    sql: "UPDATE outbox SET state = 'delivered', delivered_ms = ?, attempts = attempts + 1 WHERE seq = ?",
-                    arguments: [now, item.sequence])
-            }
-            report.delivered += 1
         }
+        try markDelivered()
         return report
     }
 

@@ -52,9 +52,6 @@ public final class TwinStore: Sendable {
         config.maximumReaderCount = max(1, configuration.maxReaders)
         config.label = "hive.twin"
         let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-        }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(
@@ -63,6 +60,8 @@ public final class TwinStore: Sendable {
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: config)
+            // Set on the pool's one long-lived writer, after GRDB's WAL setup (which picks NORMAL).
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
             try Self.migrator.migrate(pool)
         } catch {
             throw HiveError(.io, "cannot open twin store \(path): \(Self.describe(error))")
@@ -191,12 +190,11 @@ public final class TwinStore: Sendable {
         }
     }
 
+    /// Maps SQLite failures to ``HiveError/Code/io``; errors thrown by callers' closures pass through unchanged.
     static func mapErrors<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as HiveError {
-            throw error
-        } catch {
+        } catch let error as DatabaseError {
             throw HiveError(.io, "\(what): \(describe(error))")
         }
     }
