@@ -9,6 +9,19 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// HiveVectors' SIMD kernels are compiled for the building machine's CPU (AVX2/AVX-512 on x86-64):
+/// Swift has no per-function multiversioning, and the baseline x86-64 target (SSE2) halves their speed.
+/// A binary built this way runs only on CPUs with the builder's instruction set; set
+/// HIVE_PORTABLE=1 to build for the baseline instead.
+let vectorKernelSettings: [SwiftSetting] = {
+    #if arch(x86_64)
+    if Context.environment["HIVE_PORTABLE"] == nil {
+        return [.unsafeFlags(["-target-cpu", "native"])]
+    }
+    #endif
+    return []
+}()
+
 let package = Package(
     name: "Hive",
     platforms: [.macOS(.v15)],
@@ -33,7 +46,7 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
-        .target(name: "HiveVectors", swiftSettings: strictSettings),
+        .target(name: "HiveVectors", dependencies: ["HiveCore"], swiftSettings: strictSettings + vectorKernelSettings),
         .target(name: "HiveEmbeddings", dependencies: ["HiveCore"], swiftSettings: strictSettings),
         .target(name: "HiveLearning", dependencies: ["HiveCore"], swiftSettings: strictSettings),
         .target(
@@ -81,6 +94,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveVectorsTests",
+            dependencies: ["HiveVectors", "HiveCore"],
             swiftSettings: strictSettings
         ),
     ],

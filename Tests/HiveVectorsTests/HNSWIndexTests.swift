@@ -1,0 +1,174 @@
+import Foundation
+import HiveCore
+import Testing
+@testable import HiveVectors
+
+@Suite("HNSWIndex")
+struct HNSWIndexTests {
+    static let d = 32
+
+    static func clusteredIndex(n: Int, metric: DistanceMetric = .cosine, seed: UInt64 = 1) throws -> (HNSWIndex, FlatIndex, [[Float]]) {
+        var rng = TestRandom(seed: seed)
+        let data = rng.clustered(n: n + 50, d: d, clusters: 20, intrinsic: 8)
+        var hnsw = try HNSWIndex(dimension: d, metric: metric, m: 12, efConstruction: 100, efSearch: 64)
+        var flat = try FlatIndex(dimension: d, metric: metric)
+        let ids = (0..<n).map { VectorID($0 * 3) }
+        try hnsw.add(ids: ids, rows: Array(data.prefix(n)))
+        try flat.add(ids: ids, rows: Array(data.prefix(n)))
+        return (hnsw, flat, Array(data.suffix(50)))
+    }
+
+    static func meanRecall(_ hnsw: HNSWIndex, _ flat: FlatIndex, _ queries: [[Float]], k: Int = 10, filter: VectorFilter? = nil) throws -> Double {
+        var total = 0.0
+        for q in queries {
+            total += recall(try hnsw.search(q, k: k, filter: filter).map(\.id), try flat.search(q, k: k, filter: filter).map(\.id))
+        }
+        return total / Double(queries.count)
+    }
+
+    @Test("recall@10 ≥ 0.9 on a small clustered set, for every metric", arguments: DistanceMetric.allCases)
+    func recallClustered(metric: DistanceMetric) throws {
+        let (hnsw, flat, queries) = try Self.clusteredIndex(n: 1200, metric: metric)
+        #expect(hnsw.count == 1200)
+        let r = try Self.meanRecall(hnsw, flat, queries)
+        #expect(r >= 0.9, "recall \(r)")
+        // Scores are exact for the returned ids and sorted.
+        let hits = try hnsw.search(queries[0], k: 10)
+        let scores = hits.map(\.score)
+        #expect(scores == (metric == .l2 ? scores.sorted() : scores.sorted(by: >)))
+    }
+
+    @Test("a larger ef never lowers recall much and reaches near-exact results")
+    func efSweep() throws {
+        let (hnsw, flat, queries) = try Self.clusteredIndex(n: 1500, seed: 2)
+        var exactish = 0.0
+        for q in queries {
+            exactish += recall(try hnsw.search(q, k: 10, ef: 1500).map(\.id), try flat.search(q, k: 10).map(\.id))
+        }
+        #expect(exactish / Double(queries.count) >= 0.99)
+    }
+
+    @Test("tombstone delete hides ids at once; repair keeps recall and drops the nodes")
+    func deleteAndRepair() throws {
+        var (hnsw, flat, queries) = try Self.clusteredIndex(n: 1200, seed: 3)
+        hnsw.autoRepairFraction = 1  // repair explicitly below
+        var removed = Set<VectorID>()
+        for i in Swift.stride(from: 0, to: 1200, by: 3) {
+            let id = VectorID(i * 3)
+            try hnsw.remove(id: id)
+            try flat.remove(id: id)
+            removed.insert(id)
+        }
+        #expect(hnsw.tombstoneCount == removed.count && hnsw.count == 1200 - removed.count)
+        for q in queries.prefix(10) {
+            #expect(try hnsw.search(q, k: 10).allSatisfy { !removed.contains($0.id) })
+        }
+        let before = try Self.meanRecall(hnsw, flat, queries)
+        #expect(before >= 0.85, "with tombstones \(before)")
+        hnsw.repair()
+        #expect(hnsw.tombstoneCount == 0 && hnsw.count == 1200 - removed.count)
+        let after = try Self.meanRecall(hnsw, flat, queries)
+        #expect(after >= 0.88, "after repair \(after)")
+        // Inserts keep working after repair, including a removed id coming back.
+        let back = removed.first!
+        try hnsw.add(id: back, vector: queries[0])
+        #expect(try hnsw.search(queries[0], k: 1).first?.id == back)
+        // Automatic repair triggers when tombstones pass the threshold.
+        hnsw.autoRepairFraction = 0.05
+        for id in hnsw.graph.ids.prefix(200) where hnsw.contains(id) { try hnsw.remove(id: id) }
+        #expect(hnsw.tombstoneCount < 200)
+    }
+
+    @Test("selective filters still return k exact results; broad filters use the graph")
+    func filtered() throws {
+        let (hnsw, flat, queries) = try Self.clusteredIndex(n: 1200, seed: 4)
+        let few: Set<VectorID> = Set((0..<30).map { VectorID($0 * 3 * 41) })
+        for q in queries.prefix(10) {
+            let hits = try hnsw.search(q, k: 10, filter: .ids(few))
+            #expect(hits.map(\.id) == (try flat.search(q, k: 10, filter: .ids(few)).map(\.id)))
+            let rare = try hnsw.search(q, k: 10, filter: .predicate { $0 % 300 == 0 })
+            #expect(rare.count == 10)
+            #expect(rare.map(\.id) == (try flat.search(q, k: 10, filter: .predicate { $0 % 300 == 0 }).map(\.id)))
+        }
+        let broad = try Self.meanRecall(hnsw, flat, queries, filter: .predicate { $0 % 2 == 0 })
+        #expect(broad >= 0.85, "broad filter recall \(broad)")
+        for q in queries.prefix(5) {
+            #expect(try hnsw.search(q, k: 10, filter: .predicate { $0 % 2 == 0 }).allSatisfy { $0.id % 2 == 0 })
+        }
+    }
+
+    @Test("persistence round trip (with tombstones) gives identical results; corrupt files are rejected")
+    func persistence() throws {
+        for metric in [DistanceMetric.cosine, .l2] {
+            var (hnsw, _, queries) = try Self.clusteredIndex(n: 800, metric: metric, seed: 5)
+            hnsw.autoRepairFraction = 1
+            try hnsw.remove(id: 30)
+            let path = temporaryPath("hnsw")
+            defer { unlink(path) }
+            let checksum = try hnsw.save(to: path)
+            var loaded = try HNSWIndex(contentsOf: path, expectedChecksum: checksum)
+            #expect(loaded.count == hnsw.count && loaded.tombstoneCount == 1 && loaded.m == 12)
+            for q in queries.prefix(10) { #expect(try loaded.search(q, k: 10) == hnsw.search(q, k: 10)) }
+            try loaded.add(id: 99_999, vector: queries[0])
+            #expect(try loaded.search(queries[0], k: 1).first?.id == 99_999)
+            let good = try Data(contentsOf: URL(fileURLWithPath: path))
+            try good.prefix(good.count - 64).write(to: URL(fileURLWithPath: path))
+            #expect(throws: HiveError.self) { _ = try HNSWIndex(contentsOf: path) }
+            var flipped = good
+            flipped[good.count - 200] ^= 0x10
+            try flipped.write(to: URL(fileURLWithPath: path))
+            #expect(throws: HiveError.self) { _ = try HNSWIndex(contentsOf: path) }
+        }
+    }
+
+    @Test("bad input: wrong dimension, NaN, zero vector, duplicate, unknown id, bad parameters")
+    func badInput() throws {
+        var (hnsw, _, queries) = try Self.clusteredIndex(n: 100, seed: 6)
+        let before = hnsw.count
+        #expect(throws: HiveError.self) { try hnsw.add(id: 5000, vector: [1, 2]) }
+        #expect(throws: HiveError.self) { try hnsw.add(id: 5000, vector: [Float](repeating: .nan, count: Self.d)) }
+        #expect(throws: HiveError.self) { try hnsw.add(id: 5000, vector: [Float](repeating: 0, count: Self.d)) }
+        #expect(throws: HiveError.self) { try hnsw.add(id: 3, vector: queries[0]) }
+        #expect(throws: HiveError.self) { try hnsw.add(ids: [7000, 7001], rows: [queries[0], [Float](repeating: .infinity, count: Self.d)]) }
+        #expect(throws: HiveError.self) { try hnsw.remove(id: 1) }
+        #expect(throws: HiveError.self) { _ = try hnsw.search(queries[0], k: 0) }
+        #expect(throws: HiveError.self) { _ = try hnsw.search(queries[0], k: 5, ef: 0) }
+        #expect(throws: HiveError.self) { _ = try HNSWIndex(dimension: 8, m: 1) }
+        #expect(hnsw.count == before && !hnsw.contains(7000) && !hnsw.contains(5000))
+        let empty = try HNSWIndex(dimension: 4)
+        #expect(try empty.search([1, 0, 0, 0], k: 3).isEmpty)
+    }
+}
+
+@Suite("SharedVectorIndex")
+struct SharedVectorIndexTests {
+    @Test("concurrent readers and one writer see consistent results")
+    func readersAndWriter() async throws {
+        var rng = TestRandom(seed: 9)
+        var flat = try FlatIndex(dimension: 16, metric: .dot)
+        try flat.add(ids: (0..<500).map(VectorID.init), rows: (0..<500).map { _ in rng.vector(16) })
+        let shared = SharedVectorIndex(flat)
+        let query = rng.vector(16)
+        let expected = try flat.search(query, k: 5).map(\.id)
+        let snapshot = shared.snapshot()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<50 {
+                        let hits = try shared.search(query, k: 5)
+                        #expect(hits.count == 5)
+                    }
+                }
+            }
+            group.addTask {
+                for i in 0..<50 {
+                    try shared.write { try $0.add(id: VectorID(10_000 + i), vector: [Float](repeating: -1, count: 16)) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(shared.read { $0.count } == 550)
+        #expect(try snapshot.search(query, k: 5).map(\.id) == expected)
+        #expect(snapshot.count == 500)
+    }
+}
