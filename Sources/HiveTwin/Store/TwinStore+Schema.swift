@@ -30,16 +30,21 @@ extension TwinStore {
                     CREATE INDEX episodes_task ON episodes(task, created_ms);
                     CREATE INDEX episodes_created ON episodes(created_ms);
                     CREATE INDEX episodes_expiry ON episodes(expires_ms) WHERE expires_ms IS NOT NULL;
-                    -- One embedding per distinct task text; the task index is derived from it.
-                    CREATE TABLE task_embeddings(task TEXT PRIMARY KEY NOT NULL, vector BLOB NOT NULL) WITHOUT ROWID;
+                    -- One embedding per distinct task text; the task index (keyed by rid) is derived from it.
+                    CREATE TABLE task_embeddings(
+                        rid INTEGER PRIMARY KEY,
+                        task TEXT NOT NULL UNIQUE,
+                        vector BLOB NOT NULL
+                    );
 
                     -- SkillLibrary: every version is a row; one current version per name.
                     CREATE TABLE skills(
-                        id TEXT PRIMARY KEY NOT NULL,
+                        rid INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
                         name TEXT NOT NULL,
                         description TEXT NOT NULL,
                         version INTEGER NOT NULL CHECK (version >= 1),
-                        parent_id TEXT REFERENCES skills(id),
+                        parent_id TEXT,
                         current INTEGER NOT NULL,
                         success_rate REAL NOT NULL,
                         uses INTEGER NOT NULL,
@@ -53,9 +58,11 @@ extension TwinStore {
                     CREATE UNIQUE INDEX skills_current_name ON skills(name) WHERE current = 1;
                     CREATE UNIQUE INDEX skills_name_version ON skills(name, version);
 
-                    -- ReasoningBank. vector: int8-quantised embedding (see EmbeddingCodec).
+                    -- ReasoningBank. vector: int8-quantised embedding (see EmbeddingCodec); the
+                    -- vector index is keyed by rid, a stable rowid alias.
                     CREATE TABLE patterns(
-                        id TEXT PRIMARY KEY NOT NULL,
+                        rid INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
                         task_type TEXT NOT NULL,
                         approach TEXT NOT NULL,
                         tags TEXT NOT NULL,
