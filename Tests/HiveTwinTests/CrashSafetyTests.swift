@@ -25,10 +25,10 @@ struct CrashSafetyTests {
 
     /// Runs the writer until it has reported `batches` commits, then SIGKILLs it at once (mid-batch:
     /// it is always inside its next transaction). Returns the envelope ids it reported committed.
-    static func runAndKill(dbPath: String, keyDir: String, batchSize: Int, batches: Int) throws -> [String] {
+    static func runAndKill(dbPath: String, keyDir: String, batchSize: Int, batches: Int, mode: String = "snapshot") throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try writerPath())
-        process.arguments = [dbPath, keyDir, String(batchSize)]
+        process.arguments = [dbPath, keyDir, String(batchSize), mode]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -117,5 +117,31 @@ struct CrashSafetyTests {
         #expect(duplicates.withLock { $0 } >= envelopes)
         #expect(try inbox.stats().inbox == envelopes)
         #expect(try received.snapshot().entries.count == entries)
+    }
+
+    @Test("SIGKILL while storing patterns: the vector index rebuilt at open matches the table exactly")
+    func indexCannotDrift() throws {
+        let dir = TemporaryDirectory()
+        let dbPath = dir.file("patterns.sqlite")
+        var committed: [String] = []
+        for round in 0..<2 {
+            committed += try Self.runAndKill(dbPath: dbPath, keyDir: dir.file("keys"), batchSize: 20, batches: 4 + round * 3, mode: "patterns")
+        }
+        let identity = try KeyFile(directory: dir.file("keys")).load()
+        let store = try TwinStore(path: dbPath, identity: identity, userID: "crash")
+        #expect(try store.integrityCheck() == ["ok"])
+        let bank = try ReasoningBank(store: store, space: EmbeddingSpace(modelID: "crash/random-32", dimensions: 32))
+        #expect(try bank.verifyIndex() == [])
+        let count = try bank.count()
+        #expect(count % 20 == 0 && count >= committed.count)
+        let outbox = OfflineEnvelopeStore(store: store)
+        #expect(try outbox.stats().pending == count)
+        for id in committed { #expect(try outbox.contains(envelopeID: id)) }
+        // Every stored pattern is its own nearest neighbour through the rebuilt index.
+        let rows = try store.read { db in try Row.fetchAll(db, sql: "SELECT id, vector FROM patterns ORDER BY rid LIMIT 40") }
+        for row in rows {
+            let vector = try EmbeddingCodec.decode(row["vector"], dimensions: 32)
+            #expect(try bank.searchPatterns(vector: vector, k: 1).first?.pattern.id == row["id"])
+        }
     }
 }

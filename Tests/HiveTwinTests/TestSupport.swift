@@ -41,3 +41,30 @@ enum Fixtures {
         return try TwinStore(path: dir.file(name), identity: identity, userID: user, configuration: configuration)
     }
 }
+
+/// Deterministic pseudo-random numbers (SplitMix64) for generated test data.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func vector(_ dimensions: Int) -> [Float] {
+        (0..<dimensions).map { _ in Float.random(in: -1...1, using: &self) }
+    }
+}
+
+func cosine(_ a: [Float], _ b: [Float]) -> Float {
+    var dot: Float = 0, na: Float = 0, nb: Float = 0
+    for i in a.indices {
+        dot += a[i] * b[i]
+        na += a[i] * a[i]
+        nb += b[i] * b[i]
+    }
+    return dot / (na.squareRoot() * nb.squareRoot())
+}
