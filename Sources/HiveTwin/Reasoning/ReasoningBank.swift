@@ -7,10 +7,14 @@ import Synchronization
 /// The twin's learned patterns (the seed's ReasoningBank): stored in the `patterns` table with an
 /// int8 embedding of their approach, searched through a HiveVectors index derived from that table.
 ///
-/// - The table is the truth. The index (a ``QuantizedFlatIndex``: int8 scan, f32 rescoring, exact
-///   order) is rebuilt from the stored vectors when the bank opens, and changed only after the
-///   transaction that changed the table has committed, under the same lock, so the two cannot
-///   drift — not even across a crash (``verifyIndex()`` checks it).
+/// - The table is the truth; the index is derived from it and changed only after the transaction
+///   that changed the table has committed, under the same lock. Two kinds (``IndexKind``):
+///   `.exact` — a ``QuantizedFlatIndex`` (int8 scan, f32 rescoring, exact order) rebuilt from the
+///   stored vectors at every open; `.hnsw` — an ``HNSWIndex`` persisted next to the database by
+///   ``saveIndex()`` with its checksum and the table generation it reflects recorded in the store;
+///   at open it is loaded only if the checksum verifies and no pattern write happened since
+///   (every write bumps the generation in its own transaction), and rebuilt otherwise. Either way
+///   index and table cannot drift, not even across a crash (``verifyIndex()`` checks it).
 /// - Success is Beta(α, β) evidence: ``recordOutcome(patternID:success:)`` adds one to α or β.
 /// - Vectors carry the embedder's model id; opening a table whose vectors came from another model
 ///   refuses or re-embeds (``ModelMismatchPolicy``).
@@ -19,29 +23,25 @@ public final class ReasoningBank: Sendable {
     /// The embedding space of the stored vectors.
     public let space: EmbeddingSpace
 
-    struct Meta: Sendable {
-        var taskType: Pattern.TaskType
-        var origin: Pattern.Origin
-        var tags: [String]
-        var alpha: Double
-        var beta: Double
-        var expiresMs: Int64?
-
-        func matches(_ filter: PatternFilter, now: Int64) -> Bool {
-            if let expiresMs, expiresMs <= now { return false }
-            if let type = filter.taskType, type != taskType { return false }
-            if let origin = filter.origin, origin != self.origin { return false }
-            if let minimum = filter.minSuccessRate, alpha / (alpha + beta) < minimum { return false }
-            for tag in filter.tags where !tags.contains(tag) { return false }
-            return true
-        }
+    /// Which vector index serves searches.
+    public enum IndexKind: Sendable, Hashable {
+        /// Exact order (int8 scan + f32 rescoring), rebuilt from the table at open.
+        case exact
+        /// HNSW graph, persisted with a verified checksum (see ``saveIndex()``); rebuilt when stale.
+        case hnsw(m: Int = 16, efConstruction: Int = 200, efSearch: Int = 64)
     }
 
     struct State: Sendable {
-        var index: QuantizedFlatIndex
-        var meta: [VectorID: Meta]
-        var expiring: Int  // rows with a TTL; when 0 and no filter is set, search needs no predicate
+        var index: PatternIndex
+        var columns: PatternColumns
     }
+
+    /// The index kind this bank was opened with.
+    public let indexKind: IndexKind
+    /// Where an `.hnsw` index is persisted: `<database>.patterns.hnsw`.
+    public var indexPath: String { store.path + ".patterns.hnsw" }
+    /// How the index was obtained at open: "rebuilt" or "loaded".
+    public let indexOrigin: String
 
     private let state: Mutex<State>
 
@@ -52,38 +52,110 @@ public final class ReasoningBank: Sendable {
 
     /// Opens the bank over `store`, checking the recorded embedding space against `space` and
     /// rebuilding the vector index from the table.
-    public init(store: TwinStore, space: EmbeddingSpace, onModelMismatch policy: ModelMismatchPolicy = .refuse) throws {
+    public init(
+        store: TwinStore, space: EmbeddingSpace, index kind: IndexKind = .exact,
+        onModelMismatch policy: ModelMismatchPolicy = .refuse
+    ) throws {
         self.store = store
         self.space = space
+        self.indexKind = kind
         try store.reconcileEmbeddingSpace(space, table: "patterns", textColumn: "approach", policy: policy)
-        state = Mutex(try Self.rebuild(store: store, space: space))
+        if case .hnsw = kind, let loaded = try Self.loadPersisted(store: store, space: space, path: store.path + ".patterns.hnsw") {
+            state = Mutex(loaded)
+            indexOrigin = "loaded"
+        } else {
+            let built = try Self.rebuild(store: store, space: space, kind: kind)
+            state = Mutex(built)
+            indexOrigin = "rebuilt"
+            if case .hnsw = kind { try saveIndex() }
+        }
     }
 
-    static func rebuild(store: TwinStore, space: EmbeddingSpace) throws -> State {
+    /// The persisted HNSW index, if it verifies and reflects the current table; `nil` otherwise.
+    static func loadPersisted(store: TwinStore, space: EmbeddingSpace, path: String) throws -> State? {
+        let (generation, record, count) = try store.read { db in
+            (
+                try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_generation'") ?? 0,
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_index'"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM patterns") ?? 0
+            )
+        }
+        guard let record, FileManager.default.fileExists(atPath: path) else { return nil }
+        let parts = record.split(separator: " ")
+        guard parts.count == 2, Int64(parts[0]) == generation, let checksum = UInt64(parts[1]) else { return nil }
+        guard let index = try? HNSWIndex(contentsOf: path, expectedChecksum: checksum),
+            index.count == count, index.dimension == space.dimensions
+        else { return nil }
+        return State(index: .hnsw(index), columns: try columns(store: store))
+    }
+
+    /// Writes the `.hnsw` index to ``indexPath`` and records its checksum with the table generation it
+    /// reflects, so the next open can load it instead of rebuilding. No-op for `.exact`.
+    public func saveIndex() throws {
+        try state.withLock { state in
+            guard case .hnsw(let index) = state.index else { return }
+            let checksum = try index.save(to: indexPath)
+            try store.write { db in
+                let generation = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_generation'") ?? 0
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('patterns_index', ?)",
+                    arguments: ["\(generation) \(checksum)"])
+            }
+        }
+    }
+
+    /// Bumps the table generation inside a write that changes patterns, invalidating a persisted index.
+    static func bumpGeneration(in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO meta(key, value) VALUES ('patterns_generation', 1)
+                ON CONFLICT(key) DO UPDATE SET value = value + 1
+                """)
+    }
+
+    static func columns(store: TwinStore) throws -> PatternColumns {
+        try store.read { db in
+            var columns = PatternColumns()
+            let cursor = try Row.fetchCursor(db, sql: "SELECT rid, task_type, origin, tags, alpha, beta, expires_ms FROM patterns")
+            while let row = try cursor.next() {
+                columns.insert(
+                    rid: row["rid"], taskType: try Self.taskType(row["task_type"]), origin: try Self.origin(row["origin"]),
+                    tags: try Self.decodeTags(row["tags"]), alpha: row["alpha"], beta: row["beta"], expiresMs: row["expires_ms"])
+            }
+            return columns
+        }
+    }
+
+    static func rebuild(store: TwinStore, space: EmbeddingSpace, kind: IndexKind) throws -> State {
         try store.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM patterns") ?? 0
-            var index = try QuantizedFlatIndex(dimension: space.dimensions, metric: .cosine, capacity: count)
-            var meta: [VectorID: Meta] = [:]
-            meta.reserveCapacity(count)
+            var columns = PatternColumns()
             var ids: [VectorID] = []
             ids.reserveCapacity(count)
             var vectors: [Float] = []
             vectors.reserveCapacity(count * space.dimensions)
-            var expiring = 0
             let cursor = try Row.fetchCursor(
                 db, sql: "SELECT rid, task_type, origin, tags, alpha, beta, expires_ms, vector FROM patterns")
             while let row = try cursor.next() {
                 let rid: Int64 = row["rid"]
                 try EmbeddingCodec.decode(row["vector"], dimensions: space.dimensions, appendingTo: &vectors)
                 ids.append(rid)
-                let expires: Int64? = row["expires_ms"]
-                if expires != nil { expiring += 1 }
-                meta[rid] = Meta(
-                    taskType: try Self.taskType(row["task_type"]), origin: try Self.origin(row["origin"]),
-                    tags: try Self.decodeList(row["tags"]), alpha: row["alpha"], beta: row["beta"], expiresMs: expires)
+                columns.insert(
+                    rid: rid, taskType: try Self.taskType(row["task_type"]), origin: try Self.origin(row["origin"]),
+                    tags: try Self.decodeTags(row["tags"]), alpha: row["alpha"], beta: row["beta"], expiresMs: row["expires_ms"])
             }
-            try index.add(ids: ids, vectors: vectors)
-            return State(index: index, meta: meta, expiring: expiring)
+            switch kind {
+            case .exact:
+                var index = try QuantizedFlatIndex(dimension: space.dimensions, metric: .cosine, capacity: count)
+                try index.add(ids: ids, vectors: vectors)
+                return State(index: .exact(index), columns: columns)
+            case .hnsw(let m, let efConstruction, let efSearch):
+                var index = try HNSWIndex(
+                    dimension: space.dimensions, metric: .cosine, m: m, efConstruction: efConstruction, efSearch: efSearch,
+                    capacity: count)
+                try index.add(ids: ids, vectors: vectors)
+                return State(index: .hnsw(index), columns: columns)
+            }
         }
     }
 
@@ -112,6 +184,7 @@ public final class ReasoningBank: Sendable {
         encoded.reserveCapacity(batch.count)
         for (i, (draft, vector)) in batch.enumerated() {
             _ = try draft.pattern(id: "pending", stamp: .zero)
+            try Self.checkTags(draft.tags, field: "pattern \(i) tags")
             try space.check(vector, field: "pattern \(i) vector")
             encoded.append(EmbeddingCodec.encode(vector))
         }
@@ -119,6 +192,7 @@ public final class ReasoningBank: Sendable {
         let now = Int64(clamping: store.nowMs)
         return try state.withLock { state in
             let written = try store.write { db -> [(Pattern, Int64)] in
+                try Self.bumpGeneration(in: db)
                 let ids = try store.allocateIDs(batch.count, in: db)
                 let insert = try db.cachedStatement(
                     sql: """
@@ -131,7 +205,7 @@ public final class ReasoningBank: Sendable {
                 for (i, (draft, _)) in batch.enumerated() {
                     let pattern = try draft.pattern(id: ids[i], stamp: store.clock.now())
                     try insert.execute(arguments: [
-                        pattern.id, pattern.taskType.rawValue, pattern.approach, try Self.encodeList(pattern.tags),
+                        pattern.id, pattern.taskType.rawValue, pattern.approach, Self.encodeTags(pattern.tags),
                         try Self.encodeJSON(pattern.context), pattern.alpha, pattern.beta, pattern.origin.rawValue,
                         try Self.encodeList(pattern.provenance), pattern.stamp.description, now, expires, encoded[i],
                     ])
@@ -150,14 +224,13 @@ public final class ReasoningBank: Sendable {
             do {
                 try state.index.add(ids: written.map(\.1), vectors: vectors)
             } catch {
-                state = try Self.rebuild(store: store, space: space)
+                state = try Self.rebuild(store: store, space: space, kind: indexKind)
             }
             for (pattern, rid) in written {
-                state.meta[rid] = Meta(
-                    taskType: pattern.taskType, origin: pattern.origin, tags: pattern.tags, alpha: pattern.alpha,
+                state.columns.insert(
+                    rid: rid, taskType: pattern.taskType, origin: pattern.origin, tags: pattern.tags, alpha: pattern.alpha,
                     beta: pattern.beta, expiresMs: expires)
             }
-            if expires != nil { state.expiring += written.count }
             return written.map(\.0)
         }
     }
@@ -181,8 +254,7 @@ public final class ReasoningBank: Sendable {
                     arguments: [pattern.alpha, pattern.beta, pattern.stamp.description, pattern.id])
                 return (pattern, row["rid"])
             }
-            state.meta[rid]?.alpha = pattern.alpha
-            state.meta[rid]?.beta = pattern.beta
+            state.columns.updateEvidence(rid: rid, alpha: pattern.alpha, beta: pattern.beta)
             return pattern
         }
     }
@@ -192,17 +264,18 @@ public final class ReasoningBank: Sendable {
     public func sweepExpired() throws -> Int {
         let now = Int64(clamping: store.nowMs)
         return try state.withLock { state in
-            let rids = try store.write { db in
-                try Int64.fetchAll(
-                    db, sql: "DELETE FROM patterns WHERE expires_ms IS NOT NULL AND expires_ms <= ? RETURNING rid",
+            let rows = try store.write { db in
+                try Self.bumpGeneration(in: db)
+                return try Row.fetchAll(
+                    db, sql: "DELETE FROM patterns WHERE expires_ms IS NOT NULL AND expires_ms <= ? RETURNING rid, tags",
                     arguments: [now])
             }
-            for rid in rids {
+            for row in rows {
+                let rid: Int64 = row["rid"]
                 try? state.index.remove(id: rid)
-                state.meta[rid] = nil
+                state.columns.remove(rid: rid, tags: try Self.decodeTags(row["tags"]))
             }
-            state.expiring -= rids.count
-            return rids.count
+            return rows.count
         }
     }
 
@@ -218,10 +291,7 @@ public final class ReasoningBank: Sendable {
         try filter.validate()
         let now = Int64(clamping: store.nowMs)
         let hits = try state.withLock { state -> [SearchHit] in
-            let unfiltered = filter == PatternFilter() && state.expiring == 0
-            let meta = state.meta
-            let predicate = unfiltered ? nil : VectorFilter.predicate { id in meta[id]?.matches(filter, now: now) ?? false }
-            return try state.index.search(vector, k: k, filter: predicate)
+            try state.index.search(vector, k: k, filter: state.columns.vectorFilter(filter, now: now))
         }
         guard !hits.isEmpty else { return [] }
         let rows = try store.read { db in
@@ -296,7 +366,7 @@ public final class ReasoningBank: Sendable {
             throw HiveError(.malformed, "pattern \(id) has a malformed stamp")
         }
         return try Pattern(
-            id: id, taskType: try taskType(row["task_type"]), approach: row["approach"], tags: try decodeList(row["tags"]),
+            id: id, taskType: try taskType(row["task_type"]), approach: row["approach"], tags: try decodeTags(row["tags"]),
             context: try HiveJSON.decode(Pattern.Context.self, from: Array((row["context"] as String).utf8)),
             alpha: row["alpha"], beta: row["beta"], origin: try origin(row["origin"]),
             provenance: try decodeList(row["provenance"]), stamp: stamp)
@@ -313,6 +383,22 @@ public final class ReasoningBank: Sendable {
     }
 
     static func encodeList(_ list: [String]) throws -> String { try encodeJSON(list) }
+
+    /// Tags are stored joined by U+001F (unit separator), which ``checkTags(_:)`` keeps out of
+    /// tags: decoding them on every open must not cost a JSON parse per row.
+    static let tagSeparator: Character = "\u{1F}"
+
+    static func encodeTags(_ tags: [String]) -> String { tags.joined(separator: String(tagSeparator)) }
+
+    static func decodeTags(_ text: String) throws -> [String] {
+        text.isEmpty ? [] : text.split(separator: tagSeparator, omittingEmptySubsequences: false).map(String.init)
+    }
+
+    static func checkTags(_ tags: [String], field: String) throws {
+        for tag in tags where tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw HiveError(.invalidInput, "\(field) must not contain control characters: \(tag.debugDescription)")
+        }
+    }
 
     static func decodeList(_ text: String) throws -> [String] {
         try HiveJSON.decode([String].self, from: Array(text.utf8))
