@@ -157,4 +157,41 @@ struct ReasoningBankTests {
         #expect(try envelope.decodePayload(as: Pattern.self) == shared)
         #expect(try bank.export(minQuality: 0.7).map(\.id) == [shared.id])
     }
+
+    @Test("a persisted HNSW index is loaded only when its checksum verifies and no write happened since")
+    func persistedHNSW() throws {
+        let dir = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        var rng = SplitMix(seed: 21)
+        let vectors = (0..<120).map { _ in rng.vector(32) }
+        let kind = ReasoningBank.IndexKind.hnsw(m: 8, efConstruction: 64, efSearch: 64)
+        do {
+            let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: kind)
+            #expect(bank.indexOrigin == "rebuilt")
+            try bank.storePatterns((0..<100).map { (Self.draft($0), vectors[$0]) })
+            try bank.saveIndex()
+        }
+        do {
+            let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: kind)
+            #expect(bank.indexOrigin == "loaded")
+            #expect(try bank.verifyIndex().isEmpty)
+            // Written after the save (as if the app died before saving again): the file is stale.
+            try bank.storePatterns((100..<120).map { (Self.draft($0), vectors[$0]) })
+        }
+        do {
+            let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: kind)
+            #expect(bank.indexOrigin == "rebuilt")
+            #expect(try bank.count() == 120)
+            #expect(try bank.verifyIndex().isEmpty)
+        }
+        // A corrupted file fails its checksum and is rebuilt, never trusted.
+        let path = dir.file("twin.sqlite.patterns.hnsw")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: kind)
+        #expect(bank.indexOrigin == "rebuilt")
+        #expect(try bank.verifyIndex().isEmpty)
+        #expect(try bank.searchPatterns(vector: vectors[110], k: 1).first?.pattern.approach == "approach 110")
+    }
 }
