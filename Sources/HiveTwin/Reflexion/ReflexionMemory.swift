@@ -87,6 +87,7 @@ public final class ReflexionMemory: Sendable {
         for (i, draft) in batch.enumerated() {
             do {
                 _ = try draft.episode(id: "pending", stamp: .zero)
+                try ReasoningBank.checkTags(draft.tags, field: "tags")
             } catch let error as HiveError {
                 throw HiveError(error.code, batch.count > 1 ? "episode \(i): \(error.message)" : error.message)
             }
@@ -124,7 +125,7 @@ public final class ReflexionMemory: Sendable {
                         try cipher.seal(episode.input, context: "episodes.input.\(episode.id)"),
                         try cipher.seal(episode.output, context: "episodes.output.\(episode.id)"),
                         try cipher.seal(episode.critique, context: "episodes.critique.\(episode.id)"),
-                        episode.reward, episode.success, episode.latencyMs, try ReasoningBank.encodeList(episode.tags),
+                        episode.reward, episode.success, episode.latencyMs, ReasoningBank.encodeTags(episode.tags),
                         episode.stamp.description, now, expires,
                     ])
                     episodes.append(episode)
@@ -286,6 +287,6 @@ public final class ReflexionMemory: Sendable {
             input: try cipher.open(row["input"], context: "episodes.input.\(id)"),
             output: try cipher.open(row["output"], context: "episodes.output.\(id)"), reward: row["reward"],
             success: row["success"], critique: try cipher.open(row["critique"], context: "episodes.critique.\(id)"),
-            latencyMs: row["latency_ms"], tags: try ReasoningBank.decodeList(row["tags"]), stamp: stamp)
+            latencyMs: row["latency_ms"], tags: try ReasoningBank.decodeTags(row["tags"]), stamp: stamp)
     }
 }
