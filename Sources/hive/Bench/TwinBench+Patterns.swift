@@ -1,6 +1,7 @@
 import Foundation
 import HiveCore
 import HiveTwin
+import HiveVectors
 
 extension TwinBenchRun {
     static let space = try! EmbeddingSpace(modelID: "bench/synthetic-clustered", dimensions: TwinBench.dimensions)
@@ -77,6 +78,21 @@ extension TwinBenchRun {
                 qps.ok = qps.value >= 3_000
             }
             report.add(qps)
+
+            // The same queries on a bare HiveVectors index of the same vectors (no store, no rows):
+            // what the index alone costs, so the store's share is visible.
+            if kind == .exact {
+                var bare = try QuantizedFlatIndex(dimension: TwinBench.dimensions, capacity: n)
+                try bare.add(ids: (0..<n).map(Int64.init), vectors: decoded.flatMap { $0 })
+                let allowed = Set(data.indices.filter { i in
+                    data[i].0.taskType == .recommendation && data[i].0.alpha / (data[i].0.alpha + data[i].0.beta) >= 0.6
+                }.map(Int64.init))
+                let bareFilter = VectorFilter.predicate { allowed.contains($0) }
+                let bareSeconds = try median {
+                    for q in queries { _ = try bare.search(q, k: TwinBench.k, filter: bareFilter) }
+                }
+                report.add(BenchMetric("index_only_qps_filtered_\(label)", Double(queryCount) / bareSeconds, unit: "q/s"))
+            }
 
             // Correctness: every hit passes the filter; recall@10 against a brute-force scan of the stored vectors.
             let passing = data.indices.filter { i in
