@@ -106,4 +106,21 @@ struct TwinStoreTests {
         #expect { try cipher.open(Data([1, 2, 3]), context: "x") } throws: { ($0 as? HiveError)?.code == .malformed }
         #expect(throws: HiveError.self) { try FieldCipher(key: [1, 2, 3]) }
     }
+
+    @Test("a file that is not a database and a truncated key file give specific errors")
+    func malformedFiles() throws {
+        let dir = TemporaryDirectory()
+        FileManager.default.createFile(atPath: dir.file("junk.sqlite"), contents: Data(repeating: 0x42, count: 8192))
+        #expect { try Fixtures.open(dir, name: "junk.sqlite") } throws: { error in
+            guard let error = error as? HiveError else { return false }
+            return error.code == .io && error.message.contains("junk.sqlite")
+        }
+        let identity = NodeIdentity.generate()
+        do { _ = try Fixtures.open(dir, identity: identity) }
+        let keyPath = dir.file("twin.sqlite.key")
+        let key = try Data(contentsOf: URL(fileURLWithPath: keyPath))
+        try FileManager.default.removeItem(atPath: keyPath)
+        try KeyFile.writeSecretFile(Array(key.prefix(20)), to: keyPath)
+        #expect { try Fixtures.open(dir, identity: identity) } throws: { ($0 as? HiveError)?.code == .keyFile }
+    }
 }
