@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "HiveLearning", targets: ["HiveLearning"]),
         .library(name: "HiveLedger", targets: ["HiveLedger"]),
         .library(name: "HiveLedgerStorage", targets: ["HiveLedgerStorage"]),
+        .library(name: "HiveTwin", targets: ["HiveTwin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -80,11 +81,28 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "HiveEvaluation", dependencies: ["HiveCore"], swiftSettings: strictSettings),
+        .target(
+            name: "HiveTwin",
+            dependencies: [
+                "HiveCore", "HiveVectors", "HiveEmbeddings",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Writes to a twin store in a loop until killed: the crash-safety tests SIGKILL it mid-batch.
+        .executableTarget(
+            name: "twin-crash-writer",
+            dependencies: ["HiveCore", "HiveTwin"],
+            path: "Sources/TwinCrashWriter",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "hive",
             dependencies: [
                 "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveEvaluation",
                 "HiveLedgerStorage",
+                "HiveTwin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -96,6 +114,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HiveTwinTests",
+            dependencies: [
+                "HiveCore", "HiveTwin", "twin-crash-writer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "HiveVectorsTests",
             dependencies: ["HiveVectors", "HiveCore"],
