@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "HiveLedger", targets: ["HiveLedger"]),
         .library(name: "HiveLedgerStorage", targets: ["HiveLedgerStorage"]),
         .library(name: "HiveTwin", targets: ["HiveTwin"]),
+        .library(name: "HiveHub", targets: ["HiveHub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -41,6 +42,12 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // HiveHub (issue 8): HTTP server, storage, lifecycle, metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -77,6 +84,17 @@ let package = Package(
                 "HiveCore", "HiveLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            name: "HiveHub",
+                "HiveCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -104,6 +122,10 @@ let package = Package(
                 "HiveLedgerStorage",
                 "HiveTwin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "HiveHub",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),
@@ -111,6 +133,14 @@ let package = Package(
             name: "HiveCoreTests",
             dependencies: ["HiveCore", .product(name: "PropertyBased", package: "swift-property-based")],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveHubTests",
+            dependencies: [
+                "HiveHub", "HiveCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
