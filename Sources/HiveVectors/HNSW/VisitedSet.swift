@@ -6,18 +6,30 @@ import Synchronization
 /// `@unchecked Sendable`: a set is used by one walk at a time — taken from a ``VisitedPool``,
 /// used on one thread, then returned — so it is never accessed concurrently.
 final class VisitedSet: @unchecked Sendable {
-    private var tags: [UInt16]
+    private var tags: UnsafeMutablePointer<UInt16>
+    private var capacity: Int
     private var generation: UInt16 = 1
 
-    init(capacity: Int) { tags = [UInt16](repeating: 0, count: capacity) }
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        tags = .allocate(capacity: self.capacity)
+        tags.initialize(repeating: 0, count: self.capacity)
+    }
 
-    /// Starts a new walk over `nodeCount` nodes.
+    deinit { tags.deallocate() }
+
+    /// Starts a new walk over `nodeCount` nodes (node ids are below `nodeCount`).
     func reset(nodeCount: Int) {
-        if tags.count < nodeCount {
-            tags.append(contentsOf: repeatElement(0, count: max(nodeCount, tags.count * 3 / 2) - tags.count))
+        if capacity < nodeCount {
+            tags.deallocate()
+            capacity = max(nodeCount, capacity * 3 / 2)
+            tags = .allocate(capacity: capacity)
+            tags.initialize(repeating: 0, count: capacity)
+            generation = 1
+            return
         }
         if generation == .max {
-            for i in tags.indices { tags[i] = 0 }
+            tags.update(repeating: 0, count: capacity)
             generation = 1
         } else {
             generation += 1
@@ -27,9 +39,9 @@ final class VisitedSet: @unchecked Sendable {
     /// Marks `node`; returns true if it was not yet visited in this walk.
     @inline(__always)
     func insert(_ node: UInt32) -> Bool {
-        let i = Int(node)
-        if tags[i] == generation { return false }
-        tags[i] = generation
+        let p = tags + Int(node)
+        if p.pointee == generation { return false }
+        p.pointee = generation
         return true
     }
 }

@@ -96,13 +96,14 @@ public struct QuantizedFlatIndex: VectorIndex {
                 Int8Codes.quantize(q, dimension: dimension, into: $0.baseAddress!)
             }
             var approx = TopK(k: candidates)
-            queryCode.withUnsafeBufferPointer { scanCodes($0.baseAddress!, scale: scale, into: &approx, filter: filter) }
+            let split = queryCode.withUnsafeBufferPointer { Kernels.splitInt8Query($0.baseAddress!, stride: codes.rows.stride) }
+            split.withUnsafeBufferPointer { scanCodes($0.baseAddress!, scale: scale, into: &approx, filter: filter) }
             return rescore(q, candidates: approx, k: kk, queryNorm: prepared.squaredNorms[qi])
         }
     }
 
     /// Approximate scores from the int8 codes: `q·x ≈ (qcode·xcode) × qscale × xscale`.
-    func scanCodes(_ q: UnsafePointer<Int8>, scale: Float, into heap: inout TopK, filter: VectorFilter?) {
+    func scanCodes(_ q: UnsafePointer<SIMD16<Int32>>, scale: Float, into heap: inout TopK, filter: VectorFilter?) {
         let s = exact.storage
         let n = s.ids.count
         let stride = codes.rows.stride
