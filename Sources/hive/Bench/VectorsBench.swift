@@ -35,6 +35,9 @@ struct VectorsBench: AsyncParsableCommand {
     @Option(help: "Timing repetitions (the median is reported).")
     var repeats = 3
 
+    @Option(help: "Comma-separated parts to run: flat, int8, hnsw.")
+    var parts = "flat,int8,hnsw"
+
     static let d = 384
     static let k = 10
 
@@ -61,7 +64,7 @@ struct VectorsBench: AsyncParsableCommand {
         for kind in kinds {
             for n in sizeList {
                 let run = VectorsBenchRun(
-                    kind: kind, n: n, quick: options.quick, threads: threadList, efs: efList, repeats: max(1, repeats),
+                    kind: kind, n: n, quick: options.quick, parts: Set(parts.split(separator: ",").map(String.init)), threads: threadList, efs: efList, repeats: max(1, repeats),
                     workdir: workdir, python: python, script: anchorScript
                 )
                 try run.execute(into: &report, failures: &failures)
@@ -80,6 +83,7 @@ struct VectorsBenchRun {
     let kind: VectorsBenchData.Kind
     let n: Int
     let quick: Bool
+    let parts: Set<String>
     let threads: [Int]
     let efs: [Int]
     let repeats: Int
@@ -92,7 +96,7 @@ struct VectorsBenchRun {
     var tag: String { "\(kind.rawValue)_\(n >= 1000 && n % 1000 == 0 ? "\(n / 1000)k" : "\(n)")" }
     /// Graph indexes are built on the clustered set at every size, and on random vectors only
     /// at small sizes (recall there is low for every library; the targets are on clustered data).
-    var runsHNSW: Bool { kind == .clustered || n <= 10_000 }
+    var runsHNSW: Bool { parts.contains("hnsw") && (kind == .clustered || n <= 10_000) }
 
     func execute(into report: inout BenchReport, failures: inout [String]) throws {
         let queryCount = quick ? 200 : 1000
@@ -142,7 +146,7 @@ struct VectorsBenchRun {
         if try reloaded.search(queryRows[0], k: k).map(\.id) != truth[0] { failures.append("\(tag): reloaded flat index answers differently") }
 
         let flatAnchor = anchor?["flat"] as? [String: [String: Double]]
-        for t in threads {
+        for t in threads where parts.contains("flat") {
             let single = try medianOf(repeats) { try Self.parallelQPS(threads: t, count: singleCount) { [flat, k, queryRows] i in try flat.search(queryRows[i], k: k) } }
             let faissSingle = flatAnchor?["\(t)"]?["single_qps"]
             report.add(BenchMetric("\(tag)_flat_single_qps_t\(t)", single, unit: "q/s", anchor: "faiss IndexFlatIP 1/call", anchorValue: faissSingle, target: t == 1 && n >= 100_000 ? 1.1 : nil))
@@ -159,6 +163,16 @@ struct VectorsBenchRun {
             }
         }
 
+        try measureInt8(flat: flat, truth: truth, queryRows: queryRows, singleCount: singleCount, flatAnchor: flatAnchor, into: &report, failures: &failures)
+        try measureHNSW(data: data, ids: ids, truth: truth, queryRows: queryRows, anchor: anchor, into: &report, failures: &failures)
+    }
+
+    func measureInt8(
+        flat: FlatIndex, truth: [[VectorID]], queryRows: [[Float]], singleCount: Int, flatAnchor: [String: [String: Double]]?,
+        into report: inout BenchReport, failures: inout [String]
+    ) throws {
+        guard parts.contains("int8") else { return }
+        let queryCount = queryRows.count
         var quantized = QuantizedFlatIndex(flat)
         let qBuild = timed { quantized = QuantizedFlatIndex(flat) }
         report.add(BenchMetric("\(tag)_int8_quantize_vps", Double(n) / qBuild, unit: "vec/s"))
@@ -179,7 +193,14 @@ struct VectorsBenchRun {
             report.add(BenchMetric("\(tag)_int8_single_qps_t\(t)", qps, unit: "q/s", anchor: "faiss IndexFlatIP 1/call", anchorValue: flatAnchor?["\(t)"]?["single_qps"], target: t == 1 ? 3.0 : nil))
         }
 
+    }
+
+    func measureHNSW(
+        data: VectorsBenchData, ids: [VectorID], truth: [[VectorID]], queryRows: [[Float]], anchor: [String: Any]?,
+        into report: inout BenchReport, failures: inout [String]
+    ) throws {
         guard runsHNSW else { return }
+        let queryCount = queryRows.count
         FileHandle.standardError.write(Data("[\(tag)] HNSWIndex build (1 thread)…\n".utf8))
         var hnsw = try HNSWIndex(dimension: d, metric: .cosine, m: 16, efConstruction: 200, efSearch: 64, capacity: n)
         let hnswBuild = try timed { try hnsw.add(ids: ids, vectors: data.base) }
