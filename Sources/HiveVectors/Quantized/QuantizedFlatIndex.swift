@@ -51,7 +51,9 @@ public struct QuantizedFlatIndex: VectorIndex {
 
     /// Candidates rescored in f32 for a given `k`.
     public func rescoreCount(for k: Int) -> Int {
-        max(k * rescoreFactor, k + minimumExtraCandidates)
+        let scaled = k.multipliedReportingOverflow(by: max(rescoreFactor, 1))
+        let padded = k.addingReportingOverflow(max(minimumExtraCandidates, 0))
+        return max(scaled.overflow ? Int.max : scaled.partialValue, padded.overflow ? Int.max : padded.partialValue)
     }
 
     public func contains(_ id: VectorID) -> Bool { exact.contains(id) }
@@ -80,7 +82,10 @@ public struct QuantizedFlatIndex: VectorIndex {
     }
 
     public func search(_ query: [Float], k: Int, filter: VectorFilter?) throws -> [SearchHit] {
-        try search(batch: query, k: k, filter: filter).first ?? []
+        guard query.count == dimension else {
+            throw HiveError(.dimensionMismatch, "search: query has \(query.count) components, index has \(dimension)")
+        }
+        return try search(batch: query, k: k, filter: filter).first ?? []
     }
 
     public func search(batch queries: [Float], k: Int, filter: VectorFilter?) throws -> [[SearchHit]] {
