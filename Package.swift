@@ -55,10 +55,11 @@ let package = Package(
             dependencies: ["HiveCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .target(name: "HiveEvaluation", dependencies: ["HiveCore"], swiftSettings: strictSettings),
         .executableTarget(
             name: "hive",
             dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger",
+                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -66,8 +67,10 @@ let package = Package(
         .testTarget(
             name: "HiveCoreTests",
             dependencies: ["HiveCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
         .testTarget(
             name: "HiveVectorsTests",
             dependencies: ["HiveVectors", "HiveCore"],

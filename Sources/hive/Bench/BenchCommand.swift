@@ -5,7 +5,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark; prints a table and, with --json, writes the benchmark contract.",
-        subcommands: [VectorsBench.self]
+        subcommands: [RecsysBench.self, VectorsBench.self]
     )
 }
 

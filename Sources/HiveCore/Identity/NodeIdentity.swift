@@ -1,0 +1,55 @@
+import Crypto
+import Foundation
+
+/// A device's Ed25519 identity.
+///
+/// The node id is the first 26 characters of the lowercase base32 of SHA-256(public key):
+/// 130 bits, short enough to read aloud, long enough never to collide in practice.
+public struct NodeIdentity: Sendable {
+    // Raw 32-byte seed: swift-crypto's key type is not Sendable on Linux, the bytes are.
+    private let seed: [UInt8]
+    /// The raw 32-byte public key.
+    public let publicKey: [UInt8]
+
+    /// Wraps an existing private key.
+    public init(privateKey: Curve25519.Signing.PrivateKey) {
+        self.seed = Array(privateKey.rawRepresentation)
+        self.publicKey = Array(privateKey.publicKey.rawRepresentation)
+    }
+
+    /// The signing key. Never logged or printed.
+    public var privateKey: Curve25519.Signing.PrivateKey {
+        // The seed came from a valid key, so reconstruction cannot fail.
+        try! Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+    }
+
+    /// A fresh random identity.
+    public static func generate() -> NodeIdentity {
+        NodeIdentity(privateKey: Curve25519.Signing.PrivateKey())
+    }
+
+    /// The public key as lowercase hex.
+    public var publicKeyHex: String { Hex.encode(publicKey) }
+
+    /// The node id derived from the public key.
+    public var nodeID: String { Self.nodeID(forPublicKey: publicKey) }
+
+    /// The node id for any Ed25519 public key.
+    public static func nodeID(forPublicKey publicKey: [UInt8]) -> String {
+        String(Base32.encode(SHA256.hash(data: publicKey)).prefix(26))
+    }
+
+    /// The twin identity of `userID` on this device.
+    public func twin(forUser userID: String) throws -> TwinIdentity {
+        try TwinIdentity(userID: userID, nodePublicKey: publicKey)
+    }
+
+    /// Signs `message` with Ed25519.
+    public func sign(_ message: some DataProtocol) throws -> [UInt8] {
+        do {
+            return Array(try privateKey.signature(for: Data(message)))
+        } catch {
+            throw HiveError(.io, "Ed25519 signing failed: \(error)")
+        }
+    }
+}

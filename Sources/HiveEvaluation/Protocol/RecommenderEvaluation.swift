@@ -1,0 +1,59 @@
+/// Something that scores items for a user: the systems compared by `hive bench recsys`.
+public protocol ItemScorer: Sendable {
+    /// Scores for `items` for `user` (same order). Higher is better.
+    func scores(user: Int32, items: [Int32]) -> [Float]
+}
+
+/// HR@10 / NDCG@10 on the sampled protocol and Recall@20 / NDCG@20 on full ranking.
+public struct EvaluationResult: Sendable, Hashable, Codable {
+    public var users: Int
+    public var hitRate10: Double
+    public var ndcg10: Double
+    public var recall20: Double
+    public var ndcg20: Double
+}
+
+/// Runs the leave-one-out protocol for any ``ItemScorer``.
+public enum RecommenderEvaluation {
+    /// Evaluates `scorer` on `split`. Full ranking excludes each user's training items.
+    /// `users` restricts the evaluation to a subset (nil = all test users).
+    public static func evaluate(_ scorer: some ItemScorer, on split: LeaveOneOutSplit, fullRanking: Bool = true) -> EvaluationResult {
+        var hr10 = 0.0, ndcg10 = 0.0, recall20 = 0.0, ndcg20 = 0.0
+        let allItems = (0..<Int32(split.itemCount)).map { $0 }
+        for test in split.tests {
+            let candidates = [test.heldOut] + test.negatives
+            let sampled = scorer.scores(user: test.user, items: candidates)
+            let rank = RankingMetrics.rank(positive: sampled[0], negatives: sampled.dropFirst())
+            hr10 += RankingMetrics.hit(rank: rank, k: 10)
+            ndcg10 += RankingMetrics.ndcg(rank: rank, k: 10)
+            if fullRanking {
+                let all = scorer.scores(user: test.user, items: allItems)
+                var excluded = Set(split.train[Int(test.user)])
+                excluded.insert(test.heldOut)
+                let positive = all[Int(test.heldOut)]
+                var fullRank = 0
+                for (item, score) in all.enumerated() where !excluded.contains(Int32(item)) && !(score < positive) {
+                    fullRank += 1
+                }
+                recall20 += RankingMetrics.hit(rank: fullRank, k: 20)
+                ndcg20 += RankingMetrics.ndcg(rank: fullRank, k: 20)
+            }
+        }
+        let n = Double(max(split.tests.count, 1))
+        return EvaluationResult(
+            users: split.tests.count, hitRate10: hr10 / n, ndcg10: ndcg10 / n, recall20: recall20 / n, ndcg20: ndcg20 / n)
+    }
+}
+
+/// The popularity baseline: items ranked by how many users interacted with them in training.
+public struct ItemPopularity: ItemScorer {
+    public let counts: [Float]
+
+    public init(train: [[Int32]], itemCount: Int) {
+        var counts = [Float](repeating: 0, count: itemCount)
+        for items in train { for item in items { counts[Int(item)] += 1 } }
+        self.counts = counts
+    }
+
+    public func scores(user: Int32, items: [Int32]) -> [Float] { items.map { counts[Int($0)] } }
+}
