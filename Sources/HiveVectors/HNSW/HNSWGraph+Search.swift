@@ -52,6 +52,7 @@ extension HNSWGraph {
             var sink: UInt32 = 0
             let vectorBase = UnsafeRawPointer(vectors.base)
             let rowBytes = stride * 4
+            let linkBase = UnsafePointer(links0.base), linkStride = links0.stride
             while !scratch.candidates.isEmpty {
                 let (ck, c) = scratch.candidates.pop()
                 if ck < worst, scratch.results.count >= ef { break }
@@ -71,6 +72,11 @@ extension HNSWGraph {
                 }
                 // Touch every cache line of the fresh vectors before any dot product: the loads
                 // are independent, so their misses overlap (Swift has no prefetch intrinsic).
+                // Also the first line of each fresh node's level-0 list: the node is likely to be
+                // expanded later, and its list lives in a separate buffer.
+                if level == 0 {
+                    for i in 0..<nFresh { sink ^= linkBase[Int(fresh[i]) &* linkStride] }
+                }
                 for i in 0..<nFresh {
                     let row = vectorBase + Int(fresh[i]) &* rowBytes
                     var o = 0

@@ -38,6 +38,9 @@ struct VectorsBench: AsyncParsableCommand {
     @Option(help: "Comma-separated parts to run: flat, int8, hnsw.")
     var parts = "flat,int8,hnsw"
 
+    @Flag(help: "Skip the Python anchors (for profiling our side only; no ratios are reported).")
+    var noAnchors = false
+
     static let d = 384
     static let k = 10
 
@@ -65,7 +68,7 @@ struct VectorsBench: AsyncParsableCommand {
             for n in sizeList {
                 let run = VectorsBenchRun(
                     kind: kind, n: n, quick: options.quick, parts: Set(parts.split(separator: ",").map(String.init)), threads: threadList, efs: efList, repeats: max(1, repeats),
-                    workdir: workdir, python: python, script: anchorScript
+                    workdir: workdir, python: python, script: anchorScript, anchors: !noAnchors
                 )
                 try run.execute(into: &report, failures: &failures)
             }
@@ -90,6 +93,7 @@ struct VectorsBenchRun {
     let workdir: String
     let python: String
     let script: String
+    let anchors: Bool
     let k = VectorsBench.k
     let d = VectorsBench.d
 
@@ -108,7 +112,7 @@ struct VectorsBenchRun {
         try data.write(to: dataPath)
 
         FileHandle.standardError.write(Data("[\(tag)] running anchor (FAISS\(runsHNSW ? ", hnswlib" : ""))…\n".utf8))
-        let anchor = runAnchor(dataPath: dataPath, single: singleCount, batch: queryCount, check: checkCount)
+        let anchor = anchors ? runAnchor(dataPath: dataPath, single: singleCount, batch: queryCount, check: checkCount) : nil
 
         let ids = (0..<n).map { VectorID($0) }
         let queries = data.queries
