@@ -12,14 +12,17 @@ let strictSettings: [SwiftSetting] = [
 /// HiveVectors' SIMD kernels are compiled for the building machine's CPU (AVX2/AVX-512 on x86-64):
 /// Swift has no per-function multiversioning, and the baseline x86-64 target (SSE2) halves their speed.
 /// A binary built this way runs only on CPUs with the builder's instruction set; set
-/// HIVE_PORTABLE=1 to build for the baseline instead.
+/// HIVE_PORTABLE=1 to build for the baseline instead. Dynamic exclusivity checks are off in this
+/// target only: its hot loops read class-held buffers millions of times per search, and index
+/// mutation is already serialised by copy-on-write uniqueness (see RowBuffer).
 let vectorKernelSettings: [SwiftSetting] = {
+    var flags = ["-enforce-exclusivity=unchecked"]
     #if arch(x86_64)
     if Context.environment["HIVE_PORTABLE"] == nil {
-        return [.unsafeFlags(["-target-cpu", "native"])]
+        flags += ["-target-cpu", "native"]
     }
     #endif
-    return []
+    return [.unsafeFlags(flags)]
 }()
 
 let package = Package(
