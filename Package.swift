@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "HiveHubTests",
             dependencies: [
-                "HiveHub", "HiveCore",
+                "HiveHub", "HiveCore", "HiveEmbeddings",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
