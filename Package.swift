@@ -116,6 +116,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The web dashboard's HTML, CSS and JavaScript (issue 14), served at /dashboard.
+            resources: [.copy("Dashboard/Static")],
             swiftSettings: strictSettings
         ),
         // Writes to a twin store in a loop until killed: the crash-safety tests SIGKILL it mid-batch.

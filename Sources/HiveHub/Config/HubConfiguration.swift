@@ -36,6 +36,8 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
     public var skillMatchThreshold: Double = 0.1
     /// How often SSE streams poll storage for new events, ms.
     public var eventPollIntervalMs: Int = 500
+    /// Who may read `/api/v1/dashboard/summary`: the admin token (default) or anyone (aggregates only).
+    public var dashboard: DashboardAccess = .token
 
     public init() {}
 
@@ -43,6 +45,7 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         case host, port, dataDirectory, databaseURL, tlsCertificatePath, tlsKeyPath, adminToken, maxBodyBytes
         case rateLimitPerMinute, tokenTTLSeconds, challengeTTLSeconds, maxClockDriftMs, aggregationIntervalMs
         case trustThreshold, skillMatchThreshold, eventPollIntervalMs
+        case dashboard
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +67,7 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         trustThreshold = try c.decodeIfPresent(Double.self, forKey: .trustThreshold) ?? d.trustThreshold
         skillMatchThreshold = try c.decodeIfPresent(Double.self, forKey: .skillMatchThreshold) ?? d.skillMatchThreshold
         eventPollIntervalMs = try c.decodeIfPresent(Int.self, forKey: .eventPollIntervalMs) ?? d.eventPollIntervalMs
+        dashboard = try c.decodeIfPresent(DashboardAccess.self, forKey: .dashboard) ?? d.dashboard
     }
 
     static let defaults = HubConfiguration()

@@ -28,6 +28,7 @@ public struct HubAPI: Sendable {
         let routes = RouteTable()
         router.add(middleware: ProblemMiddleware(metrics: core.metrics, routes: routes))
         addHealthRoutes(to: router)
+        addDashboardRoutes(to: router)
         let api = router.group("api/v1")
         addTwinRoutes(to: api)
         addSyncRoutes(to: api)

@@ -24,6 +24,7 @@ struct ProblemMiddleware: RouterMiddleware {
                 }
             }
             metrics.problems.increment()
+            metrics.dashboard.recordProblem(problem.type.slug)
             if problem.type == .internalError || problem.type == .storageError {
                 context.logger.error(
                     "request failed", metadata: ["path": "\(request.uri.path)", "problem": "\(problem.type.slug)", "error": "\(error)"])

@@ -17,6 +17,8 @@ public final class HubMetrics: Sendable {
     let bytesOut: Prometheus.Counter
     let roundDuration: Prometheus.Gauge
     private let totals = Mutex(Totals())
+    /// Latency window, problems by kind and series for the dashboard (issue 14).
+    public let dashboard = DashboardSignals()
 
     struct Totals {
         var bytesIn: Int64 = 0
@@ -54,6 +56,7 @@ public final class HubMetrics: Sendable {
             $0.syncs += 1
             $0.syncLatencyMsTotal += latencyMs
         }
+        dashboard.recordLatency(latencyMs)
     }
 
     /// A sync request answered with a problem (auth, decoding, storage).

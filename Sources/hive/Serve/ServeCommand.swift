@@ -33,6 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "JSON configuration file; flags override it.")
     var config: String?
 
+    @Option(help: "Dashboard data access: token (admin token, default) or public (aggregate figures only, no ids or keys).")
+    var dashboard: DashboardAccess?
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel: String = "info"
 
@@ -44,6 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let database { configuration.databaseURL = database }
         if let tlsCert { configuration.tlsCertificatePath = tlsCert }
         if let tlsKey { configuration.tlsKeyPath = tlsKey }
+        if let dashboard { configuration.dashboard = dashboard }
         if configuration.adminToken == nil, let token = ProcessInfo.processInfo.environment["HIVE_ADMIN_TOKEN"], !token.isEmpty {
             configuration.adminToken = token
         }
@@ -88,6 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             say("  admin token:     from configuration")
         }
+        say("  dashboard:       \(scheme)://\(configuration.host):\(configuration.port)/dashboard (\(configuration.dashboard == .public ? "public: aggregate figures only" : "admin token"))")
         try await made.server.run()
     }
 
@@ -96,3 +101,5 @@ struct ServeCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
+
+extension DashboardAccess: ExpressibleByArgument {}

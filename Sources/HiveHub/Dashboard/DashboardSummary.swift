@@ -1,0 +1,143 @@
+/// What `GET /api/v1/dashboard/summary` answers: every figure the dashboard draws, in one read.
+/// In public mode the identifying fields (twin ids, trace ids, excluded twin ids) are nil and
+/// graph nodes carry ordinal labels instead of ids.
+struct DashboardSummary: Codable, Sendable {
+    struct Band: Codable, Sendable {
+        /// Lower bound of the band (inclusive), in [0, 1).
+        var from: Double
+        var to: Double
+        var count: Int64
+    }
+
+    struct Twins: Codable, Sendable {
+        var registered: Int64
+        var active: Int64
+        var blocked: Int64
+        var reputationBands: [Band]
+        /// Cumulative syncs at sample times (this process); the page derives syncs per minute.
+        var syncSamples: [DashboardSignals.Sample]
+    }
+
+    struct Round: Codable, Sendable {
+        var round: Int64
+        var startedAt: Int64
+        var durationMs: Int64
+        var updatesUsed: Int
+        var patternsConsidered: Int
+        var patternsConsolidated: Int
+        var modelVersion: Int64
+    }
+
+    struct ModelVersion: Codable, Sendable {
+        var version: Int64
+        var publishedAt: Int64
+    }
+
+    struct Learning: Codable, Sendable {
+        var modelVersion: Int64
+        var versions: [ModelVersion]
+        var rule: String?
+        var rounds: Int64
+        var recentRounds: [Round]
+        var envelopesAccepted: Int64
+        var envelopesRejected: Int64
+        var updatesReceived: Int64
+        var updatesPending: Int64
+        /// Twins below the trust threshold or blocked: their contributions do not count.
+        var excludedCount: Int
+        /// Their ids (token mode only).
+        var excludedTwins: [String]?
+        var trustThreshold: Double
+    }
+
+    struct HeatCell: Codable, Sendable {
+        var taskType: String
+        /// Index of the success band (0: [0, 0.2) … 4: [0.8, 1]).
+        var band: Int
+        var count: Int
+        var meanQuality: Double
+    }
+
+    struct LatestPattern: Codable, Sendable {
+        var id: String?
+        var taskType: String
+        var approach: String
+        var voters: Int
+        var agreement: Double
+        var quality: Double
+        var round: Int64
+    }
+
+    struct Patterns: Codable, Sendable {
+        var received: Int64
+        var pending: Int64
+        var consolidated: Int64
+        var consensusRate: Double?
+        var heatmap: [HeatCell]
+        var latest: [LatestPattern]
+    }
+
+    struct Trace: Codable, Sendable {
+        var traceID: String?
+        var twinID: String?
+        var intent: String
+        var confidence: Double
+        var verificationScore: Double
+        var createdAt: Int64
+    }
+
+    struct Skills: Codable, Sendable {
+        var total: Int64
+        var latest: [Trace]
+        var instanceBands: [Band]
+    }
+
+    struct Network: Codable, Sendable {
+        var syncs: Int64
+        var syncFailures: Int64
+        var latencySamples: Int
+        var p50Ms: Double?
+        var p95Ms: Double?
+        var p99Ms: Double?
+        var errorsByKind: [String: Int64]
+        var bytesIn: Int64
+        var bytesOut: Int64
+    }
+
+    struct Ledger: Codable, Sendable {
+        var treeSize: Int64
+        var rootHash: String
+        var signedAt: Int64
+    }
+
+    struct Node: Codable, Sendable {
+        enum Kind: String, Codable, Sendable { case twin, pattern }
+        /// Twin or pattern id in token mode; an ordinal label ("twin 3") in public mode.
+        var id: String
+        var kind: Kind
+        /// Reputation for twins, quality for patterns.
+        var weight: Double
+    }
+
+    struct Edge: Codable, Sendable {
+        var source: String
+        var target: String
+    }
+
+    struct Graph: Codable, Sendable {
+        var nodes: [Node]
+        var edges: [Edge]
+        var limit: Int
+    }
+
+    var mode: DashboardAccess
+    var generatedAt: Int64
+    var twins: Twins
+    var learning: Learning
+    var patterns: Patterns
+    var skills: Skills
+    var network: Network
+    /// Nil: this build's hub has no ledger routes.
+    var ledger: Ledger?
+    var graph: Graph
+}
