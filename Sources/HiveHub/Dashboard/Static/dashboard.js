@@ -5,11 +5,14 @@
 const TOKEN_KEY = "hive.dashboard.adminToken";
 const SUMMARY = "/api/v1/dashboard/summary";
 const POLL_MS = 5000;
+// At most one summary read per MIN_GAP_MS: the hub rate-limits admin calls (60/min by default),
+// and a burst of events must not spend that budget.
+const MIN_GAP_MS = 4000;
 const SVG_NS = "http://www.w3.org/2000/svg";
 const TASK_TYPES = ["preference", "recommendation", "discovery", "behavior"];
 const BAND_LABELS = ["0–0.2", "0.2–0.4", "0.4–0.6", "0.6–0.8", "0.8–1"];
 
-const state = { token: sessionStorage.getItem(TOKEN_KEY), timer: null, events: null, refreshQueued: false };
+const state = { token: sessionStorage.getItem(TOKEN_KEY), timer: null, events: null, refreshQueued: false, last: 0 };
 
 function $(id) { return document.getElementById(id); }
 
@@ -31,6 +34,7 @@ async function fetchSummary() {
 }
 
 async function refresh() {
+  state.last = Date.now();
   try {
     const result = await fetchSummary();
     if (result.unauthorized) {
@@ -50,7 +54,8 @@ async function refresh() {
 function queueRefresh() {
   if (state.refreshQueued) return;
   state.refreshQueued = true;
-  setTimeout(() => { state.refreshQueued = false; refresh(); }, 400);
+  const wait = Math.max(400, state.last + MIN_GAP_MS - Date.now());
+  setTimeout(() => { state.refreshQueued = false; refresh(); }, wait);
 }
 
 // Follows the hub's SSE stream with fetch so the token travels in a header (EventSource
@@ -104,7 +109,7 @@ function showPanels(summary) {
   $("sign-out").hidden = !state.token;
   document.body.dataset.view = "panels";
   document.body.dataset.mode = summary.mode;
-  if (!state.timer) state.timer = setInterval(refresh, POLL_MS);
+  if (!state.timer) state.timer = setInterval(() => { if (Date.now() - state.last >= MIN_GAP_MS) refresh(); }, POLL_MS);
   followEvents();
 }
 
