@@ -164,6 +164,24 @@ struct ModelStoreTests {
         #expect(try Data(contentsOf: destination.appendingPathComponent("model.safetensors")) == before)
     }
 
+    @Test("weights holding NaN are refused at install, naming the tensor")
+    func nonFiniteWeights() throws {
+        let source = TestModel.temporaryDirectory("nan")
+        try TestModel.write(to: source)
+        var tensors = TestModel.tensors(config: TestModel.config)
+        let index = try #require(tensors.firstIndex { $0.name == "encoder.layer.1.output.dense.bias" })
+        tensors[index].values[3] = .nan
+        try TestModel.safetensors(tensors).write(to: source.appendingPathComponent("model.safetensors"))
+        let destination = TestModel.temporaryDirectory("dest").appendingPathComponent("model")
+        do {
+            try ModelStore.install(from: source, to: destination)
+            Issue.record("expected NaN weights to be refused")
+        } catch {
+            #expect(error.message.contains("encoder.layer.1.output.dense.bias"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: destination.path))
+    }
+
     @Test("default directory honours HIVE_MODEL_DIR")
     func defaultDirectory() {
         #expect(ModelStore.defaultDirectory(environment: ["HIVE_MODEL_DIR": "/x/y"]).path == "/x/y")

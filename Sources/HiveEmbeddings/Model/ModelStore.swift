@@ -66,6 +66,10 @@ public enum ModelStore {
         }
         // A real load and forward pass: catches shapes, dtypes and vocabulary problems before installing.
         let probe = try MiniLMEmbedder(directory: source, threads: 1)
+        // Every weight must be a real number; checked once here rather than on each (fast) load.
+        if let tensor = probe.encoder.weights.source.firstNonFiniteTensor() {
+            throw HiveError(.malformed, "model.safetensors: tensor \(tensor) contains NaN or infinity")
+        }
         let vector = probe.embed(["hive model install check"])[0]
         let norm = vector.reduce(0) { $0 + $1 * $1 }
         guard vector.allSatisfy(\.isFinite), abs(norm - 1) < 1e-3 else {

@@ -134,6 +134,21 @@ public final class SafeTensors: Sendable {
         #endif
     }
 
+    /// The name of the first float32 tensor (in name order) holding NaN or infinity, if any.
+    func firstNonFiniteTensor() -> String? {
+        for (name, tensor) in tensors.sorted(by: { $0.key < $1.key }) where tensor.dtype == "F32" {
+            let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[tensor.byteRange])
+            var index = 0
+            while index + 4 <= bytes.count {
+                // Exponent bits all ones means NaN or infinity; read bitwise so alignment does not matter.
+                let bits = bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self)
+                if bits & 0x7F80_0000 == 0x7F80_0000 { return name }
+                index += 4
+            }
+        }
+        return nil
+    }
+
     static func elementSize(_ dtype: String) -> Int? {
         switch dtype {
         case "F64", "I64", "U64": return 8
