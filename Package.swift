@@ -89,17 +89,6 @@ let package = Package(
                 "HiveCore", "HiveLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-            name: "HiveHub",
-                "HiveCore",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -113,6 +102,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "HiveHub",
+            dependencies: [
+                "HiveCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Writes to a twin store in a loop until killed: the crash-safety tests SIGKILL it mid-batch.
         .executableTarget(
             name: "twin-crash-writer",
@@ -123,11 +130,9 @@ let package = Package(
         .executableTarget(
             name: "hive",
             dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveEvaluation",
-                "HiveLedgerStorage",
-                "HiveTwin",
+                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveLedgerStorage",
+                "HiveEvaluation", "HiveTwin", "HiveHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "HiveHub",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -141,10 +146,34 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "HiveHubTests",
+            name: "HiveVectorsTests",
+            dependencies: ["HiveVectors", "HiveCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveEmbeddingsTests",
+            dependencies: ["HiveEmbeddings", "HiveCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveLearningTests",
+            dependencies: ["HiveLearning", "HiveCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveLedgerTests",
+            dependencies: ["HiveLedger", "HiveCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveLedgerStorageTests",
             dependencies: [
-                "HiveHub", "HiveCore",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "HiveLedgerStorage", "HiveLedger", "HiveCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -159,28 +188,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "HiveVectorsTests",
-            dependencies: ["HiveVectors", "HiveCore"],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "HiveLearningTests",
-            dependencies: ["HiveLearning", "HiveCore"],
-            resources: [.copy("Fixtures")],
-            name: "HiveLedgerTests",
-            dependencies: ["HiveLedger", "HiveCore", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "HiveLedgerStorageTests",
+            name: "HiveHubTests",
             dependencies: [
-                "HiveLedgerStorage", "HiveLedger", "HiveCore",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "HiveHub", "HiveCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            name: "HiveEmbeddingsTests",
-            dependencies: ["HiveEmbeddings", "HiveCore"],
             swiftSettings: strictSettings
         ),
     ],
