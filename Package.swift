@@ -165,6 +165,9 @@ let package = Package(
             name: "HiveLearningTests",
             dependencies: ["HiveLearning", "HiveCore"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "HiveLedgerTests",
             dependencies: ["HiveLedger", "HiveCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
@@ -177,6 +180,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "HiveEmbeddingsTests",
             dependencies: ["HiveEmbeddings", "HiveCore"],
             swiftSettings: strictSettings
