@@ -90,7 +90,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .target(name: "HiveEvaluation", dependencies: ["HiveCore"], swiftSettings: strictSettings),
+        .target(name: "HiveEvaluation", dependencies: ["HiveCore", "HiveLearning"], swiftSettings: strictSettings),
         .target(
             name: "HiveTwin",
             dependencies: [
