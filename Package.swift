@@ -12,14 +12,17 @@ let strictSettings: [SwiftSetting] = [
 /// HiveVectors' SIMD kernels are compiled for the building machine's CPU (AVX2/AVX-512 on x86-64):
 /// Swift has no per-function multiversioning, and the baseline x86-64 target (SSE2) halves their speed.
 /// A binary built this way runs only on CPUs with the builder's instruction set; set
-/// HIVE_PORTABLE=1 to build for the baseline instead.
+/// HIVE_PORTABLE=1 to build for the baseline instead. Dynamic exclusivity checks are off in this
+/// target only: its hot loops read class-held buffers millions of times per search, and index
+/// mutation is already serialised by copy-on-write uniqueness (see RowBuffer).
 let vectorKernelSettings: [SwiftSetting] = {
+    var flags = ["-enforce-exclusivity=unchecked"]
     #if arch(x86_64)
     if Context.environment["HIVE_PORTABLE"] == nil {
-        return [.unsafeFlags(["-target-cpu", "native"])]
+        flags += ["-target-cpu", "native"]
     }
     #endif
-    return []
+    return [.unsafeFlags(flags)]
 }()
 
 let package = Package(
@@ -32,11 +35,22 @@ let package = Package(
         .library(name: "HiveEmbeddings", targets: ["HiveEmbeddings"]),
         .library(name: "HiveLearning", targets: ["HiveLearning"]),
         .library(name: "HiveLedger", targets: ["HiveLedger"]),
+        .library(name: "HiveLedgerStorage", targets: ["HiveLedgerStorage"]),
+        .library(name: "HiveTwin", targets: ["HiveTwin"]),
+        .library(name: "HiveHub", targets: ["HiveHub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // HiveHub (issue 8): HTTP server, storage, lifecycle, metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -45,19 +59,81 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "HiveVectors", dependencies: ["HiveCore"], swiftSettings: strictSettings + vectorKernelSettings),
-        .target(name: "HiveEmbeddings", dependencies: ["HiveCore"], swiftSettings: strictSettings),
+        // OpenBLAS from the system (Debian: libopenblas-dev) for HiveEmbeddings' matrix multiplies on Linux.
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "HiveEmbeddings",
+            dependencies: [
+                "HiveCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(name: "HiveLearning", dependencies: ["HiveCore"], swiftSettings: strictSettings),
         .target(
             name: "HiveLedger",
             dependencies: ["HiveCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "HiveLedgerStorage",
+            dependencies: [
+                "HiveCore", "HiveLedger",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(name: "HiveEvaluation", dependencies: ["HiveCore"], swiftSettings: strictSettings),
+        .target(
+            name: "HiveTwin",
+            dependencies: [
+                "HiveCore", "HiveVectors", "HiveEmbeddings",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HiveHub",
+            dependencies: [
+                "HiveCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Writes to a twin store in a loop until killed: the crash-safety tests SIGKILL it mid-batch.
+        .executableTarget(
+            name: "twin-crash-writer",
+            dependencies: ["HiveCore", "HiveTwin"],
+            path: "Sources/TwinCrashWriter",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "hive",
             dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveEvaluation",
+                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveLedgerStorage",
+                "HiveEvaluation", "HiveTwin", "HiveHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),
@@ -67,16 +143,54 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
         .testTarget(
             name: "HiveVectorsTests",
             dependencies: ["HiveVectors", "HiveCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "HiveEmbeddingsTests",
+            dependencies: ["HiveEmbeddings", "HiveCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "HiveLearningTests",
             dependencies: ["HiveLearning", "HiveCore"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveLedgerTests",
+            dependencies: ["HiveLedger", "HiveCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveLedgerStorageTests",
+            dependencies: [
+                "HiveLedgerStorage", "HiveLedger", "HiveCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HiveTwinTests",
+            dependencies: [
+                "HiveCore", "HiveTwin", "twin-crash-writer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveHubTests",
+            dependencies: [
+                "HiveHub", "HiveCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
     ],

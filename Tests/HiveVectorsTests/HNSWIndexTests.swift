@@ -135,6 +135,9 @@ struct HNSWIndexTests {
         #expect(throws: HiveError.self) { _ = try hnsw.search(queries[0], k: 5, ef: 0) }
         #expect(throws: HiveError.self) { _ = try HNSWIndex(dimension: 8, m: 1) }
         #expect(hnsw.count == before && !hnsw.contains(7000) && !hnsw.contains(5000))
+        // Oversized k and ef are clamped, not trusted.
+        #expect(try hnsw.search(queries[0], k: .max, ef: .max).count == before)
+        #expect(try hnsw.search(queries[0], k: 5, ef: .max, filter: .predicate { $0 % 2 == 0 }).count == 5)
         let empty = try HNSWIndex(dimension: 4)
         #expect(try empty.search([1, 0, 0, 0], k: 3).isEmpty)
     }

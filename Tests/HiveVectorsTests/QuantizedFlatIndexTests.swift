@@ -62,6 +62,8 @@ struct QuantizedFlatIndexTests {
         #expect(throws: HiveError.self) { try index.add(id: 3, vector: [1, 0, .nan, 0]) }
         #expect(throws: HiveError.self) { try index.remove(id: 9) }
         #expect(throws: HiveError.self) { _ = try index.search([1, 0], k: 1) }
+        #expect(throws: HiveError.self) { _ = try index.search([1, 0, 0, 0, 1, 0, 0, 0], k: 1) }
+        #expect(try index.search([1, 0, 0, 0], k: .max).count == 1)
         #expect(throws: HiveError.self) { _ = try index.search([1, 0, 0, 0], k: 0) }
         #expect(index.count == 1 && index.codes.scales.count == 1 && index.codes.rows.rows == 1)
     }

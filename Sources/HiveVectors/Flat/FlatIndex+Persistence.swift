@@ -43,10 +43,7 @@ extension FlatIndex {
         }
         let n = header.count
         let ids = try reader.readArray(VectorID.self, count: n, what: "ids")
-        try reader.require(byteCount: n * stride * 4, what: "vectors")
-        let storage = FlatStorage(stride: stride, capacity: n)
-        storage.vectors.setRows(n)
-        try reader.readSection(into: UnsafeMutableRawPointer(storage.vectors.base), byteCount: n * stride * 4, what: "vectors")
+        let storage = FlatStorage(vectors: try reader.mapRows(Float.self, stride: stride, rows: n, what: "vectors"))
         if header.metric == .l2 {
             storage.squaredNorms = try reader.readArray(Float.self, count: n, what: "norms")
         }

@@ -18,6 +18,14 @@ final class FlatStorage: @unchecked Sendable {
         squaredNorms = []
     }
 
+    /// Storage around existing rows (e.g. mapped from a file); ids are filled in by the caller.
+    init(vectors: RowBuffer<Float>) {
+        self.vectors = vectors
+        ids = []
+        slots = [:]
+        squaredNorms = []
+    }
+
     private init(vectors: RowBuffer<Float>, ids: [VectorID], slots: [VectorID: Int32], squaredNorms: [Float]) {
         self.vectors = vectors
         self.ids = ids

@@ -3,14 +3,20 @@ extension HNSWGraph {
     func greedy(_ q: UnsafePointer<Float>, from start: UInt32, key startKey: Float, level: Int) -> (UInt32, Float) {
         var current = start, currentKey = startKey
         var moved = true
+        let base = (level - 1) * (m + 1)
         while moved {
             moved = false
-            for nb in neighbourArray(current, level) {
-                let k = key(q, nb)
-                if k > currentKey {
-                    currentKey = k
-                    current = nb
-                    moved = true
+            let node = current
+            upper[Int(node)].withUnsafeBufferPointer { list in
+                let count = Int(list[base])
+                for i in 0..<count {
+                    let nb = list[base + 1 + i]
+                    let k = key(q, nb)
+                    if k > currentKey {
+                        currentKey = k
+                        current = nb
+                        moved = true
+                    }
                 }
             }
         }
@@ -36,45 +42,67 @@ extension HNSWGraph {
         _ q: UnsafePointer<Float>, entry ep: UInt32, key epKey: Float, ef: Int, level: Int,
         accept: ((UInt32) -> Bool)?
     ) -> (keys: [Float], nodes: [UInt32]) {
-        visitedPool.withSet(nodeCount: nodeCount) { visited in
-            var candidates = NodeHeap(capacity: 4 * ef)
-            var results = NodeHeap(capacity: ef + 1)  // keys negated: top is the worst result
-            _ = visited.insert(ep)
-            candidates.push(epKey, ep)
-            if accept?(ep) ?? true { results.push(-epKey, ep) }
-            var worst: Float = results.count >= ef ? -results.topKey : -.infinity
-            var fresh = [UInt32](repeating: 0, count: maxLevel0)
-            var freshKeys = [Float](repeating: 0, count: maxLevel0)
-            while !candidates.isEmpty {
-                let (ck, c) = candidates.pop()
-                if ck < worst, results.count >= ef { break }
+        visitedPool.withScratch(nodeCount: nodeCount, maxNeighbours: maxLevel0) { scratch in
+            let fresh = scratch.fresh, freshKeys = scratch.freshKeys
+            _ = scratch.insert(ep)
+            scratch.candidates.push(epKey, ep)
+            // Results keep negated keys: the top is the worst result.
+            if accept?(ep) ?? true { scratch.results.push(-epKey, ep) }
+            var worst: Float = scratch.results.count >= ef ? -scratch.results.topKey : -.infinity
+            var sink: UInt32 = 0
+            let vectorBase = UnsafeRawPointer(vectors.base)
+            let rowBytes = stride * 4
+            let linkBase = UnsafePointer(links0.base), linkStride = links0.stride
+            while !scratch.candidates.isEmpty {
+                let (ck, c) = scratch.candidates.pop()
+                if ck < worst, scratch.results.count >= ef { break }
                 // Collect the unvisited neighbours first, then score them together, so their
                 // cache misses overlap instead of serialising behind heap updates.
                 var nFresh = 0
                 if level == 0 {
-                    for nb in neighbours0(c) where visited.insert(nb) {
+                    for nb in neighbours0(c) where scratch.insert(nb) {
                         fresh[nFresh] = nb
                         nFresh += 1
                     }
                 } else {
-                    for nb in neighbourArray(c, level) where visited.insert(nb) {
+                    for nb in neighbourArray(c, level) where scratch.insert(nb) {
                         fresh[nFresh] = nb
                         nFresh += 1
+                    }
+                }
+                // Touch every cache line of the fresh vectors before any dot product: the loads
+                // are independent, so their misses overlap (Swift has no prefetch intrinsic).
+                // Also the first line of each fresh node's level-0 list: the node is likely to be
+                // expanded later, and its list lives in a separate buffer.
+                if level == 0 {
+                    for i in 0..<nFresh { sink ^= linkBase[Int(fresh[i]) &* linkStride] }
+                }
+                for i in 0..<nFresh {
+                    let row = vectorBase + Int(fresh[i]) &* rowBytes
+                    var o = 0
+                    while o < rowBytes {
+                        sink ^= row.load(fromByteOffset: o, as: UInt32.self)
+                        o &+= 64
                     }
                 }
                 for i in 0..<nFresh { freshKeys[i] = key(q, fresh[i]) }
                 for i in 0..<nFresh {
                     let k = freshKeys[i], nb = fresh[i]
-                    guard results.count < ef || k > worst else { continue }
-                    candidates.push(k, nb)
+                    guard scratch.results.count < ef || k > worst else { continue }
+                    scratch.candidates.push(k, nb)
                     if accept?(nb) ?? true {
-                        results.push(-k, nb)
-                        if results.count > ef { results.pop() }
-                        if results.count >= ef { worst = -results.topKey }
+                        scratch.results.push(-k, nb)
+                        if scratch.results.count > ef { scratch.results.pop() }
+                        if scratch.results.count >= ef { worst = -scratch.results.topKey }
                     }
                 }
             }
-            return (results.keys.map { -$0 }, results.nodes)
+            keepAlive(sink)
+            let n = scratch.results.count
+            return (
+                Array(UnsafeBufferPointer(start: scratch.results.keys, count: n)).map { -$0 },
+                Array(UnsafeBufferPointer(start: scratch.results.nodes, count: n))
+            )
         }
     }
 

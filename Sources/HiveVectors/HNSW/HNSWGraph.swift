@@ -44,6 +44,17 @@ final class HNSWGraph: @unchecked Sendable {
         rngState = seed
     }
 
+    /// A graph around existing rows (e.g. mapped from a file); the caller fills in the rest.
+    init(dimension: Int, metric: DistanceMetric, m: Int, vectors: RowBuffer<Float>, links0: RowBuffer<UInt32>, seed: UInt64) {
+        self.dimension = dimension
+        self.metric = metric
+        self.m = m
+        maxLevel0 = 2 * m
+        self.vectors = vectors
+        self.links0 = links0
+        rngState = seed
+    }
+
     private init(copying g: HNSWGraph) {
         dimension = g.dimension
         metric = g.metric

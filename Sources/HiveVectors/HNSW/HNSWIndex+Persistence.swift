@@ -48,19 +48,16 @@ extension HNSWIndex {
             guard nodes == 0 ? topLevel == -1 : (0...16).contains(topLevel) && meta[2] < n else {
                 throw bad("entry point out of range")
             }
-            let g = HNSWGraph(dimension: header.dimension, metric: header.metric, m: m, capacity: nodes, seed: meta[4])
-            g.ids = try reader.readArray(VectorID.self, count: nodes, what: "ids")
-            g.levels = try reader.readArray(UInt8.self, count: nodes, what: "levels")
+            let ids = try reader.readArray(VectorID.self, count: nodes, what: "ids")
+            let levels = try reader.readArray(UInt8.self, count: nodes, what: "levels")
             let flags = try reader.readArray(UInt8.self, count: nodes, what: "tombstones")
-            let stride = g.stride
-            try reader.require(byteCount: nodes * stride * 4, what: "vectors")
-            g.vectors.setRows(nodes)
-            try reader.readSection(into: UnsafeMutableRawPointer(g.vectors.base), byteCount: nodes * stride * 4, what: "vectors")
-            if header.metric == .l2 { g.squaredNorms = try reader.readArray(Float.self, count: nodes, what: "norms") }
-            let linkStride = g.links0.stride
-            try reader.require(byteCount: nodes * linkStride * 4, what: "level-0 links")
-            g.links0.setRows(nodes)
-            try reader.readSection(into: UnsafeMutableRawPointer(g.links0.base), byteCount: nodes * linkStride * 4, what: "level-0 links")
+            let vectors = try reader.mapRows(Float.self, stride: Kernels.paddedStride(header.dimension), rows: nodes, what: "vectors")
+            let norms = header.metric == .l2 ? try reader.readArray(Float.self, count: nodes, what: "norms") : []
+            let links0 = try reader.mapRows(UInt32.self, stride: 2 * m + 1, rows: nodes, what: "level-0 links")
+            let g = HNSWGraph(dimension: header.dimension, metric: header.metric, m: m, vectors: vectors, links0: links0, seed: meta[4])
+            g.ids = ids
+            g.levels = levels
+            g.squaredNorms = norms
             var upperTotal = 0
             for level in g.levels {
                 guard Int(level) <= topLevel else { throw bad("node level above the top level") }

@@ -141,7 +141,7 @@ public struct HNSWIndex: VectorIndex {
         let selectivity = estimateSelectivity(filter)
         if selectivity >= exactSearchSelectivity {
             let deleted = g.deleted, ids = g.ids
-            let widened = min(count, Int((Double(max(ef, k)) / max(selectivity, 0.01)).rounded(.up)))
+            let widened = Int(min(Double(count), (Double(max(ef, k)) / max(selectivity, 0.01)).rounded(.up)))
             let found = g.search(q, k: k, ef: max(ef, widened), accept: { !deleted[Int($0)] && filter.includes(ids[Int($0)]) })
             if found.count >= k { return hits(found) }
         }

@@ -130,40 +130,63 @@ enum Kernels {
 
     // MARK: int8
 
-    @inline(__always)
-    static func loadInt8(_ p: UnsafePointer<Int8>, _ offset: Int) -> SIMD16<Int32> {
-        SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(p + offset).loadUnaligned(as: SIMD16<Int8>.self))
-    }
-
-    /// Integer dot product of two padded int8 rows (`stride` a multiple of 64). Exact: at most
-    /// 65,536 × 127² fits in Int32.
-    @inline(__always)
-    static func dotInt8(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, stride: Int) -> Int32 {
-        var s0 = SIMD16<Int32>(), s1 = SIMD16<Int32>(), s2 = SIMD16<Int32>(), s3 = SIMD16<Int32>()
+    /// A query's int8 code split for ``dotInt8x4Rows``: per 64-byte chunk, four vectors holding
+    /// byte 0, 1, 2 and 3 of each 4-byte group, sign-extended to 32 bits.
+    static func splitInt8Query(_ q: UnsafePointer<Int8>, stride: Int) -> [SIMD16<Int32>] {
+        var out: [SIMD16<Int32>] = []
+        out.reserveCapacity(stride / 16)
         var o = 0
         while o < stride {
-            s0 &+= loadInt8(a, o) &* loadInt8(b, o)
-            s1 &+= loadInt8(a, o &+ 16) &* loadInt8(b, o &+ 16)
-            s2 &+= loadInt8(a, o &+ 32) &* loadInt8(b, o &+ 32)
-            s3 &+= loadInt8(a, o &+ 48) &* loadInt8(b, o &+ 48)
+            for byte in 0..<4 {
+                var v = SIMD16<Int32>()
+                for j in 0..<16 { v[j] = Int32(q[o + 4 * j + byte]) }
+                out.append(v)
+            }
+            o += 64
+        }
+        return out
+    }
+
+    /// 64 int8 products summed into 16 Int32 lanes. The row's 64 bytes are loaded as 16 32-bit
+    /// lanes and shifts sign-extend each byte in place: no conversion instructions (Swift's
+    /// generic SIMD conversions and 16-bit arithmetic shifts are not reliably vectorised, the
+    /// 32-bit shifts are). Exact: |sum| ≤ 65,536 × 127² < 2³¹.
+    @inline(__always)
+    static func int8Chunk(_ x: UnsafePointer<Int8>, _ q: UnsafePointer<SIMD16<Int32>>) -> SIMD16<Int32> {
+        let v = UnsafeRawPointer(x).loadUnaligned(as: SIMD16<Int32>.self)
+        let b0 = (v &<< 24) &>> 24
+        let b1 = (v &<< 16) &>> 24
+        let b2 = (v &<< 8) &>> 24
+        let b3 = v &>> 24
+        return (b0 &* q[0] &+ b1 &* q[1]) &+ (b2 &* q[2] &+ b3 &* q[3])
+    }
+
+    /// Integer dot product of a split query with one padded int8 row (`stride` a multiple of 64).
+    @inline(__always)
+    static func dotInt8(_ q: UnsafePointer<SIMD16<Int32>>, _ x: UnsafePointer<Int8>, stride: Int) -> Int32 {
+        var acc = SIMD16<Int32>()
+        var c = 0, o = 0
+        while o < stride {
+            acc &+= int8Chunk(x + o, q + c)
+            c &+= 4
             o &+= 64
         }
-        return ((s0 &+ s1) &+ (s2 &+ s3)).wrappedSum()
+        return acc.wrappedSum()
     }
 
-    /// Int8 dot products of `q` with 4 consecutive rows (sharing the query loads).
+    /// Int8 dot products of a split query with 4 consecutive rows.
     @inline(__always)
-    static func dotInt8x4Rows(_ q: UnsafePointer<Int8>, _ x: UnsafePointer<Int8>, stride: Int) -> SIMD4<Int32> {
+    static func dotInt8x4Rows(_ q: UnsafePointer<SIMD16<Int32>>, _ x: UnsafePointer<Int8>, stride: Int) -> SIMD4<Int32> {
         var s0 = SIMD16<Int32>(), s1 = SIMD16<Int32>(), s2 = SIMD16<Int32>(), s3 = SIMD16<Int32>()
-        let x0 = x, x1 = x + stride, x2 = x + 2 &* stride, x3 = x + 3 &* stride
-        var o = 0
+        let x1 = x + stride, x2 = x + 2 &* stride, x3 = x + 3 &* stride
+        var c = 0, o = 0
         while o < stride {
-            let qa = loadInt8(q, o), qb = loadInt8(q, o &+ 16)
-            s0 &+= qa &* loadInt8(x0, o) &+ qb &* loadInt8(x0, o &+ 16)
-            s1 &+= qa &* loadInt8(x1, o) &+ qb &* loadInt8(x1, o &+ 16)
-            s2 &+= qa &* loadInt8(x2, o) &+ qb &* loadInt8(x2, o &+ 16)
-            s3 &+= qa &* loadInt8(x3, o) &+ qb &* loadInt8(x3, o &+ 16)
-            o &+= 32
+            s0 &+= int8Chunk(x + o, q + c)
+            s1 &+= int8Chunk(x1 + o, q + c)
+            s2 &+= int8Chunk(x2 + o, q + c)
+            s3 &+= int8Chunk(x3 + o, q + c)
+            c &+= 4
+            o &+= 64
         }
         return SIMD4(s0.wrappedSum(), s1.wrappedSum(), s2.wrappedSum(), s3.wrappedSum())
     }

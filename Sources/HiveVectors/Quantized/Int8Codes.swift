@@ -12,6 +12,9 @@ final class Int8Codes: @unchecked Sendable {
         scales = []
     }
 
+    /// Codes around existing rows (e.g. mapped from a file); scales are filled in by the caller.
+    convenience init(rows: RowBuffer<Int8>) { self.init(rows: rows, scales: []) }
+
     private init(rows: RowBuffer<Int8>, scales: [Float]) {
         self.rows = rows
         self.scales = scales

@@ -21,11 +21,7 @@ extension QuantizedFlatIndex {
         do {
             let exact = try FlatIndex(readingSectionsFrom: &reader)
             let n = exact.count
-            let codes = Int8Codes(stride: Self.codeStride(exact.dimension), capacity: n)
-            let bytes = n * codes.rows.stride
-            try reader.require(byteCount: bytes, what: "int8 codes")
-            codes.rows.setRows(n)
-            try reader.readSection(into: UnsafeMutableRawPointer(codes.rows.base), byteCount: bytes, what: "int8 codes")
+            let codes = Int8Codes(rows: try reader.mapRows(Int8.self, stride: Self.codeStride(exact.dimension), rows: n, what: "int8 codes"))
             codes.scales = try reader.readArray(Float.self, count: n, what: "scales")
             try reader.finish()
             self.init(exact: exact, codes: codes)

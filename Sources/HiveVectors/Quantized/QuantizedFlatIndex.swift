@@ -51,7 +51,9 @@ public struct QuantizedFlatIndex: VectorIndex {
 
     /// Candidates rescored in f32 for a given `k`.
     public func rescoreCount(for k: Int) -> Int {
-        max(k * rescoreFactor, k + minimumExtraCandidates)
+        let scaled = k.multipliedReportingOverflow(by: max(rescoreFactor, 1))
+        let padded = k.addingReportingOverflow(max(minimumExtraCandidates, 0))
+        return max(scaled.overflow ? Int.max : scaled.partialValue, padded.overflow ? Int.max : padded.partialValue)
     }
 
     public func contains(_ id: VectorID) -> Bool { exact.contains(id) }
@@ -80,7 +82,10 @@ public struct QuantizedFlatIndex: VectorIndex {
     }
 
     public func search(_ query: [Float], k: Int, filter: VectorFilter?) throws -> [SearchHit] {
-        try search(batch: query, k: k, filter: filter).first ?? []
+        guard query.count == dimension else {
+            throw HiveError(.dimensionMismatch, "search: query has \(query.count) components, index has \(dimension)")
+        }
+        return try search(batch: query, k: k, filter: filter).first ?? []
     }
 
     public func search(batch queries: [Float], k: Int, filter: VectorFilter?) throws -> [[SearchHit]] {
@@ -96,13 +101,14 @@ public struct QuantizedFlatIndex: VectorIndex {
                 Int8Codes.quantize(q, dimension: dimension, into: $0.baseAddress!)
             }
             var approx = TopK(k: candidates)
-            queryCode.withUnsafeBufferPointer { scanCodes($0.baseAddress!, scale: scale, into: &approx, filter: filter) }
+            let split = queryCode.withUnsafeBufferPointer { Kernels.splitInt8Query($0.baseAddress!, stride: codes.rows.stride) }
+            split.withUnsafeBufferPointer { scanCodes($0.baseAddress!, scale: scale, into: &approx, filter: filter) }
             return rescore(q, candidates: approx, k: kk, queryNorm: prepared.squaredNorms[qi])
         }
     }
 
     /// Approximate scores from the int8 codes: `q·x ≈ (qcode·xcode) × qscale × xscale`.
-    func scanCodes(_ q: UnsafePointer<Int8>, scale: Float, into heap: inout TopK, filter: VectorFilter?) {
+    func scanCodes(_ q: UnsafePointer<SIMD16<Int32>>, scale: Float, into heap: inout TopK, filter: VectorFilter?) {
         let s = exact.storage
         let n = s.ids.count
         let stride = codes.rows.stride

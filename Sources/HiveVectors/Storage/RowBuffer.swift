@@ -11,6 +11,8 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     private(set) var capacity: Int
     private(set) var rows: Int = 0
     let stride: Int
+    /// Set while `base` points into a mapped file rather than an allocation of our own.
+    private var mapping: FileMapping?
 
     static var alignment: Int { 64 }
 
@@ -20,7 +22,17 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
         base = Self.allocate(rows: self.capacity, stride: stride)
     }
 
-    deinit { UnsafeMutableRawPointer(base).deallocate() }
+    /// Rows that live inside a mapped file at `offset` (64-byte aligned); no copy is made until
+    /// the buffer grows.
+    init(stride: Int, rows: Int, mapping: FileMapping, offset: Int) {
+        self.stride = stride
+        self.rows = rows
+        capacity = rows
+        self.mapping = mapping
+        base = (mapping.base + offset).bindMemory(to: Element.self, capacity: rows * stride)
+    }
+
+    deinit { if mapping == nil { UnsafeMutableRawPointer(base).deallocate() } }
 
     private static func allocate(rows: Int, stride: Int) -> UnsafeMutablePointer<Element> {
         let bytes = max(rows * stride * MemoryLayout<Element>.stride, alignment)
@@ -50,7 +62,8 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
         let newCapacity = max(total, capacity + capacity / 2, 16)
         let fresh = Self.allocate(rows: newCapacity, stride: stride)
         fresh.update(from: base, count: rows * stride)
-        UnsafeMutableRawPointer(base).deallocate()
+        if mapping == nil { UnsafeMutableRawPointer(base).deallocate() }
+        mapping = nil
         base = fresh
         capacity = newCapacity
     }

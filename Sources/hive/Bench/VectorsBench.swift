@@ -35,6 +35,12 @@ struct VectorsBench: AsyncParsableCommand {
     @Option(help: "Timing repetitions (the median is reported).")
     var repeats = 3
 
+    @Option(help: "Comma-separated parts to run: flat, int8, hnsw.")
+    var parts = "flat,int8,hnsw"
+
+    @Flag(help: "Skip the Python anchors (for profiling our side only; no ratios are reported).")
+    var noAnchors = false
+
     static let d = 384
     static let k = 10
 
@@ -61,8 +67,8 @@ struct VectorsBench: AsyncParsableCommand {
         for kind in kinds {
             for n in sizeList {
                 let run = VectorsBenchRun(
-                    kind: kind, n: n, quick: options.quick, threads: threadList, efs: efList, repeats: max(1, repeats),
-                    workdir: workdir, python: python, script: anchorScript
+                    kind: kind, n: n, quick: options.quick, parts: Set(parts.split(separator: ",").map(String.init)), threads: threadList, efs: efList, repeats: max(1, repeats),
+                    workdir: workdir, python: python, script: anchorScript, anchors: !noAnchors
                 )
                 try run.execute(into: &report, failures: &failures)
             }
@@ -80,19 +86,21 @@ struct VectorsBenchRun {
     let kind: VectorsBenchData.Kind
     let n: Int
     let quick: Bool
+    let parts: Set<String>
     let threads: [Int]
     let efs: [Int]
     let repeats: Int
     let workdir: String
     let python: String
     let script: String
+    let anchors: Bool
     let k = VectorsBench.k
     let d = VectorsBench.d
 
     var tag: String { "\(kind.rawValue)_\(n >= 1000 && n % 1000 == 0 ? "\(n / 1000)k" : "\(n)")" }
     /// Graph indexes are built on the clustered set at every size, and on random vectors only
     /// at small sizes (recall there is low for every library; the targets are on clustered data).
-    var runsHNSW: Bool { kind == .clustered || n <= 10_000 }
+    var runsHNSW: Bool { parts.contains("hnsw") && (kind == .clustered || n <= 10_000) }
 
     func execute(into report: inout BenchReport, failures: inout [String]) throws {
         let queryCount = quick ? 200 : 1000
@@ -104,7 +112,7 @@ struct VectorsBenchRun {
         try data.write(to: dataPath)
 
         FileHandle.standardError.write(Data("[\(tag)] running anchor (FAISS\(runsHNSW ? ", hnswlib" : ""))…\n".utf8))
-        let anchor = runAnchor(dataPath: dataPath, single: singleCount, batch: queryCount, check: checkCount)
+        let anchor = anchors ? runAnchor(dataPath: dataPath, single: singleCount, batch: queryCount, check: checkCount) : nil
 
         let ids = (0..<n).map { VectorID($0) }
         let queries = data.queries
@@ -136,13 +144,13 @@ struct VectorsBenchRun {
         let flatChecksum = try flat.save(to: flatFile)
         report.add(BenchMetric("\(tag)_flat_index_bytes", Double(flat.byteCount), unit: "bytes", anchor: "faiss IndexFlatIP file", anchorValue: anchor?["index_bytes"] as? Double, lowerIsBetter: true))
         let loadMS = try medianOf(max(repeats, 5)) { try timed { _ = try FlatIndex(contentsOf: flatFile, expectedChecksum: flatChecksum) } * 1000 }
-        report.add(BenchMetric("\(tag)_flat_load_ms", loadMS, unit: "ms", anchor: "faiss read_index", anchorValue: anchor?["load_ms"] as? Double, target: n >= 100_000 ? nil : nil, lowerIsBetter: true))
+        report.add(BenchMetric("\(tag)_flat_load_ms", loadMS, unit: "ms", anchor: "faiss read_index", anchorValue: anchor?["load_ms"] as? Double, lowerIsBetter: true))
         if n >= 100_000 { report.add(BenchMetric("\(tag)_flat_load_ms_vs_budget", loadMS, unit: "ms", target: 100, lowerIsBetter: true)) }
         let reloaded = try FlatIndex(contentsOf: flatFile, expectedChecksum: flatChecksum)
         if try reloaded.search(queryRows[0], k: k).map(\.id) != truth[0] { failures.append("\(tag): reloaded flat index answers differently") }
 
         let flatAnchor = anchor?["flat"] as? [String: [String: Double]]
-        for t in threads {
+        for t in threads where parts.contains("flat") {
             let single = try medianOf(repeats) { try Self.parallelQPS(threads: t, count: singleCount) { [flat, k, queryRows] i in try flat.search(queryRows[i], k: k) } }
             let faissSingle = flatAnchor?["\(t)"]?["single_qps"]
             report.add(BenchMetric("\(tag)_flat_single_qps_t\(t)", single, unit: "q/s", anchor: "faiss IndexFlatIP 1/call", anchorValue: faissSingle, target: t == 1 && n >= 100_000 ? 1.1 : nil))
@@ -159,6 +167,16 @@ struct VectorsBenchRun {
             }
         }
 
+        try measureInt8(flat: flat, truth: truth, queryRows: queryRows, singleCount: singleCount, flatAnchor: flatAnchor, into: &report, failures: &failures)
+        try measureHNSW(data: data, ids: ids, truth: truth, queryRows: queryRows, anchor: anchor, into: &report, failures: &failures)
+    }
+
+    func measureInt8(
+        flat: FlatIndex, truth: [[VectorID]], queryRows: [[Float]], singleCount: Int, flatAnchor: [String: [String: Double]]?,
+        into report: inout BenchReport, failures: inout [String]
+    ) throws {
+        guard parts.contains("int8") else { return }
+        let queryCount = queryRows.count
         var quantized = QuantizedFlatIndex(flat)
         let qBuild = timed { quantized = QuantizedFlatIndex(flat) }
         report.add(BenchMetric("\(tag)_int8_quantize_vps", Double(n) / qBuild, unit: "vec/s"))
@@ -179,7 +197,14 @@ struct VectorsBenchRun {
             report.add(BenchMetric("\(tag)_int8_single_qps_t\(t)", qps, unit: "q/s", anchor: "faiss IndexFlatIP 1/call", anchorValue: flatAnchor?["\(t)"]?["single_qps"], target: t == 1 ? 3.0 : nil))
         }
 
+    }
+
+    func measureHNSW(
+        data: VectorsBenchData, ids: [VectorID], truth: [[VectorID]], queryRows: [[Float]], anchor: [String: Any]?,
+        into report: inout BenchReport, failures: inout [String]
+    ) throws {
         guard runsHNSW else { return }
+        let queryCount = queryRows.count
         FileHandle.standardError.write(Data("[\(tag)] HNSWIndex build (1 thread)…\n".utf8))
         var hnsw = try HNSWIndex(dimension: d, metric: .cosine, m: 16, efConstruction: 200, efSearch: 64, capacity: n)
         let hnswBuild = try timed { try hnsw.add(ids: ids, vectors: data.base) }

@@ -1,0 +1,110 @@
+import Foundation
+import HiveCore
+
+/// Everything `hive serve` can be told, with the defaults that make it start in an empty
+/// directory with no set-up. Loaded from a JSON file (`--config hive.json`), every key
+/// optional; command-line flags override the file.
+public struct HubConfiguration: Sendable, Hashable, Codable {
+    /// Address to bind (default loopback: exposing the hub is an explicit choice).
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8433
+    /// Directory for the hub key, the admin token and the SQLite database.
+    public var dataDirectory: String = "./.hive"
+    /// `postgres://user[:password]@host[:port]/database`; SQLite under `dataDirectory` when absent.
+    public var databaseURL: String?
+    /// PEM certificate chain and key: TLS 1.3 with HTTP/2 (ALPN h2, http/1.1) when both are set.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// A fixed admin token (otherwise generated at first start into `<data>/admin.token`).
+    public var adminToken: String?
+
+    /// Largest request body, bytes (413 above it).
+    public var maxBodyBytes: Int = 1 << 20
+    /// Requests per minute per twin (and per address for unauthenticated routes).
+    public var rateLimitPerMinute: Int = 60
+    /// Access-token lifetime, seconds (at most 15 minutes).
+    public var tokenTTLSeconds: Int = 900
+    /// Registration challenge lifetime, seconds.
+    public var challengeTTLSeconds: Int = 120
+    /// Largest lead of an envelope's HLC stamp over the hub clock, ms.
+    public var maxClockDriftMs: Int64 = 5 * 60 * 1000
+    /// Aggregation round period, ms (0 disables scheduled rounds; `POST /aggregate` still works).
+    public var aggregationIntervalMs: Int64 = 300_000
+    /// Reputation below which an instance may not publish skills.
+    public var trustThreshold: Double = 0.2
+    /// Smallest lexical/semantic score a skill must reach to be returned by `GET /skills`.
+    public var skillMatchThreshold: Double = 0.1
+    /// How often SSE streams poll storage for new events, ms.
+    public var eventPollIntervalMs: Int = 500
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case host, port, dataDirectory, databaseURL, tlsCertificatePath, tlsKeyPath, adminToken, maxBodyBytes
+        case rateLimitPerMinute, tokenTTLSeconds, challengeTTLSeconds, maxClockDriftMs, aggregationIntervalMs
+        case trustThreshold, skillMatchThreshold, eventPollIntervalMs
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = HubConfiguration.defaults
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
+        dataDirectory = try c.decodeIfPresent(String.self, forKey: .dataDirectory) ?? d.dataDirectory
+        databaseURL = try c.decodeIfPresent(String.self, forKey: .databaseURL)
+        tlsCertificatePath = try c.decodeIfPresent(String.self, forKey: .tlsCertificatePath)
+        tlsKeyPath = try c.decodeIfPresent(String.self, forKey: .tlsKeyPath)
+        adminToken = try c.decodeIfPresent(String.self, forKey: .adminToken)
+        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
+        rateLimitPerMinute = try c.decodeIfPresent(Int.self, forKey: .rateLimitPerMinute) ?? d.rateLimitPerMinute
+        tokenTTLSeconds = try c.decodeIfPresent(Int.self, forKey: .tokenTTLSeconds) ?? d.tokenTTLSeconds
+        challengeTTLSeconds = try c.decodeIfPresent(Int.self, forKey: .challengeTTLSeconds) ?? d.challengeTTLSeconds
+        maxClockDriftMs = try c.decodeIfPresent(Int64.self, forKey: .maxClockDriftMs) ?? d.maxClockDriftMs
+        aggregationIntervalMs = try c.decodeIfPresent(Int64.self, forKey: .aggregationIntervalMs) ?? d.aggregationIntervalMs
+        trustThreshold = try c.decodeIfPresent(Double.self, forKey: .trustThreshold) ?? d.trustThreshold
+        skillMatchThreshold = try c.decodeIfPresent(Double.self, forKey: .skillMatchThreshold) ?? d.skillMatchThreshold
+        eventPollIntervalMs = try c.decodeIfPresent(Int.self, forKey: .eventPollIntervalMs) ?? d.eventPollIntervalMs
+    }
+
+    static let defaults = HubConfiguration()
+
+    /// Loads a JSON configuration file; errors name the file and field.
+    public static func load(path: String) throws -> HubConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw HiveError(.notFound, "cannot read configuration file \(path)")
+        }
+        let configuration: HubConfiguration
+        do {
+            configuration = try HiveJSON.decode(HubConfiguration.self, from: data)
+        } catch let error as HiveError {
+            throw HiveError(.invalidInput, "\(path): \(error.message)")
+        }
+        try configuration.validate()
+        return configuration
+    }
+
+    /// Checks ranges; the error names the setting.
+    public func validate() throws {
+        guard (0...65535).contains(port) else { throw HiveError(.invalidInput, "port must be 0–65535, got \(port)") }
+        guard !host.isEmpty else { throw HiveError(.invalidInput, "host must not be empty") }
+        guard maxBodyBytes >= 1024 else { throw HiveError(.invalidInput, "maxBodyBytes must be ≥ 1024") }
+        guard rateLimitPerMinute >= 1 else { throw HiveError(.invalidInput, "rateLimitPerMinute must be ≥ 1") }
+        guard (1...900).contains(tokenTTLSeconds) else {
+            throw HiveError(.invalidInput, "tokenTTLSeconds must be 1–900 (tokens live at most 15 minutes)")
+        }
+        guard (1...3600).contains(challengeTTLSeconds) else {
+            throw HiveError(.invalidInput, "challengeTTLSeconds must be 1–3600")
+        }
+        guard maxClockDriftMs >= 0 else { throw HiveError(.invalidInput, "maxClockDriftMs must be ≥ 0") }
+        guard aggregationIntervalMs >= 0 else { throw HiveError(.invalidInput, "aggregationIntervalMs must be ≥ 0") }
+        try Validation.check(trustThreshold, in: 0...1, field: "trustThreshold")
+        try Validation.check(skillMatchThreshold, in: 0...1, field: "skillMatchThreshold")
+        guard eventPollIntervalMs >= 10 else { throw HiveError(.invalidInput, "eventPollIntervalMs must be ≥ 10") }
+        if (tlsCertificatePath == nil) != (tlsKeyPath == nil) {
+            throw HiveError(.invalidInput, "tlsCertificatePath and tlsKeyPath must be given together")
+        }
+        if let adminToken, adminToken.utf8.count < 32 {
+            throw HiveError(.invalidInput, "adminToken must be at least 32 characters")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import HiveCore
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+
+/// Server-Sent Events over the hub's feed: `id` is the feed sequence number, so a client that
+/// reconnects with `Last-Event-ID` resumes exactly after the last event it saw.
+///
+/// Streams poll storage (every `eventPollIntervalMs`) rather than relying on in-process
+/// notification, so an event committed by any replica sharing the database reaches every
+/// subscriber. A stream ends on graceful shutdown, when the client goes away, or after
+/// `maxEvents` events if the client asked for a bound.
+struct EventStream: Sendable {
+    let store: any HubStore
+    let after: Int64
+    let twinID: String?
+    let maxEvents: Int?
+    let pollInterval: Duration
+    let heartbeatInterval: Duration = .seconds(15)
+
+    /// One event in wire form.
+    static func frame(_ event: FeedEvent) -> String {
+        // `data` is single-line JSON (our encoder never writes raw newlines), so one data: line suffices.
+        "id: \(event.seq)\nevent: \(event.kind.rawValue)\ndata: \(event.data)\n\n"
+    }
+
+    func body() -> ResponseBody {
+        ResponseBody { writer in
+            var cursor = after
+            var sent = 0
+            var lastWrite = ContinuousClock.now
+            try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                let batchLimit = min(100, (maxEvents ?? Int.max) - sent)
+                let events = try await store.feed(after: cursor, kinds: nil, twinID: twinID, limit: batchLimit)
+                for event in events {
+                    try await writer.write(ByteBuffer(string: Self.frame(event)))
+                    cursor = event.seq
+                    sent += 1
+                    lastWrite = .now
+                }
+                if let maxEvents, sent >= maxEvents { break }
+                if events.isEmpty {
+                    if ContinuousClock.now - lastWrite >= heartbeatInterval {
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        lastWrite = .now
+                    }
+                    do {
+                        try await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                    } catch {
+                        break
+                    }
+                }
+            }
+            try await writer.finish(nil)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Prometheus
+import Synchronization
+
+/// The hub's own metrics, registered on a Prometheus registry that `/metrics` renders. The
+/// executable also bootstraps swift-metrics with the same registry so Hummingbird's request
+/// metrics appear beside these.
+public final class HubMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let syncRequests: Prometheus.Counter
+    let envelopesAccepted: Prometheus.Counter
+    let envelopesDuplicate: Prometheus.Counter
+    let envelopesRejected: Prometheus.Counter
+    let registrations: Prometheus.Counter
+    let rounds: Prometheus.Counter
+    let problems: Prometheus.Counter
+    let bytesIn: Prometheus.Counter
+    let bytesOut: Prometheus.Counter
+    let roundDuration: Prometheus.Gauge
+    private let totals = Mutex(Totals())
+
+    struct Totals {
+        var bytesIn: Int64 = 0
+        var bytesOut: Int64 = 0
+        var syncs: Int64 = 0
+        var syncFailures: Int64 = 0
+        var syncLatencyMsTotal: Double = 0
+    }
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        syncRequests = registry.makeCounter(descriptor: Self.name("sync_requests", "total", "POST /sync requests answered"))
+        envelopesAccepted = registry.makeCounter(descriptor: Self.name("envelopes", "total", "Pushed envelopes by result"), labels: [("result", "accepted")])
+        envelopesDuplicate = registry.makeCounter(descriptor: Self.name("envelopes", "total", "Pushed envelopes by result"), labels: [("result", "duplicate")])
+        envelopesRejected = registry.makeCounter(descriptor: Self.name("envelopes", "total", "Pushed envelopes by result"), labels: [("result", "rejected")])
+        registrations = registry.makeCounter(descriptor: Self.name("twin_registrations", "total", "Successful registrations"))
+        rounds = registry.makeCounter(descriptor: Self.name("aggregation_rounds", "total", "Aggregation rounds run"))
+        problems = registry.makeCounter(descriptor: Self.name("problems", "total", "Requests answered with a problem"))
+        bytesIn = registry.makeCounter(descriptor: Self.name("sync_bytes_in", "total", "Envelope payload bytes received"))
+        bytesOut = registry.makeCounter(descriptor: Self.name("sync_bytes_out", "total", "Response body bytes of sync pulls"))
+        roundDuration = registry.makeGauge(descriptor: Self.name("aggregation_last_round", "ms", "Duration of the last round"))
+    }
+
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "hive", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    func recordSync(bytesIn: Int, bytesOut: Int, latencyMs: Double) {
+        syncRequests.increment()
+        self.bytesIn.increment(by: Int64(bytesIn))
+        self.bytesOut.increment(by: Int64(bytesOut))
+        totals.withLock {
+            $0.bytesIn += Int64(bytesIn)
+            $0.bytesOut += Int64(bytesOut)
+            $0.syncs += 1
+            $0.syncLatencyMsTotal += latencyMs
+        }
+    }
+
+    /// A sync request answered with a problem (auth, decoding, storage).
+    func recordSyncFailure() {
+        syncRequests.increment()
+        totals.withLock {
+            $0.syncs += 1
+            $0.syncFailures += 1
+        }
+    }
+
+    /// This process's sync totals (bytes, success rate, mean latency).
+    var snapshot: Totals { totals.withLock { $0 } }
+
+    /// Prometheus text exposition.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

@@ -1,0 +1,320 @@
+import Foundation
+import HiveCore
+import Logging
+
+/// The hub's logic, independent of HTTP: registration, authentication, sync, skill exchange,
+/// aggregation rounds and statistics over a ``HubStore``. Routes are thin wrappers around it.
+public final class OmegaCore: Sendable {
+    public let configuration: HubConfiguration
+    public let identity: HubIdentity
+    public let store: any HubStore
+    /// nil when this build has no aggregation engine: rounds and model updates answer 503.
+    public let engine: (any AggregationEngine)?
+    public let ranker: any SkillRanker
+    public let metrics: HubMetrics
+    public let logger: Logger
+    /// The hub's clock; remote stamps further ahead than `maxClockDriftMs` are rejected.
+    public let clock: HybridLogicalClock
+    private let nowSource: @Sendable () -> Int64
+
+    /// Kinds a twin may push.
+    public static let acceptedKinds: Set<EnvelopeKind> = [.pattern, .modelUpdate, .skillTrace]
+
+    public init(
+        configuration: HubConfiguration, identity: HubIdentity, store: any HubStore, engine: (any AggregationEngine)?,
+        ranker: any SkillRanker = LexicalSkillRanker(), metrics: HubMetrics = HubMetrics(), logger: Logger,
+        now: @escaping @Sendable () -> Int64 = { Int64(HybridLogicalClock.systemMilliseconds()) }
+    ) {
+        self.configuration = configuration
+        self.identity = identity
+        self.store = store
+        self.engine = engine
+        self.ranker = ranker
+        self.metrics = metrics
+        self.logger = logger
+        self.nowSource = now
+        self.clock = HybridLogicalClock(
+            nodeID: identity.identity.nodeID, maxDriftMs: UInt64(max(0, configuration.maxClockDriftMs)),
+            physicalClock: { UInt64(max(0, now())) })
+    }
+
+    /// Current time, ms since the Unix epoch.
+    public var nowMs: Int64 { nowSource() }
+
+    // MARK: Registration and authentication
+
+    /// Issues a fresh single-use challenge.
+    public func challenge() async throws -> Registration.Challenge {
+        var generator = SystemRandomNumberGenerator()
+        let challenge = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let now = nowMs
+        let expiresAt = now + Int64(configuration.challengeTTLSeconds) * 1000
+        try await store.insertChallenge(challenge, expiresAt: expiresAt, nowMs: now)
+        return Registration.Challenge(challenge: challenge, expiresAt: expiresAt)
+    }
+
+    /// Registers (or re-authenticates) a twin. Verification happens before storage is touched, and
+    /// consuming the challenge and writing the twin are one transaction.
+    public func register(_ request: Registration.Request) async throws -> Registration.Response {
+        let twin = try Registration.verify(request)
+        let now = nowMs
+        let record = TwinRecord(
+            id: twin.twinID, publicKey: Hex.encode(twin.nodePublicKey), userID: twin.userID, metadata: request.metadata,
+            registeredAt: now)
+        let stored: TwinRecord
+        do {
+            stored = try await store.register(record, challenge: request.challenge, nowMs: now)
+        } catch is ChallengeExpired {
+            throw Problem(.challengeExpired, "the challenge expired; request a new one")
+        } catch let error as HiveError where error.code == .unauthorized {
+            throw Problem(.challengeInvalid, error.message)
+        } catch let error as HiveError where error.code == .forbidden {
+            throw Problem(.twinBlocked, error.message)
+        }
+        metrics.registrations.increment()
+        let token = try AccessToken.issue(
+            twinID: stored.id, nowMs: now, ttlSeconds: configuration.tokenTTLSeconds, identity: identity.identity)
+        logger.info("twin registered", metadata: ["twin": "\(stored.id)"])
+        return Registration.Response(
+            twinID: stored.id, accessToken: token.token, accessTokenExpiresAt: token.expiresAtMs,
+            hubPublicKey: identity.identity.publicKeyHex)
+    }
+
+    /// Resolves a bearer token to its twin; throws problems for missing, forged, expired tokens and blocked twins.
+    public func authenticate(bearer: String?) async throws -> TwinRecord {
+        guard let bearer, !bearer.isEmpty else { throw Problem(.unauthorized, "an access token is required (Authorization: Bearer …)") }
+        let token: AccessToken
+        do {
+            token = try AccessToken.verify(bearer, nowMs: nowMs, hubPublicKey: identity.identity.publicKey)
+        } catch is AccessToken.Expired {
+            throw Problem(.tokenExpired, "the access token expired; register again with a fresh challenge")
+        } catch let error as HiveError {
+            throw Problem(.unauthorized, error.message)
+        }
+        guard let twin = try await store.twin(id: token.twinID) else {
+            throw Problem(.unauthorized, "the token's twin is not registered here")
+        }
+        guard !twin.blocked else { throw Problem(.twinBlocked, "twin \(twin.id) is blocklisted") }
+        return twin
+    }
+
+    /// A fresh token for an authenticated twin.
+    public func refreshToken(for twin: TwinRecord) throws -> (token: String, expiresAtMs: Int64) {
+        try AccessToken.issue(twinID: twin.id, nowMs: nowMs, ttlSeconds: configuration.tokenTTLSeconds, identity: identity.identity)
+    }
+
+    // MARK: Envelope checks
+
+    /// Verifies one pushed envelope for `twin`: registered signer, signature, kind, canonical
+    /// payload, HLC drift, stamp node id, and the payload's own validation. Returns the reason on failure.
+    public func check(_ envelope: SignedEnvelope, twin: TwinRecord, kinds: Set<EnvelopeKind>) -> Result<IngestItem, HiveError> {
+        do {
+            guard Hex.encode(envelope.signer) == twin.publicKey else {
+                throw HiveError(.forbidden, "signer is not the registered key of twin \(twin.id)")
+            }
+            try envelope.verify(knownKinds: kinds, clock: clock)
+            guard envelope.stamp.nodeID == envelope.signerNodeID else {
+                throw HiveError(.invalidInput, "stamp node id \(envelope.stamp.nodeID) is not the signer's node id")
+            }
+            switch envelope.kind {
+            case .skillTrace:
+                let trace = try envelope.decodePayload(as: SkillTrace.self)
+                guard trace.instanceID == twin.id else {
+                    throw HiveError(.forbidden, "instance_id \(trace.instanceID) is not the authenticated twin \(twin.id)")
+                }
+                return .success(IngestItem(envelope: envelope, skill: trace))
+            case .pattern:
+                _ = try envelope.decodePayload(as: Pattern.self)
+            case .modelUpdate:
+                guard let engine else {
+                    throw HiveError(
+                        .unavailable, "model updates need the aggregation engine (HiveLearning), which is not in this build")
+                }
+                try engine.validateModelUpdate(envelope.payload)
+            default:
+                throw HiveError(.unknownKind, "kind \(envelope.kind) is not accepted by the hub")
+            }
+            return .success(IngestItem(envelope: envelope))
+        } catch let error as HiveError {
+            return .failure(error)
+        } catch {
+            return .failure(HiveError(.invalidInput, HiveJSON.describe(error)))
+        }
+    }
+
+    /// Checks and stores a batch; returns one result per envelope in order.
+    public func push(_ envelopes: [SignedEnvelope], twin: TwinRecord, kinds: Set<EnvelopeKind>) async throws
+        -> [OmegaSyncResponse.EnvelopeResult]
+    {
+        var results = [OmegaSyncResponse.EnvelopeResult?](repeating: nil, count: envelopes.count)
+        var items: [IngestItem] = []
+        var itemIndexes: [Int] = []
+        var seen = Set<String>()
+        for (index, envelope) in envelopes.enumerated() {
+            switch check(envelope, twin: twin, kinds: kinds) {
+            case .success(let item):
+                // The same envelope twice in one request: the second is a duplicate of the first.
+                if !seen.insert(envelope.id).inserted {
+                    results[index] = .init(id: envelope.id, status: .duplicate)
+                    continue
+                }
+                items.append(item)
+                itemIndexes.append(index)
+            case .failure(let error):
+                results[index] = .init(id: envelope.id, status: .rejected, reason: "\(error.code): \(error.message)")
+            }
+        }
+        let rejected = results.compactMap { $0 }.filter { $0.status == .rejected }.count
+        let outcomes = try await store.ingest(items, twinID: twin.id, rejected: rejected, nowMs: nowMs)
+        for (position, outcome) in outcomes.enumerated() {
+            let index = itemIndexes[position]
+            let id = envelopes[index].id
+            switch outcome {
+            case .accepted:
+                results[index] = .init(id: id, status: .accepted)
+                _ = try? clock.receive(envelopes[index].stamp)
+            case .duplicate:
+                results[index] = .init(id: id, status: .duplicate)
+            case .duplicateTrace(let traceID):
+                results[index] = .init(id: id, status: .rejected, reason: "duplicate: trace_id \(traceID) is already published")
+            }
+        }
+        let final = results.compactMap { $0 }
+        metrics.envelopesAccepted.increment(by: Int64(final.filter { $0.status == .accepted }.count))
+        metrics.envelopesDuplicate.increment(by: Int64(final.filter { $0.status == .duplicate }.count))
+        metrics.envelopesRejected.increment(by: Int64(final.filter { $0.status == .rejected }.count))
+        return final
+    }
+
+    // MARK: Sync
+
+    /// One Omega Sync round for an authenticated twin.
+    public func sync(_ request: OmegaSyncRequest, twin: TwinRecord) async throws -> OmegaSyncResponse {
+        let started = ContinuousClock.now
+        var results: [OmegaSyncResponse.EnvelopeResult] = []
+        if request.type.pushes, !request.envelopes.isEmpty {
+            results = try await push(request.envelopes, twin: twin, kinds: Self.acceptedKinds)
+        } else {
+            // Nothing to store, but a pull is a sync too: stamp the twin's last sync.
+            _ = try await store.ingest([], twinID: twin.id, rejected: 0, nowMs: nowMs)
+        }
+        var pull: SyncPull?
+        var signature: HubSignature?
+        if request.type.pulls {
+            let built = try await buildPull(since: request.since, limit: request.pullCount)
+            pull = built
+            signature = try HubSignature.sign(built, domain: SyncPull.signatureDomain, identity: identity.identity)
+        }
+        let patternsReceived = zip(request.envelopes, results).filter { $0.0.kind == .pattern && $0.1.status == .accepted }.count
+        let rank = try await store.rank(twinID: twin.id)
+        let token = try refreshToken(for: twin)
+        let response = OmegaSyncResponse(
+            success: true, results: results, pull: pull, pullSignature: signature,
+            metadata: .init(
+                viewerRank: rank, patternsReceived: patternsReceived, patternsSent: pull?.patterns.count ?? 0,
+                nextSyncRecommended: nextSyncRecommended(hasMore: pull?.hasMore ?? false)),
+            accessToken: token.token, accessTokenExpiresAt: token.expiresAtMs)
+        let bytesIn = request.envelopes.reduce(0) { $0 + $1.payload.count }
+        let bytesOut = (try? HiveJSON.encode(response).count) ?? 0
+        metrics.recordSync(
+            bytesIn: bytesIn, bytesOut: bytesOut, latencyMs: Double(RoundWriter.elapsedMs(since: started)))
+        return response
+    }
+
+    /// Pull again at once when more is waiting; otherwise at the next aggregation round (at most 15 minutes).
+    func nextSyncRecommended(hasMore: Bool) -> Int64 {
+        if hasMore { return 0 }
+        let interval = configuration.aggregationIntervalMs
+        return interval > 0 ? min(interval, 900_000) : 300_000
+    }
+
+    /// Consolidated data published after `since`.
+    public func buildPull(since: Int64, limit: Int) async throws -> SyncPull {
+        let events = try await store.feed(after: since, kinds: FeedEvent.Kind.pullable, twinID: nil, limit: limit + 1)
+        let hasMore = events.count > limit
+        let page = events.prefix(limit)
+        var patterns: [ConsolidatedPattern] = []
+        var skills: [SignedEnvelope] = []
+        var modelVersions: [Int64] = []
+        for event in page {
+            switch event.kind {
+            case .patternConsolidated:
+                patterns.append(try StoreCodec.decode(ConsolidatedPattern.self, event.data, what: "consolidated pattern"))
+            case .skillPublished:
+                skills.append(try StoreCodec.envelope(event.data))
+            case .modelPublished:
+                modelVersions.append(try StoreCodec.decode(StoreCodec.ModelPublished.self, event.data, what: "model event").version)
+            default:
+                continue
+            }
+        }
+        var deltas: [ModelRowsDelta] = []
+        if let first = modelVersions.min() {
+            let current = try await store.modelVersion()
+            if let dimension = current.dimension {
+                let rows = try await store.modelRows(sinceVersion: first - 1, limit: Self.maxModelRows)
+                deltas.append(try ModelRowsDelta(version: current.version, dimension: dimension, rows: rows))
+            }
+        }
+        return SyncPull(
+            since: since, cursor: page.last?.seq ?? since, hasMore: hasMore, patterns: patterns, modelDeltas: deltas,
+            skills: skills)
+    }
+
+    /// Most model rows returned at once.
+    public static let maxModelRows = 50_000
+
+    // MARK: Skills
+
+    /// `POST /skills`: one signed federation_trace_v1. Throws problems for 400/403/409.
+    public func publishSkill(_ envelope: SignedEnvelope, twin: TwinRecord) async throws -> OmegaSyncResponse.EnvelopeResult {
+        guard envelope.kind == .skillTrace else {
+            throw Problem(.invalidInput, "kind must be \(EnvelopeKind.skillTrace), got \(envelope.kind)")
+        }
+        guard twin.reputation >= configuration.trustThreshold else {
+            throw Problem(
+                .untrustedInstance,
+                "instance \(twin.id) has reputation \(twin.reputation), below the trust threshold \(configuration.trustThreshold)")
+        }
+        if case .failure(let error) = check(envelope, twin: twin, kinds: [.skillTrace]) {
+            if error.code == .forbidden { throw Problem(.forbidden, error.message) }
+            throw Problem.from(error)
+        }
+        let result = try await push([envelope], twin: twin, kinds: [.skillTrace])
+        guard let first = result.first else { throw Problem(.internalError, "no result for the trace") }
+        switch first.status {
+        case .accepted: return first
+        case .duplicate: throw Problem(.duplicate, "envelope \(first.id) was already published")
+        case .rejected: throw Problem(.duplicate, first.reason ?? "trace_id already published")
+        }
+    }
+
+    /// `GET /skills`.
+    public func searchSkills(intent: String, limit: Int) async throws -> [RankedSkill] {
+        let candidates = try await store.skills(limit: 10_000)
+        return try ranker.rank(intent: intent, candidates: candidates, threshold: configuration.skillMatchThreshold, limit: limit)
+    }
+
+    // MARK: Operations
+
+    /// Runs one aggregation round now (503 problem when this build has no engine).
+    public func aggregate() async throws -> RoundRecord {
+        guard let engine else {
+            throw Problem(
+                .engineUnavailable,
+                "aggregation engine not available in this build (HiveLearning is not linked); contributions stay pending")
+        }
+        let record = try await store.runRound(nowMs: nowMs) { input in try engine.round(input) }
+        if record.ran {
+            metrics.rounds.increment()
+            metrics.roundDuration.set(Double(record.durationMs))
+            logger.info(
+                "aggregation round",
+                metadata: [
+                    "round": "\(record.round)", "ms": "\(record.durationMs)", "updates": "\(record.updatesUsed)",
+                    "consolidated": "\(record.patternsConsolidated)",
+                ])
+        }
+        return record
+    }
+}

@@ -1,0 +1,608 @@
+import Foundation
+import HiveCore
+import Logging
+import PostgresNIO
+
+/// ``HubStore`` on PostgreSQL through postgres-nio, for several hub replicas sharing one
+/// database.
+///
+/// - Every writer that appends to the feed first takes a transaction-scoped advisory lock, so
+///   feed sequence numbers become visible in commit order and a cursor never skips a row that
+///   commits late.
+/// - Aggregation rounds take a second advisory lock with `pg_try_advisory_xact_lock`: one
+///   replica runs a round, the others return `ran == false` at once.
+///
+/// The ``client`` must be running (`client.run()`, or as a service in the `ServiceGroup`).
+public final class PostgresHubStore: HubStore {
+    public let backend = "postgresql"
+    /// The connection pool; run it as a service.
+    public let client: PostgresClient
+    private let logger: Logger
+    private let schema: String?
+
+    static let feedLock: Int64 = 0x4869_7665_0001
+    static let roundLock: Int64 = 0x4869_7665_0002
+    static let migrationLock: Int64 = 0x4869_7665_0003
+
+    /// - Parameters:
+    ///   - url: `postgres://user[:password]@host[:port]/database[?sslmode=require]`.
+    ///   - schema: a schema to create and use instead of `public` (tests isolate themselves with it).
+    public init(url: String, schema: String? = nil, logger: Logger) throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty
+        else {
+            throw HiveError(.invalidInput, "database URL must look like postgres://user@host:port/database")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let requireTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } ?? false
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+            password: components.password, database: database.isEmpty ? nil : database,
+            tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
+        if let schema {
+            guard !schema.isEmpty, schema.count <= 48,
+                schema.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" })
+            else { throw HiveError(.invalidInput, "schema must be lowercase letters, digits and _") }
+            configuration.options.additionalStartupParameters = [("search_path", schema)]
+        }
+        self.schema = schema
+        self.logger = logger
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    private func io<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PostgresTransactionError where error.closureError != nil && error.rollbackError == nil {
+            // Our own error thrown inside a transaction (after a clean rollback): pass it through unchanged.
+            switch error.closureError {
+            case let hive as HiveError: throw hive
+            case let expired as ChallengeExpired: throw expired
+            default: throw Self.describe(error.closureError ?? error)
+            }
+        } catch let error as HiveError {
+            throw error
+        } catch let error as ChallengeExpired {
+            throw error
+        } catch {
+            throw Self.describe(error)
+        }
+    }
+
+    /// A storage failure as a `HiveError(.io)`; PSQLError's own description hides the server message.
+    static func describe(_ error: any Error) -> HiveError {
+        if let psql = error as? PSQLError {
+            return HiveError(.io, "database: \(psql.serverInfo?[.message] ?? String(describing: psql.code))")
+        }
+        if let transaction = error as? PostgresTransactionError {
+            return describe(transaction.closureError ?? transaction.commitError ?? transaction.beginError ?? transaction.rollbackError ?? error)
+        }
+        return HiveError(.io, "database: \(error)")
+    }
+
+    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await io { try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
+    }
+
+    public func migrate() async throws {
+        if let schema {
+            _ = try await io { try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger) }
+        }
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS hub_migrations (version INTEGER PRIMARY KEY)", logger: logger)
+            var applied = false
+            for try await _ in try await connection.query("SELECT version FROM hub_migrations WHERE version = 1", logger: logger) {
+                applied = true
+            }
+            if !applied {
+                for statement in HubSchema.postgres {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO hub_migrations (version) VALUES (1)", logger: logger)
+            }
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await io { try await client.query("SELECT 1", logger: logger) }
+    }
+
+    /// Drops the test schema (tests only).
+    public func dropSchema() async throws {
+        guard let schema else { return }
+        _ = try await io { try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), logger: logger) }
+    }
+
+    // MARK: Registration
+
+    public func insertChallenge(_ challenge: String, expiresAt: Int64, nowMs: Int64) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            // Expired challenges go as new ones come, so anonymous challenge requests cannot pile up rows.
+            try await connection.query("DELETE FROM challenges WHERE expires_at <= \(nowMs)", logger: logger)
+            try await connection.query(
+                "INSERT INTO challenges (challenge, expires_at) VALUES (\(challenge), \(expiresAt))", logger: logger)
+        }
+    }
+
+    public func register(_ twin: TwinRecord, challenge: String, nowMs: Int64) async throws -> TwinRecord {
+        let metadata = try StoreCodec.json(twin.metadata)
+        let logger = self.logger
+        let outcome: TwinRecord? = try await transaction { connection in
+            var expiresAt: Int64?
+            for try await value in try await connection.query(
+                "SELECT expires_at FROM challenges WHERE challenge = \(challenge) FOR UPDATE", logger: logger
+            ).decode(Int64.self) { expiresAt = value }
+            guard let expiresAt else { throw HiveError(.unauthorized, "unknown or already used challenge") }
+            guard expiresAt > nowMs else { return nil }
+            if let existing = try await Self.fetchTwin(connection, id: twin.id, logger: logger) {
+                guard !existing.blocked else { throw HiveError(.forbidden, "twin \(twin.id) is blocklisted") }
+                try await connection.query("DELETE FROM challenges WHERE challenge = \(challenge)", logger: logger)
+                return existing
+            }
+            try await connection.query("DELETE FROM challenges WHERE challenge = \(challenge)", logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO twins (id, public_key, user_id, metadata, registered_at, reputation, blocked,
+                                   last_sync_at, accepted_count, rejected_count)
+                VALUES (\(twin.id), \(twin.publicKey), \(twin.userID), \(metadata), \(twin.registeredAt),
+                        \(twin.reputation), FALSE, NULL, 0, 0)
+                """, logger: logger)
+            try await Self.publish(
+                connection, kind: .twinRegistered, twinID: twin.id, ref: twin.id,
+                data: StoreCodec.json(StoreCodec.TwinRegistered(twinID: twin.id, publicKey: twin.publicKey)), nowMs: nowMs,
+                logger: logger)
+            return twin
+        }
+        guard let outcome else { throw ChallengeExpired() }
+        return outcome
+    }
+
+    // MARK: Twins
+
+    private static let twinColumns =
+        "id, public_key, user_id, metadata, registered_at, reputation, blocked, last_sync_at, accepted_count, rejected_count"
+
+    private static func twins(_ rows: PostgresRowSequence) async throws -> [TwinRecord] {
+        var result: [TwinRecord] = []
+        for try await (id, key, user, metadata, registered, reputation, blocked, lastSync, accepted, rejected) in rows.decode(
+            (String, String, String, String, Int64, Double, Bool, Int64?, Int64, Int64).self)
+        {
+            result.append(
+                TwinRecord(
+                    id: id, publicKey: key, userID: user, metadata: try StoreCodec.metadata(metadata), registeredAt: registered,
+                    reputation: reputation, blocked: blocked, lastSyncAt: lastSync, acceptedCount: accepted,
+                    rejectedCount: rejected))
+        }
+        return result
+    }
+
+    static func fetchTwin(_ connection: PostgresConnection, id: String, logger: Logger) async throws -> TwinRecord? {
+        try await twins(
+            try await connection.query("SELECT \(unescaped: twinColumns) FROM twins WHERE id = \(id)", logger: logger)
+        ).first
+    }
+
+    public func twin(id: String) async throws -> TwinRecord? {
+        try await io {
+            try await Self.twins(try await client.query("SELECT \(unescaped: Self.twinColumns) FROM twins WHERE id = \(id)", logger: logger)).first
+        }
+    }
+
+    public func twins(after cursor: String?, limit: Int) async throws -> [TwinRecord] {
+        try await io {
+            try await Self.twins(
+                try await client.query(
+                    "SELECT \(unescaped: Self.twinColumns) FROM twins WHERE id > \(cursor ?? "") ORDER BY id LIMIT \(limit)",
+                    logger: logger))
+        }
+    }
+
+    public func setBlocked(twinID: String, blocked: Bool, nowMs: Int64) async throws -> TwinRecord {
+        let logger = self.logger
+        return try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+            guard var twin = try await Self.fetchTwin(connection, id: twinID, logger: logger) else {
+                throw HiveError(.notFound, "no twin \(twinID)")
+            }
+            if twin.blocked != blocked {
+                try await connection.query("UPDATE twins SET blocked = \(blocked) WHERE id = \(twinID)", logger: logger)
+                try await Self.publish(
+                    connection, kind: .twinBlocked, twinID: twinID, ref: twinID,
+                    data: StoreCodec.json(StoreCodec.TwinBlocked(twinID: twinID, blocked: blocked)), nowMs: nowMs, logger: logger)
+                twin.blocked = blocked
+            }
+            return twin
+        }
+    }
+
+    public func rank(twinID: String) async throws -> Int {
+        guard let twin = try await twin(id: twinID) else { throw HiveError(.notFound, "no twin \(twinID)") }
+        return try await io {
+            var better: Int64 = 0
+            for try await count in try await client.query(
+                """
+                SELECT COUNT(*)::BIGINT FROM twins
+                WHERE reputation > \(twin.reputation) OR (reputation = \(twin.reputation) AND id < \(twinID))
+                """, logger: logger
+            ).decode(Int64.self) { better = count }
+            return Int(better) + 1
+        }
+    }
+
+    // MARK: Ingest
+
+    public func ingest(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> [IngestOutcome] {
+        let logger = self.logger
+        return try await transaction { connection in
+            if items.contains(where: { $0.skill != nil }) {
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+            }
+            var outcomes: [IngestOutcome] = []
+            var accepted: Int64 = 0
+            var duplicateTraces = 0
+            for item in items {
+                let envelope = item.envelope
+                if let skill = item.skill {
+                    var exists = false
+                    for try await _ in try await connection.query(
+                        "SELECT 1 FROM skills WHERE trace_id = \(skill.traceID)", logger: logger) { exists = true }
+                    var envelopeExists = false
+                    for try await _ in try await connection.query(
+                        "SELECT 1 FROM envelopes WHERE id = \(envelope.id)", logger: logger) { envelopeExists = true }
+                    if envelopeExists {
+                        outcomes.append(.duplicate)
+                        continue
+                    }
+                    if exists {
+                        outcomes.append(.duplicateTrace(skill.traceID))
+                        duplicateTraces += 1
+                        continue
+                    }
+                }
+                var inserted = false
+                for try await _ in try await connection.query(
+                    """
+                    INSERT INTO envelopes (id, twin_id, kind, payload, signer, signature, stamp, received_at, pending)
+                    VALUES (\(envelope.id), \(twinID), \(envelope.kind.rawValue), \(StoreCodec.payloadText(envelope.payload)),
+                            \(Hex.encode(envelope.signer)), \(Data(envelope.signature).base64EncodedString()),
+                            \(envelope.stamp.description), \(nowMs), \(StoreCodec.isPending(envelope.kind) ? 1 : 0))
+                    ON CONFLICT (id) DO NOTHING RETURNING id
+                    """, logger: logger) { inserted = true }
+                guard inserted else {
+                    outcomes.append(.duplicate)
+                    continue
+                }
+                if let skill = item.skill {
+                    let wire = try StoreCodec.json(envelope)
+                    try await connection.query(
+                        """
+                        INSERT INTO skills (trace_id, twin_id, intent, envelope_id, envelope, created_at)
+                        VALUES (\(skill.traceID), \(twinID), \(skill.intent), \(envelope.id), \(wire), \(nowMs))
+                        """, logger: logger)
+                    try await Self.publish(
+                        connection, kind: .skillPublished, twinID: twinID, ref: skill.traceID, data: wire, nowMs: nowMs,
+                        logger: logger)
+                }
+                accepted += 1
+                outcomes.append(.accepted)
+            }
+            try await connection.query(
+                """
+                UPDATE twins SET accepted_count = accepted_count + \(accepted),
+                                 rejected_count = rejected_count + \(Int64(rejected + duplicateTraces)), last_sync_at = \(nowMs)
+                WHERE id = \(twinID)
+                """, logger: logger)
+            return outcomes
+        }
+    }
+
+    // MARK: Feed
+
+    /// Appends a feed event; the caller holds the feed advisory lock.
+    static func publish(
+        _ connection: PostgresConnection, kind: FeedEvent.Kind, twinID: String?, ref: String, data: String, nowMs: Int64,
+        logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO feed (kind, twin_id, ref, data, created_at)
+            VALUES (\(kind.rawValue), \(twinID), \(ref), \(data), \(nowMs))
+            """, logger: logger)
+    }
+
+    public func feed(after seq: Int64, kinds: [FeedEvent.Kind]?, twinID: String?, limit: Int) async throws -> [FeedEvent] {
+        try await io {
+            let kindNames = (kinds ?? FeedEvent.Kind.allCases).map(\.rawValue)
+            let rows: PostgresRowSequence
+            if let twinID {
+                rows = try await client.query(
+                    """
+                    SELECT seq, kind, twin_id, ref, data, created_at FROM feed
+                    WHERE seq > \(seq) AND kind = ANY(\(kindNames)) AND (twin_id IS NULL OR twin_id = \(twinID))
+                    ORDER BY seq LIMIT \(limit)
+                    """, logger: logger)
+            } else {
+                rows = try await client.query(
+                    """
+                    SELECT seq, kind, twin_id, ref, data, created_at FROM feed
+                    WHERE seq > \(seq) AND kind = ANY(\(kindNames)) ORDER BY seq LIMIT \(limit)
+                    """, logger: logger)
+            }
+            var events: [FeedEvent] = []
+            for try await (seq, kind, twin, ref, data, created) in rows.decode((Int64, String, String?, String, String, Int64).self) {
+                guard let kind = FeedEvent.Kind(rawValue: kind) else { continue }
+                events.append(FeedEvent(seq: seq, kind: kind, twinID: twin, ref: ref, data: data, createdAt: created))
+            }
+            return events
+        }
+    }
+
+    // MARK: Published data
+
+    public func skills(limit: Int) async throws -> [SkillRecord] {
+        try await io {
+            var result: [SkillRecord] = []
+            for try await (traceID, twinID, intent, wire, created) in try await client.query(
+                "SELECT trace_id, twin_id, intent, envelope, created_at FROM skills ORDER BY created_at DESC, trace_id LIMIT \(limit)",
+                logger: logger
+            ).decode((String, String, String, String, Int64).self) {
+                let envelope = try StoreCodec.envelope(wire)
+                result.append(
+                    SkillRecord(
+                        traceID: traceID, twinID: twinID, intent: intent, envelope: envelope,
+                        trace: try envelope.decodePayload(as: SkillTrace.self), createdAt: created))
+            }
+            return result
+        }
+    }
+
+    public func instances() async throws -> [InstanceRecord] {
+        try await io {
+            var result: [InstanceRecord] = []
+            for try await (id, reputation, blocked, lastSync, traces) in try await client.query(
+                """
+                SELECT t.id, t.reputation, t.blocked, t.last_sync_at,
+                       (SELECT COUNT(*) FROM skills s WHERE s.twin_id = t.id)::BIGINT
+                FROM twins t ORDER BY t.reputation DESC, t.id
+                """, logger: logger
+            ).decode((String, Double, Bool, Int64?, Int64).self) {
+                result.append(
+                    InstanceRecord(instanceID: id, reputation: reputation, blocked: blocked, traceCount: traces, lastSyncAt: lastSync))
+            }
+            return result
+        }
+    }
+
+    public func consolidatedPatterns(sinceRound: Int64, priority: ConsolidatedPattern.Priority?, limit: Int) async throws
+        -> [ConsolidatedPattern]
+    {
+        try await io {
+            let priorities = priority.map { [$0.rawValue] } ?? ConsolidatedPattern.Priority.allCases.map(\.rawValue)
+            var result: [ConsolidatedPattern] = []
+            for try await data in try await client.query(
+                """
+                SELECT data FROM patterns WHERE round > \(sinceRound) AND priority = ANY(\(priorities))
+                ORDER BY priority_rank, quality DESC, id LIMIT \(limit)
+                """, logger: logger
+            ).decode(String.self) {
+                result.append(try StoreCodec.decode(ConsolidatedPattern.self, data, what: "consolidated pattern"))
+            }
+            return result
+        }
+    }
+
+    public func modelVersion() async throws -> (version: Int64, dimension: Int?) {
+        try await io {
+            var result: (Int64, Int?) = (0, nil)
+            for try await (version, dimension) in try await client.query(
+                "SELECT version, dimension FROM model_versions ORDER BY version DESC LIMIT 1", logger: logger
+            ).decode((Int64, Int).self) { result = (version, dimension) }
+            return result
+        }
+    }
+
+    public func modelRows(sinceVersion: Int64, limit: Int) async throws -> [ModelRowsDelta.Row] {
+        try await io {
+            var rows: [ModelRowsDelta.Row] = []
+            for try await (item, vector) in try await client.query(
+                "SELECT item, vector FROM model_rows WHERE version > \(sinceVersion) ORDER BY item LIMIT \(limit)",
+                logger: logger
+            ).decode((String, String).self) {
+                guard let values = ModelRowsDelta.decodeVector(vector) else {
+                    throw HiveError(.inconsistent, "stored model row \(item) does not decode")
+                }
+                rows.append(ModelRowsDelta.Row(item: item, vector: values))
+            }
+            return rows
+        }
+    }
+
+    // MARK: Operations
+
+    public func runRound(nowMs: Int64, _ body: @Sendable (RoundInput) throws -> RoundOutput) async throws -> RoundRecord {
+        let started = ContinuousClock.now
+        let logger = self.logger
+        return try await transaction { connection in
+            var locked = false
+            for try await value in try await connection.query(
+                "SELECT pg_try_advisory_xact_lock(\(Self.roundLock))", logger: logger
+            ).decode(Bool.self) { locked = value }
+            guard locked else {
+                return RoundRecord(
+                    round: 0, startedAt: nowMs, durationMs: 0, updatesUsed: 0, patternsConsidered: 0,
+                    patternsConsolidated: 0, modelVersion: 0, ran: false)
+            }
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+            var round: Int64 = 1
+            for try await last in try await connection.query(
+                "SELECT COALESCE(MAX(round), 0)::BIGINT FROM rounds", logger: logger
+            ).decode(Int64.self) { round = last + 1 }
+            func pending(_ kind: String) async throws -> [PendingContribution] {
+                var result: [PendingContribution] = []
+                for try await (id, twin, payload, received) in try await connection.query(
+                    """
+                    SELECT id, twin_id, payload, received_at FROM envelopes
+                    WHERE pending = 1 AND kind = \(kind) ORDER BY received_at, id
+                    """, logger: logger
+                ).decode((String, String, String, Int64).self) {
+                    result.append(
+                        PendingContribution(
+                            envelopeID: id, twinID: twin, kind: EnvelopeKind(kind), payload: Array(payload.utf8), receivedAt: received))
+                }
+                return result
+            }
+            let patterns = try await pending(StoreCodec.patternKind)
+            let updates = try await pending(StoreCodec.modelUpdateKind)
+            var reputations: [String: Double] = [:]
+            for try await (id, reputation) in try await connection.query(
+                "SELECT id, reputation FROM twins", logger: logger
+            ).decode((String, Double).self) { reputations[id] = reputation }
+            var version: Int64 = 0
+            var dimension: Int?
+            for try await (v, d) in try await connection.query(
+                "SELECT version, dimension FROM model_versions ORDER BY version DESC LIMIT 1", logger: logger
+            ).decode((Int64, Int).self) {
+                version = v
+                dimension = d
+            }
+            var currentRows: [String: [Float]] = [:]
+            for try await (item, vector) in try await connection.query(
+                "SELECT item, vector FROM model_rows", logger: logger
+            ).decode((String, String).self) {
+                if let values = ModelRowsDelta.decodeVector(vector) { currentRows[item] = values }
+            }
+            let input = RoundInput(
+                round: round, nowMs: nowMs, patterns: patterns, modelUpdates: updates, reputations: reputations,
+                modelVersion: version, currentRows: currentRows, modelDimension: dimension)
+            let output = try body(input)
+            try RoundWriter.check(output, input: input)
+            for pattern in output.consolidated {
+                let data = try StoreCodec.json(pattern)
+                try await connection.query(
+                    """
+                    INSERT INTO patterns (id, round, priority, priority_rank, quality, data, created_at)
+                    VALUES (\(pattern.id), \(round), \(pattern.priority.rawValue), \(RoundWriter.rank(pattern.priority)),
+                            \(pattern.quality), \(data), \(nowMs))
+                    ON CONFLICT (id) DO UPDATE SET round = excluded.round, priority = excluded.priority,
+                        priority_rank = excluded.priority_rank, quality = excluded.quality, data = excluded.data,
+                        created_at = excluded.created_at
+                    """, logger: logger)
+                try await Self.publish(
+                    connection, kind: .patternConsolidated, twinID: nil, ref: pattern.id, data: data, nowMs: nowMs, logger: logger)
+            }
+            if let delta = output.modelDelta {
+                version = delta.version
+                try await connection.query(
+                    """
+                    INSERT INTO model_versions (version, dimension, round, rows, created_at)
+                    VALUES (\(delta.version), \(delta.dimension), \(round), \(delta.rows.count), \(nowMs))
+                    """, logger: logger)
+                for row in delta.rows {
+                    try await connection.query(
+                        """
+                        INSERT INTO model_rows (item, version, vector) VALUES (\(row.item), \(delta.version), \(ModelRowsDelta.encodeVector(row.vector)))
+                        ON CONFLICT (item) DO UPDATE SET version = excluded.version, vector = excluded.vector
+                        """, logger: logger)
+                }
+                try await Self.publish(
+                    connection, kind: .modelPublished, twinID: nil, ref: String(delta.version),
+                    data: StoreCodec.json(
+                        StoreCodec.ModelPublished(version: delta.version, dimension: delta.dimension, rows: delta.rows.count, round: round)),
+                    nowMs: nowMs, logger: logger)
+            }
+            for (twinID, reputation) in output.reputations {
+                try await connection.query("UPDATE twins SET reputation = \(reputation) WHERE id = \(twinID)", logger: logger)
+            }
+            if !output.consumed.isEmpty {
+                try await connection.query(
+                    "UPDATE envelopes SET pending = 0 WHERE pending = 1 AND id = ANY(\(output.consumed))", logger: logger)
+            }
+            let record = RoundRecord(
+                round: round, startedAt: nowMs, durationMs: RoundWriter.elapsedMs(since: started),
+                updatesUsed: RoundWriter.updatesUsed(output, input: input), patternsConsidered: output.patternsConsidered,
+                patternsConsolidated: output.consolidated.count, modelVersion: version, ran: true)
+            try await connection.query(
+                """
+                INSERT INTO rounds (round, started_at, duration_ms, updates_used, patterns_considered,
+                                    patterns_consolidated, model_version)
+                VALUES (\(round), \(nowMs), \(record.durationMs), \(record.updatesUsed), \(record.patternsConsidered),
+                        \(record.patternsConsolidated), \(version))
+                """, logger: logger)
+            return record
+        }
+    }
+
+    public func prune(minQuality: Double, maxAgeMs: Int64?, nowMs: Int64) async throws -> PruneResult {
+        let logger = self.logger
+        return try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+            let cutoff = maxAgeMs.map { nowMs - $0 } ?? Int64.min
+            var doomed: [String] = []
+            for try await id in try await connection.query(
+                "DELETE FROM patterns WHERE quality < \(minQuality) OR created_at < \(cutoff) RETURNING id", logger: logger
+            ).decode(String.self) { doomed.append(id) }
+            if !doomed.isEmpty {
+                try await connection.query(
+                    "DELETE FROM feed WHERE kind = \(FeedEvent.Kind.patternConsolidated.rawValue) AND ref = ANY(\(doomed))",
+                    logger: logger)
+            }
+            var pending = 0
+            for try await _ in try await connection.query(
+                "UPDATE envelopes SET pending = 2, payload = '' WHERE pending = 1 AND received_at < \(cutoff) RETURNING id",
+                logger: logger) { pending += 1 }
+            var challenges = 0
+            for try await _ in try await connection.query(
+                "DELETE FROM challenges WHERE expires_at <= \(nowMs) RETURNING challenge", logger: logger) { challenges += 1 }
+            return PruneResult(patternsRemoved: doomed.count, pendingRemoved: pending, challengesRemoved: challenges)
+        }
+    }
+
+    public func counts(nowMs: Int64, activeWindowMs: Int64) async throws -> StoreCounts {
+        try await io {
+            let activeSince = nowMs - activeWindowMs
+            var numbers: [Int64] = []
+            for try await row in try await client.query(
+                """
+                SELECT (SELECT COUNT(*) FROM twins)::BIGINT,
+                       (SELECT COUNT(*) FROM twins WHERE last_sync_at >= \(activeSince))::BIGINT,
+                       (SELECT COUNT(*) FROM twins WHERE blocked)::BIGINT,
+                       (SELECT COUNT(*) FROM envelopes WHERE kind = \(StoreCodec.patternKind))::BIGINT,
+                       (SELECT COUNT(*) FROM envelopes WHERE kind = \(StoreCodec.patternKind) AND pending = 1)::BIGINT,
+                       (SELECT COUNT(*) FROM patterns)::BIGINT,
+                       (SELECT COUNT(*) FROM envelopes WHERE kind = \(StoreCodec.modelUpdateKind))::BIGINT,
+                       (SELECT COUNT(*) FROM envelopes WHERE kind = \(StoreCodec.modelUpdateKind) AND pending = 1)::BIGINT,
+                       (SELECT COUNT(*) FROM skills)::BIGINT,
+                       (SELECT COALESCE(SUM(accepted_count), 0) FROM twins)::BIGINT,
+                       (SELECT COALESCE(SUM(rejected_count), 0) FROM twins)::BIGINT,
+                       (SELECT COALESCE(MAX(version), 0) FROM model_versions)::BIGINT,
+                       (SELECT COUNT(*) FROM rounds)::BIGINT,
+                       (SELECT COALESCE(SUM(patterns_considered), 0) FROM rounds)::BIGINT,
+                       (SELECT COALESCE(SUM(patterns_consolidated), 0) FROM rounds)::BIGINT
+                """, logger: logger
+            ) {
+                for cell in row { numbers.append(try cell.decode(Int64.self)) }
+            }
+            guard numbers.count == 15 else { throw HiveError(.inconsistent, "counts query returned \(numbers.count) values") }
+            var last: RoundRecord?
+            for try await (round, started, duration, used, considered, consolidated, version) in try await client.query(
+                """
+                SELECT round, started_at, duration_ms, updates_used, patterns_considered, patterns_consolidated, model_version
+                FROM rounds ORDER BY round DESC LIMIT 1
+                """, logger: logger
+            ).decode((Int64, Int64, Int64, Int, Int, Int, Int64).self) {
+                last = RoundRecord(
+                    round: round, startedAt: started, durationMs: duration, updatesUsed: used, patternsConsidered: considered,
+                    patternsConsolidated: consolidated, modelVersion: version, ran: true)
+            }
+            return StoreCounts(
+                twinsTotal: numbers[0], twinsActive: numbers[1], twinsBlocked: numbers[2], patternsReceived: numbers[3],
+                patternsPending: numbers[4], patternsConsolidated: numbers[5], modelUpdatesReceived: numbers[6],
+                modelUpdatesPending: numbers[7], skills: numbers[8], envelopesAccepted: numbers[9], envelopesRejected: numbers[10],
+                modelVersion: numbers[11], rounds: numbers[12], roundPatternsConsidered: numbers[13],
+                roundPatternsConsolidated: numbers[14], lastRound: last)
+        }
+    }
+}

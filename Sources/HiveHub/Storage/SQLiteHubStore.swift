@@ -1,0 +1,471 @@
+import Foundation
+import GRDB
+import HiveCore
+
+/// ``HubStore`` on SQLite through GRDB: one file (`<data>/hub.sqlite`), WAL mode (readers never
+/// wait for the writer), migrations, one writer. The embedded default of `hive serve`.
+public final class SQLiteHubStore: HubStore {
+    public let backend = "sqlite"
+    private let pool: DatabasePool
+
+    /// Opens (creating) the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw HiveError(.io, "cannot open hub database \(path): \(error)")
+        }
+    }
+
+    public func migrate() async throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            for statement in HubSchema.sqlite { try db.execute(sql: statement) }
+        }
+        try await io { try migrator.migrate(self.pool) }
+    }
+
+    public func ping() async throws {
+        _ = try await io { try await self.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") } }
+    }
+
+    /// Runs `body`, turning database errors into `HiveError(.io)`.
+    private func io<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as HiveError {
+            throw error
+        } catch let error as ChallengeExpired {
+            throw error
+        } catch {
+            throw HiveError(.io, "database: \(error)")
+        }
+    }
+
+    // MARK: Registration
+
+    public func insertChallenge(_ challenge: String, expiresAt: Int64, nowMs: Int64) async throws {
+        try await io {
+            try await pool.write { db in
+                // Expired challenges go as new ones come, so anonymous challenge requests cannot pile up rows.
+                try db.execute(sql: "DELETE FROM challenges WHERE expires_at <= ?", arguments: [nowMs])
+                try db.execute(
+                    sql: "INSERT INTO challenges (challenge, expires_at) VALUES (?, ?)", arguments: [challenge, expiresAt])
+            }
+        }
+    }
+
+    public func register(_ twin: TwinRecord, challenge: String, nowMs: Int64) async throws -> TwinRecord {
+        let metadata = try StoreCodec.json(twin.metadata)
+        let outcome: Result<TwinRecord, ChallengeExpired> = try await io {
+            try await pool.write { db -> Result<TwinRecord, ChallengeExpired> in
+                guard let expiresAt = try Int64.fetchOne(
+                    db, sql: "SELECT expires_at FROM challenges WHERE challenge = ?", arguments: [challenge])
+                else { throw HiveError(.unauthorized, "unknown or already used challenge") }
+                // An expired challenge fails without writing anything (the transaction has no writes yet).
+                guard expiresAt > nowMs else { return .failure(ChallengeExpired()) }
+                if let existing = try Self.fetchTwin(db, id: twin.id) {
+                    guard !existing.blocked else { throw HiveError(.forbidden, "twin \(twin.id) is blocklisted") }
+                    try db.execute(sql: "DELETE FROM challenges WHERE challenge = ?", arguments: [challenge])
+                    return .success(existing)
+                }
+                try db.execute(sql: "DELETE FROM challenges WHERE challenge = ?", arguments: [challenge])
+                try db.execute(
+                    sql: """
+                        INSERT INTO twins (id, public_key, user_id, metadata, registered_at, reputation, blocked,
+                                           last_sync_at, accepted_count, rejected_count)
+                        VALUES (?, ?, ?, ?, ?, ?, 0, NULL, 0, 0)
+                        """,
+                    arguments: [twin.id, twin.publicKey, twin.userID, metadata, twin.registeredAt, twin.reputation])
+                try Self.publish(
+                    db, kind: .twinRegistered, twinID: twin.id, ref: twin.id,
+                    data: StoreCodec.json(StoreCodec.TwinRegistered(twinID: twin.id, publicKey: twin.publicKey)), nowMs: nowMs)
+                return .success(twin)
+            }
+        }
+        return try outcome.get()
+    }
+
+    // MARK: Twins
+
+    static func fetchTwin(_ db: Database, id: String) throws -> TwinRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM twins WHERE id = ?", arguments: [id]).map(twin)
+    }
+
+    static func twin(_ row: Row) throws -> TwinRecord {
+        TwinRecord(
+            id: row["id"], publicKey: row["public_key"], userID: row["user_id"],
+            metadata: try StoreCodec.metadata(row["metadata"]), registeredAt: row["registered_at"],
+            reputation: row["reputation"], blocked: row["blocked"], lastSyncAt: row["last_sync_at"],
+            acceptedCount: row["accepted_count"], rejectedCount: row["rejected_count"])
+    }
+
+    public func twin(id: String) async throws -> TwinRecord? {
+        try await io { try await pool.read { db in try Self.fetchTwin(db, id: id) } }
+    }
+
+    public func twins(after cursor: String?, limit: Int) async throws -> [TwinRecord] {
+        try await io {
+            try await pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT * FROM twins WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor ?? "", limit]
+                ).map(Self.twin)
+            }
+        }
+    }
+
+    public func setBlocked(twinID: String, blocked: Bool, nowMs: Int64) async throws -> TwinRecord {
+        try await io {
+            try await pool.write { db in
+                guard var twin = try Self.fetchTwin(db, id: twinID) else {
+                    throw HiveError(.notFound, "no twin \(twinID)")
+                }
+                if twin.blocked != blocked {
+                    try db.execute(sql: "UPDATE twins SET blocked = ? WHERE id = ?", arguments: [blocked, twinID])
+                    try Self.publish(
+                        db, kind: .twinBlocked, twinID: twinID, ref: twinID,
+                        data: StoreCodec.json(StoreCodec.TwinBlocked(twinID: twinID, blocked: blocked)), nowMs: nowMs)
+                    twin.blocked = blocked
+                }
+                return twin
+            }
+        }
+    }
+
+    public func rank(twinID: String) async throws -> Int {
+        try await io {
+            try await pool.read { db in
+                guard let twin = try Self.fetchTwin(db, id: twinID) else { throw HiveError(.notFound, "no twin \(twinID)") }
+                let better = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM twins WHERE reputation > ? OR (reputation = ? AND id < ?)",
+                    arguments: [twin.reputation, twin.reputation, twinID]) ?? 0
+                return better + 1
+            }
+        }
+    }
+
+    // MARK: Ingest
+
+    public func ingest(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> [IngestOutcome] {
+        try await io {
+            try await pool.write { db in
+                var outcomes: [IngestOutcome] = []
+                var accepted: Int64 = 0
+                var duplicateTraces = 0
+                for item in items {
+                    let envelope = item.envelope
+                    if try Bool.fetchOne(db, sql: "SELECT 1 FROM envelopes WHERE id = ?", arguments: [envelope.id]) != nil {
+                        outcomes.append(.duplicate)
+                        continue
+                    }
+                    if let skill = item.skill,
+                        try Bool.fetchOne(db, sql: "SELECT 1 FROM skills WHERE trace_id = ?", arguments: [skill.traceID]) != nil
+                    {
+                        outcomes.append(.duplicateTrace(skill.traceID))
+                        duplicateTraces += 1
+                        continue
+                    }
+                    try db.execute(
+                        sql: """
+                            INSERT INTO envelopes (id, twin_id, kind, payload, signer, signature, stamp, received_at, pending)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            envelope.id, twinID, envelope.kind.rawValue, StoreCodec.payloadText(envelope.payload),
+                            Hex.encode(envelope.signer), Data(envelope.signature).base64EncodedString(),
+                            envelope.stamp.description, nowMs, StoreCodec.isPending(envelope.kind) ? 1 : 0,
+                        ])
+                    if let skill = item.skill {
+                        let wire = try StoreCodec.json(envelope)
+                        try db.execute(
+                            sql: """
+                                INSERT INTO skills (trace_id, twin_id, intent, envelope_id, envelope, created_at)
+                                VALUES (?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [skill.traceID, twinID, skill.intent, envelope.id, wire, nowMs])
+                        try Self.publish(db, kind: .skillPublished, twinID: twinID, ref: skill.traceID, data: wire, nowMs: nowMs)
+                    }
+                    accepted += 1
+                    outcomes.append(.accepted)
+                }
+                try db.execute(
+                    sql: """
+                        UPDATE twins SET accepted_count = accepted_count + ?, rejected_count = rejected_count + ?,
+                                         last_sync_at = ? WHERE id = ?
+                        """,
+                    arguments: [accepted, rejected + duplicateTraces, nowMs, twinID])
+                return outcomes
+            }
+        }
+    }
+
+    // MARK: Feed
+
+    static func publish(
+        _ db: Database, kind: FeedEvent.Kind, twinID: String?, ref: String, data: String, nowMs: Int64
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO feed (kind, twin_id, ref, data, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [kind.rawValue, twinID, ref, data, nowMs])
+    }
+
+    public func feed(after seq: Int64, kinds: [FeedEvent.Kind]?, twinID: String?, limit: Int) async throws -> [FeedEvent] {
+        try await io {
+            try await pool.read { db in
+                var sql = "SELECT * FROM feed WHERE seq > ?"
+                var arguments: StatementArguments = [seq]
+                if let kinds {
+                    sql += " AND kind IN (" + kinds.map { _ in "?" }.joined(separator: ",") + ")"
+                    for kind in kinds { _ = arguments.append(contentsOf: [kind.rawValue]) }
+                }
+                if let twinID {
+                    sql += " AND (twin_id IS NULL OR twin_id = ?)"
+                    _ = arguments.append(contentsOf: [twinID])
+                }
+                sql += " ORDER BY seq LIMIT ?"
+                _ = arguments.append(contentsOf: [limit])
+                return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> FeedEvent? in
+                    guard let kind = FeedEvent.Kind(rawValue: row["kind"]) else { return nil }
+                    return FeedEvent(
+                        seq: row["seq"], kind: kind, twinID: row["twin_id"], ref: row["ref"], data: row["data"],
+                        createdAt: row["created_at"])
+                }
+            }
+        }
+    }
+
+    // MARK: Published data
+
+    public func skills(limit: Int) async throws -> [SkillRecord] {
+        try await io {
+            try await pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM skills ORDER BY created_at DESC, trace_id LIMIT ?", arguments: [limit])
+                    .map { row in
+                        let envelope = try StoreCodec.envelope(row["envelope"])
+                        return SkillRecord(
+                            traceID: row["trace_id"], twinID: row["twin_id"], intent: row["intent"], envelope: envelope,
+                            trace: try envelope.decodePayload(as: SkillTrace.self), createdAt: row["created_at"])
+                    }
+            }
+        }
+    }
+
+    public func instances() async throws -> [InstanceRecord] {
+        try await io {
+            try await pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT t.id, t.reputation, t.blocked, t.last_sync_at,
+                               (SELECT COUNT(*) FROM skills s WHERE s.twin_id = t.id) AS traces
+                        FROM twins t ORDER BY t.reputation DESC, t.id
+                        """
+                ).map { row in
+                    InstanceRecord(
+                        instanceID: row["id"], reputation: row["reputation"], blocked: row["blocked"],
+                        traceCount: row["traces"], lastSyncAt: row["last_sync_at"])
+                }
+            }
+        }
+    }
+
+    public func consolidatedPatterns(sinceRound: Int64, priority: ConsolidatedPattern.Priority?, limit: Int) async throws
+        -> [ConsolidatedPattern]
+    {
+        try await io {
+            try await pool.read { db in
+                var sql = "SELECT data FROM patterns WHERE round > ?"
+                var arguments: StatementArguments = [sinceRound]
+                if let priority {
+                    sql += " AND priority = ?"
+                    _ = arguments.append(contentsOf: [priority.rawValue])
+                }
+                sql += " ORDER BY priority_rank, quality DESC, id LIMIT ?"
+                _ = arguments.append(contentsOf: [limit])
+                return try String.fetchAll(db, sql: sql, arguments: arguments).map {
+                    try StoreCodec.decode(ConsolidatedPattern.self, $0, what: "consolidated pattern")
+                }
+            }
+        }
+    }
+
+    public func modelVersion() async throws -> (version: Int64, dimension: Int?) {
+        try await io {
+            try await pool.read { db in
+                let row = try Row.fetchOne(db, sql: "SELECT version, dimension FROM model_versions ORDER BY version DESC LIMIT 1")
+                return (row?["version"] ?? 0, row?["dimension"])
+            }
+        }
+    }
+
+    public func modelRows(sinceVersion: Int64, limit: Int) async throws -> [ModelRowsDelta.Row] {
+        try await io {
+            try await pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT item, vector FROM model_rows WHERE version > ? ORDER BY item LIMIT ?",
+                    arguments: [sinceVersion, limit]
+                ).map { row in
+                    guard let vector = ModelRowsDelta.decodeVector(row["vector"]) else {
+                        throw HiveError(.inconsistent, "stored model row \(row["item"] as String) does not decode")
+                    }
+                    return ModelRowsDelta.Row(item: row["item"], vector: vector)
+                }
+            }
+        }
+    }
+
+    // MARK: Operations
+
+    public func runRound(nowMs: Int64, _ body: @Sendable (RoundInput) throws -> RoundOutput) async throws -> RoundRecord {
+        let started = ContinuousClock.now
+        return try await io {
+            try await pool.write { db in
+                let round = (try Int64.fetchOne(db, sql: "SELECT MAX(round) FROM rounds") ?? 0) + 1
+                func pending(_ kind: String) throws -> [PendingContribution] {
+                    try Row.fetchAll(
+                        db,
+                        sql: "SELECT id, twin_id, payload, received_at FROM envelopes WHERE pending = 1 AND kind = ? ORDER BY received_at, id",
+                        arguments: [kind]
+                    ).map { row in
+                        PendingContribution(
+                            envelopeID: row["id"], twinID: row["twin_id"], kind: EnvelopeKind(kind),
+                            payload: Array((row["payload"] as String).utf8), receivedAt: row["received_at"])
+                    }
+                }
+                let patterns = try pending(StoreCodec.patternKind)
+                let updates = try pending(StoreCodec.modelUpdateKind)
+                var reputations: [String: Double] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT id, reputation FROM twins") {
+                    reputations[row["id"]] = row["reputation"]
+                }
+                let current = try Row.fetchOne(db, sql: "SELECT version, dimension FROM model_versions ORDER BY version DESC LIMIT 1")
+                var currentRows: [String: [Float]] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT item, vector FROM model_rows") {
+                    if let vector = ModelRowsDelta.decodeVector(row["vector"]) { currentRows[row["item"]] = vector }
+                }
+                let input = RoundInput(
+                    round: round, nowMs: nowMs, patterns: patterns, modelUpdates: updates, reputations: reputations,
+                    modelVersion: current?["version"] ?? 0, currentRows: currentRows, modelDimension: current?["dimension"])
+                let output = try body(input)
+                try RoundWriter.check(output, input: input)
+                for pattern in output.consolidated {
+                    let data = try StoreCodec.json(pattern)
+                    try db.execute(sql: "DELETE FROM patterns WHERE id = ?", arguments: [pattern.id])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO patterns (id, round, priority, priority_rank, quality, data, created_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            pattern.id, round, pattern.priority.rawValue, RoundWriter.rank(pattern.priority), pattern.quality,
+                            data, nowMs,
+                        ])
+                    try Self.publish(db, kind: .patternConsolidated, twinID: nil, ref: pattern.id, data: data, nowMs: nowMs)
+                }
+                var version = input.modelVersion
+                if let delta = output.modelDelta {
+                    version = delta.version
+                    try db.execute(
+                        sql: "INSERT INTO model_versions (version, dimension, round, rows, created_at) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [delta.version, delta.dimension, round, delta.rows.count, nowMs])
+                    for row in delta.rows {
+                        try db.execute(
+                            sql: """
+                                INSERT INTO model_rows (item, version, vector) VALUES (?, ?, ?)
+                                ON CONFLICT (item) DO UPDATE SET version = excluded.version, vector = excluded.vector
+                                """,
+                            arguments: [row.item, delta.version, ModelRowsDelta.encodeVector(row.vector)])
+                    }
+                    try Self.publish(
+                        db, kind: .modelPublished, twinID: nil, ref: String(delta.version),
+                        data: StoreCodec.json(
+                            StoreCodec.ModelPublished(version: delta.version, dimension: delta.dimension, rows: delta.rows.count, round: round)),
+                        nowMs: nowMs)
+                }
+                for (twinID, reputation) in output.reputations {
+                    try db.execute(sql: "UPDATE twins SET reputation = ? WHERE id = ?", arguments: [reputation, twinID])
+                }
+                for id in output.consumed {
+                    try db.execute(sql: "UPDATE envelopes SET pending = 0 WHERE id = ? AND pending = 1", arguments: [id])
+                }
+                let record = RoundRecord(
+                    round: round, startedAt: nowMs, durationMs: RoundWriter.elapsedMs(since: started),
+                    updatesUsed: RoundWriter.updatesUsed(output, input: input),
+                    patternsConsidered: output.patternsConsidered, patternsConsolidated: output.consolidated.count,
+                    modelVersion: version, ran: true)
+                try db.execute(
+                    sql: """
+                        INSERT INTO rounds (round, started_at, duration_ms, updates_used, patterns_considered,
+                                            patterns_consolidated, model_version) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        round, nowMs, record.durationMs, record.updatesUsed, record.patternsConsidered,
+                        record.patternsConsolidated, version,
+                    ])
+                return record
+            }
+        }
+    }
+
+    public func prune(minQuality: Double, maxAgeMs: Int64?, nowMs: Int64) async throws -> PruneResult {
+        try await io {
+            try await pool.write { db in
+                let cutoff = maxAgeMs.map { nowMs - $0 } ?? Int64.min
+                let doomed = try String.fetchAll(
+                    db, sql: "SELECT id FROM patterns WHERE quality < ? OR created_at < ?", arguments: [minQuality, cutoff])
+                for id in doomed {
+                    try db.execute(sql: "DELETE FROM patterns WHERE id = ?", arguments: [id])
+                    try db.execute(sql: "DELETE FROM feed WHERE kind = ? AND ref = ?", arguments: [FeedEvent.Kind.patternConsolidated.rawValue, id])
+                }
+                // Expired contributions keep their id (replays stay duplicates) but drop their payload.
+                try db.execute(
+                    sql: "UPDATE envelopes SET pending = 2, payload = '' WHERE pending = 1 AND received_at < ?", arguments: [cutoff])
+                let pendingRemoved = db.changesCount
+                try db.execute(sql: "DELETE FROM challenges WHERE expires_at <= ?", arguments: [nowMs])
+                let challengesRemoved = db.changesCount
+                return PruneResult(patternsRemoved: doomed.count, pendingRemoved: pendingRemoved, challengesRemoved: challengesRemoved)
+            }
+        }
+    }
+
+    public func counts(nowMs: Int64, activeWindowMs: Int64) async throws -> StoreCounts {
+        try await io {
+            try await pool.read { db in
+                func count(_ sql: String, _ arguments: StatementArguments = []) throws -> Int64 {
+                    try Int64.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+                }
+                let last = try Row.fetchOne(db, sql: "SELECT * FROM rounds ORDER BY round DESC LIMIT 1").map { row in
+                    RoundRecord(
+                        round: row["round"], startedAt: row["started_at"], durationMs: row["duration_ms"],
+                        updatesUsed: row["updates_used"], patternsConsidered: row["patterns_considered"],
+                        patternsConsolidated: row["patterns_consolidated"], modelVersion: row["model_version"], ran: true)
+                }
+                return StoreCounts(
+                    twinsTotal: try count("SELECT COUNT(*) FROM twins"),
+                    twinsActive: try count("SELECT COUNT(*) FROM twins WHERE last_sync_at >= ?", [nowMs - activeWindowMs]),
+                    twinsBlocked: try count("SELECT COUNT(*) FROM twins WHERE blocked = 1"),
+                    patternsReceived: try count("SELECT COUNT(*) FROM envelopes WHERE kind = ?", [StoreCodec.patternKind]),
+                    patternsPending: try count(
+                        "SELECT COUNT(*) FROM envelopes WHERE kind = ? AND pending = 1", [StoreCodec.patternKind]),
+                    patternsConsolidated: try count("SELECT COUNT(*) FROM patterns"),
+                    modelUpdatesReceived: try count("SELECT COUNT(*) FROM envelopes WHERE kind = ?", [StoreCodec.modelUpdateKind]),
+                    modelUpdatesPending: try count(
+                        "SELECT COUNT(*) FROM envelopes WHERE kind = ? AND pending = 1", [StoreCodec.modelUpdateKind]),
+                    skills: try count("SELECT COUNT(*) FROM skills"),
+                    envelopesAccepted: try count("SELECT COALESCE(SUM(accepted_count), 0) FROM twins"),
+                    envelopesRejected: try count("SELECT COALESCE(SUM(rejected_count), 0) FROM twins"),
+                    modelVersion: try count("SELECT COALESCE(MAX(version), 0) FROM model_versions"),
+                    rounds: try count("SELECT COUNT(*) FROM rounds"),
+                    roundPatternsConsidered: try count("SELECT COALESCE(SUM(patterns_considered), 0) FROM rounds"),
+                    roundPatternsConsolidated: try count("SELECT COALESCE(SUM(patterns_consolidated), 0) FROM rounds"),
+                    lastRound: last)
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// HiveLedger: filled in by its issue; this file only keeps the target buildable until then.

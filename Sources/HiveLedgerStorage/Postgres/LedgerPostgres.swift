@@ -1,0 +1,312 @@
+import HiveCore
+import HiveLedger
+import Logging
+import PostgresNIO
+
+/// The ledger's PostgreSQL schema and operations, as functions over a `PostgresConnection`,
+/// so the hub can append ledger entries inside its own transaction:
+///
+/// ```swift
+/// try await client.withTransaction(logger: logger) { connection in
+///     try await saveEnvelope(envelope, connection)                                // hub tables
+///     let range = try await LedgerPostgres.append([entryBytes], on: connection, logger: logger)
+/// }
+/// ```
+///
+/// Functions that write must run inside a transaction: ``append(_:on:logger:)`` takes a
+/// transaction-scoped advisory lock (key ``appendLockKey``) so that several hub replicas
+/// append one after another, each extending the tree the previous one committed.
+/// Same tables as ``LedgerSQLite`` (`ledger_entries`, `ledger_nodes`, `ledger_tree_heads`),
+/// made immutable by triggers.
+public enum LedgerPostgres {
+    /// `pg_advisory_xact_lock` key serialising appends ("LEDGER" in ASCII).
+    public static let appendLockKey: Int64 = 0x4C45_4447_4552
+
+    /// Creates the tables, the immutability function and triggers if they do not exist.
+    /// Safe to run concurrently from several replicas (it serialises on the append lock).
+    public static func createSchema(on connection: PostgresConnection, logger: Logger) async throws {
+        try await wrap {
+            try await connection.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger)
+                for statement in [
+                    """
+                    CREATE TABLE IF NOT EXISTS ledger_entries (
+                        idx BIGINT PRIMARY KEY CHECK (idx >= 0),
+                        data BYTEA NOT NULL,
+                        leaf_hash BYTEA NOT NULL CHECK (length(leaf_hash) = 32))
+                    """,
+                    """
+                    CREATE TABLE IF NOT EXISTS ledger_nodes (
+                        ord BIGINT PRIMARY KEY CHECK (ord >= 0),
+                        hash BYTEA NOT NULL CHECK (length(hash) = 32))
+                    """,
+                    """
+                    CREATE TABLE IF NOT EXISTS ledger_tree_heads (
+                        tree_size BIGINT PRIMARY KEY CHECK (tree_size >= 0),
+                        timestamp_ms BIGINT NOT NULL,
+                        root_hash BYTEA NOT NULL CHECK (length(root_hash) = 32),
+                        signer_key BYTEA NOT NULL CHECK (length(signer_key) = 32),
+                        signature BYTEA NOT NULL CHECK (length(signature) = 64))
+                    """,
+                    """
+                    CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'ledger rows are immutable'; END $$
+                    """,
+                ] {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                for table in ["ledger_entries", "ledger_nodes", "ledger_tree_heads"] {
+                    try await connection.query(PostgresQuery(unsafeSQL: """
+                        CREATE OR REPLACE TRIGGER \(table)_immutable BEFORE UPDATE OR DELETE ON \(table)
+                        FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()
+                        """), logger: logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: """
+                        CREATE OR REPLACE TRIGGER \(table)_no_truncate BEFORE TRUNCATE ON \(table)
+                        FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()
+                        """), logger: logger)
+                }
+            }
+        }
+    }
+
+    // MARK: - Appending
+
+    /// Appends `entries` as one batch. Must run inside the caller's transaction.
+    @discardableResult
+    public static func append(_ entries: [[UInt8]], on connection: PostgresConnection, logger: Logger) async throws -> Range<UInt64> {
+        try LedgerLimits.validate(batch: entries)
+        return try await wrap {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger)
+            let size = try await self.size(on: connection, logger: logger)
+            var frontier = try MerkleFrontier(
+                size: size, hashes: try await nodeHashes(NodeID.frontier(ofSize: size), on: connection, logger: logger))
+            let rows = frontier.append(batch: entries)
+            let indices = (0..<entries.count).map { Int64(rows.firstIndex) + Int64($0) }
+            let data = entries.map { ByteBuffer(bytes: $0) }
+            let leaves = rows.leafHashes.map { ByteBuffer(bytes: $0.bytes) }
+            try await connection.query("""
+                INSERT INTO ledger_entries (idx, data, leaf_hash)
+                SELECT * FROM UNNEST(\(indices)::int8[], \(data)::bytea[], \(leaves)::bytea[])
+                """, logger: logger)
+            if !rows.interiorNodes.isEmpty {
+                let ordinals = rows.interiorNodes.map { Int64($0.ordinal) }
+                let hashes = rows.interiorNodes.map { ByteBuffer(bytes: $0.hash.bytes) }
+                try await connection.query("""
+                    INSERT INTO ledger_nodes (ord, hash) SELECT * FROM UNNEST(\(ordinals)::int8[], \(hashes)::bytea[])
+                    """, logger: logger)
+            }
+            return rows.firstIndex..<frontier.size
+        }
+    }
+
+    // MARK: - Reading
+
+    /// Number of entries.
+    public static func size(on connection: PostgresConnection, logger: Logger) async throws -> UInt64 {
+        try await wrap {
+            let rows = try await connection.query("SELECT COALESCE(MAX(idx) + 1, 0)::int8 FROM ledger_entries", logger: logger)
+            for try await next in rows.decode(Int64.self) { return UInt64(max(0, next)) }
+            return 0
+        }
+    }
+
+    /// Entries at `range`, in order.
+    public static func entries(in range: Range<UInt64>, on connection: PostgresConnection, logger: Logger) async throws -> [[UInt8]] {
+        try LedgerLimits.validate(range: range, size: try await size(on: connection, logger: logger))
+        return try await wrap {
+            let (low, high) = (Int64(range.lowerBound), Int64(range.upperBound))
+            var result: [[UInt8]] = []
+            let rows = try await connection.query(
+                "SELECT data FROM ledger_entries WHERE idx >= \(low) AND idx < \(high) ORDER BY idx", logger: logger)
+            for try await buffer in rows.decode(ByteBuffer.self) {
+                result.append(Array(buffer.readableBytesView))
+            }
+            try expectCount(result.count, range)
+            return result
+        }
+    }
+
+    /// Stored leaf hashes at `range`, in order.
+    public static func leafHashes(in range: Range<UInt64>, on connection: PostgresConnection, logger: Logger) async throws -> [TreeHash] {
+        try LedgerLimits.validate(range: range, size: try await size(on: connection, logger: logger))
+        return try await wrap {
+            let (low, high) = (Int64(range.lowerBound), Int64(range.upperBound))
+            var result: [TreeHash] = []
+            let rows = try await connection.query(
+                "SELECT leaf_hash FROM ledger_entries WHERE idx >= \(low) AND idx < \(high) ORDER BY idx", logger: logger)
+            for try await buffer in rows.decode(ByteBuffer.self) {
+                result.append(try TreeHash(bytes: buffer.readableBytesView))
+            }
+            try expectCount(result.count, range)
+            return result
+        }
+    }
+
+    /// Stored hashes of complete subtrees, aligned with `nodes`.
+    public static func nodeHashes(_ nodes: [NodeID], on connection: PostgresConnection, logger: Logger) async throws -> [TreeHash] {
+        if nodes.isEmpty { return [] }
+        return try await wrap {
+            let leaves = nodes.filter { $0.level == 0 }.map { Int64(clamping: $0.index) }
+            let interior = nodes.filter { $0.level > 0 }.map { Int64(clamping: $0.interiorOrdinal) }
+            var leafHashes: [Int64: TreeHash] = [:]
+            var interiorHashes: [Int64: TreeHash] = [:]
+            if !leaves.isEmpty {
+                let rows = try await connection.query(
+                    "SELECT idx, leaf_hash FROM ledger_entries WHERE idx = ANY(\(leaves)::int8[])", logger: logger)
+                for try await (key, buffer) in rows.decode((Int64, ByteBuffer).self) {
+                    leafHashes[key] = try TreeHash(bytes: buffer.readableBytesView)
+                }
+            }
+            if !interior.isEmpty {
+                let rows: PostgresRowSequence
+                if let low = interior.min(), let high = interior.max(), high - low < Int64(interior.count) * 2 {
+                    rows = try await connection.query(
+                        "SELECT ord, hash FROM ledger_nodes WHERE ord BETWEEN \(low) AND \(high)", logger: logger)
+                } else {
+                    rows = try await connection.query(
+                        "SELECT ord, hash FROM ledger_nodes WHERE ord = ANY(\(interior)::int8[])", logger: logger)
+                }
+                for try await (key, buffer) in rows.decode((Int64, ByteBuffer).self) {
+                    interiorHashes[key] = try TreeHash(bytes: buffer.readableBytesView)
+                }
+            }
+            return try nodes.map { node in
+                let found = node.level == 0
+                    ? leafHashes[Int64(clamping: node.index)] : interiorHashes[Int64(clamping: node.interiorOrdinal)]
+                guard let found else { throw HiveError(.notFound, "\(node) is not in the ledger") }
+                return found
+            }
+        }
+    }
+
+    // MARK: - Tree heads
+
+    /// Stores a signed tree head after checking it (see ``TreeHeadRules``). Must run inside a
+    /// transaction.
+    public static func storeTreeHead(_ head: SignedTreeHead, on connection: PostgresConnection, logger: Logger) async throws {
+        try await wrap {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger)
+            let size = try await self.size(on: connection, logger: logger)
+            try TreeHeadRules.checkSize(head, logSize: size)
+            let plan = try ProofPlan.root(ofSize: head.treeSize, currentSize: size)
+            let root = try plan.assemble(nodeHashes: try await nodeHashes(plan.nodes, on: connection, logger: logger)).first
+                ?? Merkle.emptyRoot
+            let treeSize = Int64(head.treeSize)
+            let existing = try await treeHead(size: head.treeSize, on: connection, logger: logger)
+            let below = try await fetchHeads(
+                "SELECT tree_size, timestamp_ms, root_hash, signer_key, signature FROM ledger_tree_heads WHERE tree_size < \(treeSize) ORDER BY tree_size DESC LIMIT 1",
+                connection, logger).first
+            let above = try await fetchHeads(
+                "SELECT tree_size, timestamp_ms, root_hash, signer_key, signature FROM ledger_tree_heads WHERE tree_size > \(treeSize) ORDER BY tree_size ASC LIMIT 1",
+                connection, logger).first
+            if try TreeHeadRules.admit(head, logSize: size, rootAtSize: root, existing: existing, below: below, above: above) {
+                guard let timestamp = Int64(exactly: head.timestampMs) else {
+                    throw HiveError(.invalidInput, "tree head timestamp \(head.timestampMs) is out of range")
+                }
+                let (rootBytes, key, signature) = (
+                    ByteBuffer(bytes: head.rootHash.bytes), ByteBuffer(bytes: head.signerKey), ByteBuffer(bytes: head.signature))
+                try await connection.query("""
+                    INSERT INTO ledger_tree_heads (tree_size, timestamp_ms, root_hash, signer_key, signature)
+                    VALUES (\(treeSize), \(timestamp), \(rootBytes), \(key), \(signature))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// The head stored for exactly `treeSize`.
+    public static func treeHead(size treeSize: UInt64, on connection: PostgresConnection, logger: Logger) async throws -> SignedTreeHead? {
+        guard let size = Int64(exactly: treeSize) else { return nil }
+        return try await fetchHeads(
+            "SELECT tree_size, timestamp_ms, root_hash, signer_key, signature FROM ledger_tree_heads WHERE tree_size = \(size)",
+            connection, logger).first
+    }
+
+    /// The head with the largest tree size.
+    public static func latestTreeHead(on connection: PostgresConnection, logger: Logger) async throws -> SignedTreeHead? {
+        try await fetchHeads(
+            "SELECT tree_size, timestamp_ms, root_hash, signer_key, signature FROM ledger_tree_heads ORDER BY tree_size DESC LIMIT 1",
+            connection, logger).first
+    }
+
+    /// Heads with sizes in `sizes`, by increasing size.
+    public static func treeHeads(sizes: Range<UInt64>, on connection: PostgresConnection, logger: Logger) async throws -> [SignedTreeHead] {
+        let (low, high) = (Int64(clamping: sizes.lowerBound), Int64(clamping: sizes.upperBound))
+        return try await fetchHeads(
+            "SELECT tree_size, timestamp_ms, root_hash, signer_key, signature FROM ledger_tree_heads WHERE tree_size >= \(low) AND tree_size < \(high) ORDER BY tree_size",
+            connection, logger)
+    }
+
+    private static func fetchHeads(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger) async throws -> [SignedTreeHead] {
+        try await wrap {
+            var result: [SignedTreeHead] = []
+            let rows = try await connection.query(query, logger: logger)
+            for try await (size, timestamp, root, key, signature) in rows.decode((Int64, Int64, ByteBuffer, ByteBuffer, ByteBuffer).self) {
+                guard size >= 0, timestamp >= 0 else {
+                    throw HiveError(.malformed, "ledger_tree_heads row has a negative size or timestamp")
+                }
+                result.append(SignedTreeHead(
+                    treeSize: UInt64(size), timestampMs: UInt64(timestamp), rootHash: try TreeHash(bytes: root.readableBytesView),
+                    signerKey: Array(key.readableBytesView), signature: Array(signature.readableBytesView)))
+            }
+            return result
+        }
+    }
+
+    // MARK: - Proofs inside a transaction
+
+    /// An inclusion proof read on `connection` (inside a transaction for a consistent snapshot).
+    public static func inclusionProof(leafIndex: UInt64, treeSize: UInt64, on connection: PostgresConnection, logger: Logger) async throws -> InclusionProof {
+        let plan = try ProofPlan.inclusion(leafIndex: leafIndex, treeSize: treeSize, currentSize: try await size(on: connection, logger: logger))
+        let path = try plan.assemble(nodeHashes: try await nodeHashes(plan.nodes, on: connection, logger: logger))
+        return InclusionProof(leafIndex: leafIndex, treeSize: treeSize, path: path)
+    }
+
+    /// A consistency proof read on `connection`.
+    public static func consistencyProof(firstSize: UInt64, secondSize: UInt64, on connection: PostgresConnection, logger: Logger) async throws -> ConsistencyProof {
+        let plan = try ProofPlan.consistency(firstSize: firstSize, secondSize: secondSize, currentSize: try await size(on: connection, logger: logger))
+        let path = try plan.assemble(nodeHashes: try await nodeHashes(plan.nodes, on: connection, logger: logger))
+        return ConsistencyProof(firstSize: firstSize, secondSize: secondSize, path: path)
+    }
+
+    /// Signs and stores a head for the current size, or returns the head already stored for
+    /// it. Must run inside a transaction.
+    public static func signTreeHead(signer: some TreeHeadSigner, timestampMs: UInt64, on connection: PostgresConnection, logger: Logger) async throws -> SignedTreeHead {
+        _ = try await wrap { try await connection.query("SELECT pg_advisory_xact_lock(\(appendLockKey))", logger: logger) }
+        let size = try await size(on: connection, logger: logger)
+        if let existing = try await treeHead(size: size, on: connection, logger: logger) { return existing }
+        let plan = try ProofPlan.root(ofSize: size, currentSize: size)
+        let root = try plan.assemble(nodeHashes: try await nodeHashes(plan.nodes, on: connection, logger: logger)).first ?? Merkle.emptyRoot
+        let head = try SignedTreeHead.sign(treeSize: size, timestampMs: timestampMs, rootHash: root, signer: signer)
+        try await storeTreeHead(head, on: connection, logger: logger)
+        return head
+    }
+
+    // MARK: - Helpers
+
+    private static func expectCount(_ count: Int, _ range: Range<UInt64>) throws {
+        guard UInt64(count) == range.upperBound - range.lowerBound else {
+            throw HiveError(.inconsistent, "ledger_entries has gaps in \(range.lowerBound)..<\(range.upperBound)")
+        }
+    }
+
+    /// Maps PostgreSQL failures to ``HiveError/Code/io`` (HiveErrors pass through).
+    static func wrap<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as HiveError {
+            throw error
+        } catch let error as PostgresTransactionError {
+            if let inner = error.closureError as? HiveError { throw inner }
+            throw HiveError(.io, "ledger PostgreSQL: \(describe(error.closureError ?? error.commitError ?? error.beginError ?? error))")
+        } catch {
+            throw HiveError(.io, "ledger PostgreSQL: \(describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            return error.serverInfo?[.message] ?? "\(error.code)"
+        }
+        return "\(error)"
+    }
+}

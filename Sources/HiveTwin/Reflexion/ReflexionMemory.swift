@@ -1,0 +1,292 @@
+import Foundation
+import GRDB
+import HiveCore
+import HiveVectors
+import Synchronization
+
+/// Episodes with self-critique (the seed's ReflexionMemory), encrypted at rest, retrieved by
+/// how similar their task is to a new one.
+///
+/// - `input`, `output` and `critique` are sealed with the store's AES-GCM key, bound to the
+///   episode id; `task`, `reward`, `success`, tags and stamps stay in clear so they can be queried.
+/// - Each distinct task text is embedded once (table `task_embeddings`); the task index is an exact
+///   HiveVectors ``FlatIndex`` derived from that table (rebuilt at open, extended after commit).
+///   Retrieval ranks episodes by task similarity, then reward, then recency.
+/// - Writes validate everything first; a bad record (NaN or out-of-range reward, oversized text)
+///   throws ``HiveError/Code/invalidInput`` and nothing of its batch is written.
+public final class ReflexionMemory: Sendable {
+    public let store: TwinStore
+    let text: TextEmbedding
+
+    /// The embedding space of the stored task vectors.
+    public var space: EmbeddingSpace { text.space }
+
+    struct TaskIndex: Sendable {
+        var index: FlatIndex
+        var ridByTask: [String: Int64]
+    }
+
+    private let tasks: Mutex<TaskIndex>
+
+    /// Largest batch accepted by ``storeEpisodes(_:ttlMs:)``.
+    public static let maxBatch = 10_000
+    /// Largest `k` for retrieval.
+    public static let maxK = 1_000
+
+    init(store: TwinStore, text: TextEmbedding, policy: ModelMismatchPolicy) throws {
+        self.store = store
+        self.text = text
+        try store.reconcileEmbeddingSpace(text.space, table: "task_embeddings", textColumn: "task", policy: policy)
+        tasks = Mutex(try Self.rebuild(store: store, space: text.space))
+    }
+
+    static func rebuild(store: TwinStore, space: EmbeddingSpace) throws -> TaskIndex {
+        try store.read { db in
+            var index = try FlatIndex(dimension: space.dimensions, metric: .cosine)
+            var ridByTask: [String: Int64] = [:]
+            var ids: [VectorID] = []
+            var vectors: [Float] = []
+            for row in try Row.fetchAll(db, sql: "SELECT rid, task, vector FROM task_embeddings") {
+                let rid: Int64 = row["rid"]
+                ids.append(rid)
+                ridByTask[row["task"]] = rid
+                try EmbeddingCodec.decode(row["vector"], dimensions: space.dimensions, appendingTo: &vectors)
+            }
+            try index.add(ids: ids, vectors: vectors)
+            return TaskIndex(index: index, ridByTask: ridByTask)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Stores one episode (its own transaction). See ``storeEpisodes(_:ttlMs:)``.
+    @discardableResult
+    public func storeEpisode(_ draft: EpisodeDraft, ttlMs: UInt64? = nil) throws -> Episode {
+        try storeEpisodes([draft], ttlMs: ttlMs)[0]
+    }
+
+    /// The seed's call shape.
+    @discardableResult
+    public func storeEpisode(
+        sessionId: String, task: String, input: String, output: String, reward: Double, success: Bool,
+        critique: String, latencyMs: Double = 0, tags: [String] = []
+    ) throws -> Episode {
+        try storeEpisode(
+            EpisodeDraft(
+                sessionID: sessionId, task: task, input: input, output: output, reward: reward, success: success,
+                critique: critique, latencyMs: latencyMs, tags: tags))
+    }
+
+    /// Stores many episodes in one transaction: all or none.
+    @discardableResult
+    public func storeEpisodes(_ batch: [EpisodeDraft], ttlMs: UInt64? = nil) throws -> [Episode] {
+        guard !batch.isEmpty else { return [] }
+        guard batch.count <= Self.maxBatch else {
+            throw HiveError(.invalidInput, "batch has \(batch.count) episodes; the limit is \(Self.maxBatch)")
+        }
+        for (i, draft) in batch.enumerated() {
+            do {
+                _ = try draft.episode(id: "pending", stamp: .zero)
+                try ReasoningBank.checkTags(draft.tags, field: "tags")
+            } catch let error as HiveError {
+                throw HiveError(error.code, batch.count > 1 ? "episode \(i): \(error.message)" : error.message)
+            }
+        }
+        // Embed unseen task texts before taking the lock (embedding may be slow).
+        let known = tasks.withLock { $0.ridByTask }
+        var newTasks: [String: [Float]] = [:]
+        for draft in batch where known[draft.task] == nil && newTasks[draft.task] == nil {
+            newTasks[draft.task] = try text.vector(draft.task, field: "embedding of task \"\(draft.task)\"")
+        }
+        let encodedTasks = newTasks.mapValues(EmbeddingCodec.encode)
+        let expires = store.expiry(ttlMs: ttlMs)
+        let now = Int64(clamping: store.nowMs)
+        let cipher = store.cipher
+        return try tasks.withLock { state in
+            let (episodes, addedTasks) = try store.write { db -> ([Episode], [(String, Int64, Data)]) in
+                var added: [(String, Int64, Data)] = []
+                for (task, vector) in encodedTasks.sorted(by: { $0.key < $1.key }) where state.ridByTask[task] == nil {
+                    try db.execute(sql: "INSERT INTO task_embeddings(task, vector) VALUES (?, ?)", arguments: [task, vector])
+                    added.append((task, db.lastInsertedRowID, vector))
+                }
+                let ids = try store.allocateIDs(batch.count, in: db)
+                let insert = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO episodes(id, session_id, task, input, output, critique, reward, success, latency_ms,
+                                             tags, stamp, created_ms, expires_ms)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                var episodes: [Episode] = []
+                episodes.reserveCapacity(batch.count)
+                for (i, draft) in batch.enumerated() {
+                    let episode = try draft.episode(id: ids[i], stamp: store.clock.now())
+                    try insert.execute(arguments: [
+                        episode.id, episode.sessionID, episode.task,
+                        try cipher.seal(episode.input, context: "episodes.input.\(episode.id)"),
+                        try cipher.seal(episode.output, context: "episodes.output.\(episode.id)"),
+                        try cipher.seal(episode.critique, context: "episodes.critique.\(episode.id)"),
+                        episode.reward, episode.success, episode.latencyMs, ReasoningBank.encodeTags(episode.tags),
+                        episode.stamp.description, now, expires,
+                    ])
+                    episodes.append(episode)
+                }
+                return (episodes, added)
+            }
+            if !addedTasks.isEmpty {
+                var vectors: [Float] = []
+                for (_, _, data) in addedTasks {
+                    try EmbeddingCodec.decode(data, dimensions: text.space.dimensions, appendingTo: &vectors)
+                }
+                do {
+                    try state.index.add(ids: addedTasks.map(\.1), vectors: vectors)
+                    for (task, rid, _) in addedTasks { state.ridByTask[task] = rid }
+                } catch {
+                    state = try Self.rebuild(store: store, space: text.space)
+                }
+            }
+            return episodes
+        }
+    }
+
+    /// Deletes episodes created more than `olderThanMs` ago, then the oldest beyond `maxCount`;
+    /// returns how many were deleted.
+    @discardableResult
+    public func prune(olderThanMs: UInt64? = nil, maxCount: Int? = nil) throws -> Int {
+        if let maxCount, maxCount < 0 { throw HiveError(.invalidInput, "max_count must be ≥ 0, got \(maxCount)") }
+        let now = store.nowMs
+        return try store.write { db in
+            var deleted = 0
+            if let olderThanMs {
+                let cutoff = Int64(clamping: now > olderThanMs ? now - olderThanMs : 0)
+                try db.execute(sql: "DELETE FROM episodes WHERE created_ms < ?", arguments: [cutoff])
+                deleted += db.changesCount
+            }
+            if let maxCount {
+                try db.execute(
+                    sql: """
+                        DELETE FROM episodes WHERE rowid IN (
+                            SELECT rowid FROM episodes ORDER BY created_ms DESC, rowid DESC LIMIT -1 OFFSET ?)
+                        """,
+                    arguments: [maxCount])
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+    }
+
+    /// Deletes episodes whose TTL has passed; returns how many.
+    @discardableResult
+    public func sweepExpired() throws -> Int {
+        let now = Int64(clamping: store.nowMs)
+        return try store.write { db in
+            try db.execute(sql: "DELETE FROM episodes WHERE expires_ms IS NOT NULL AND expires_ms <= ?", arguments: [now])
+            return db.changesCount
+        }
+    }
+
+    // MARK: Reading
+
+    /// Episodes for tasks similar to `task`: most similar task first, then higher reward, then newer.
+    /// Expired episodes are never returned.
+    ///
+    /// - Parameters:
+    ///   - minReward: only episodes with at least this reward.
+    ///   - outcome: only successes, only failures, or both.
+    ///   - since: only episodes stamped after this HLC stamp.
+    public func retrieveRelevant(
+        task: String, k: Int, minReward: Double? = nil, outcome: EpisodeOutcome = .any, since: HLCTimestamp? = nil
+    ) throws -> [EpisodeMatch] {
+        try retrieve(task: task, k: k, minReward: minReward, outcome: outcome, since: since, newestFirst: false)
+    }
+
+    /// Critiques of the failures on the most similar tasks: up to `k` distinct texts, newest first.
+    public func critiqueSummary(task: String, k: Int = 5) throws -> [String] {
+        guard (1...100).contains(k) else { throw HiveError(.invalidInput, "k must be in 1...100, got \(k)") }
+        let failures = try retrieve(task: task, k: k * 4, minReward: nil, outcome: .failures, since: nil, newestFirst: true)
+        var seen: Set<String> = []
+        var result: [(String, HLCTimestamp)] = []
+        for match in failures {
+            let critique = match.episode.critique.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !critique.isEmpty, seen.insert(critique.lowercased()).inserted else { continue }
+            result.append((critique, match.episode.stamp))
+        }
+        return result.sorted { $0.1 > $1.1 }.prefix(k).map(\.0)
+    }
+
+    /// The episode with this id, decrypted; `nil` when unknown or expired.
+    public func episode(id: String) throws -> Episode? {
+        let now = Int64(clamping: store.nowMs)
+        return try store.read { db in
+            try Row.fetchOne(
+                db, sql: "\(Self.select) WHERE id = ? AND (expires_ms IS NULL OR expires_ms > ?)", arguments: [id, now]
+            ).map(episode(from:))
+        }
+    }
+
+    /// Number of stored episodes (expired but unswept ones included).
+    public func count() throws -> Int {
+        try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM episodes") ?? 0 }
+    }
+
+    private func retrieve(
+        task: String, k: Int, minReward: Double?, outcome: EpisodeOutcome, since: HLCTimestamp?, newestFirst: Bool
+    ) throws -> [EpisodeMatch] {
+        guard (1...Self.maxK).contains(k) else { throw HiveError(.invalidInput, "k must be in 1...\(Self.maxK), got \(k)") }
+        try Validation.check(task, maxBytes: Validation.Limit.shortText, nonEmpty: true, field: "task")
+        if let minReward { try Validation.check(minReward, in: 0...1, field: "min_reward") }
+        let query = try text.vector(task, field: "embedding of the query task")
+        let (hits, taskByRID) = try tasks.withLock { state -> ([SearchHit], [Int64: String]) in
+            guard state.index.count > 0 else { return ([], [:]) }
+            let hits = try state.index.search(query, k: min(state.index.count, 32))
+            var names: [Int64: String] = [:]
+            for (name, rid) in state.ridByTask where hits.contains(where: { $0.id == rid }) { names[rid] = name }
+            return (hits, names)
+        }
+        var conditions = ["task = ?", "(expires_ms IS NULL OR expires_ms > ?)"]
+        var arguments: [any DatabaseValueConvertible] = [Int64(clamping: store.nowMs)]
+        if let minReward {
+            conditions.append("reward >= ?")
+            arguments.append(minReward)
+        }
+        switch outcome {
+        case .any: break
+        case .successes: conditions.append("success = 1")
+        case .failures: conditions.append("success = 0")
+        }
+        if let since {
+            // The wire form sorts like the stamp: 16 zero-padded hex digits, then the node id.
+            conditions.append("stamp > ?")
+            arguments.append(since.description)
+        }
+        let order = newestFirst ? "stamp DESC" : "reward DESC, stamp DESC"
+        let sql = "\(Self.select) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?"
+        return try store.read { db in
+            var matches: [EpisodeMatch] = []
+            for hit in hits {
+                guard matches.count < k, let name = taskByRID[hit.id] else { continue }
+                let rows = try Row.fetchAll(
+                    db, sql: sql, arguments: StatementArguments([name] + arguments + [k - matches.count]))
+                for row in rows { matches.append(EpisodeMatch(episode: try episode(from: row), similarity: hit.score)) }
+            }
+            return matches
+        }
+    }
+
+    static let select = """
+        SELECT id, session_id, task, input, output, critique, reward, success, latency_ms, tags, stamp FROM episodes
+        """
+
+    private func episode(from row: Row) throws -> Episode {
+        let id: String = row["id"]
+        guard let stamp = HLCTimestamp(row["stamp"] as String) else {
+            throw HiveError(.malformed, "episode \(id) has a malformed stamp")
+        }
+        let cipher = store.cipher
+        return try Episode(
+            id: id, sessionID: row["session_id"], task: row["task"],
+            input: try cipher.open(row["input"], context: "episodes.input.\(id)"),
+            output: try cipher.open(row["output"], context: "episodes.output.\(id)"), reward: row["reward"],
+            success: row["success"], critique: try cipher.open(row["critique"], context: "episodes.critique.\(id)"),
+            latencyMs: row["latency_ms"], tags: try ReasoningBank.decodeTags(row["tags"]), stamp: stamp)
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import HiveCore
+import HiveHub
+import Logging
+import Metrics
+import Prometheus
+
+/// `hive serve`: the hub (Omega Core). In an empty directory it starts on SQLite under ./.hive.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the hub: twin registration, sync, aggregation rounds, skill exchange, events.")
+
+    @Option(help: "Address to bind (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port (default 8433).")
+    var port: Int?
+
+    @Option(help: "Data directory for the hub key, admin token and SQLite database (default ./.hive).")
+    var data: String?
+
+    @Option(help: "PostgreSQL URL (postgres://user@host:port/db); SQLite under --data when absent.")
+    var database: String?
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve TLS 1.3 with HTTP/2.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "JSON configuration file; flags override it.")
+    var config: String?
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        var configuration = try config.map { try HubConfiguration.load(path: $0) } ?? HubConfiguration()
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        if let data { configuration.dataDirectory = data }
+        if let database { configuration.databaseURL = database }
+        if let tlsCert { configuration.tlsCertificatePath = tlsCert }
+        if let tlsKey { configuration.tlsKeyPath = tlsKey }
+        if configuration.adminToken == nil, let token = ProcessInfo.processInfo.environment["HIVE_ADMIN_TOKEN"], !token.isEmpty {
+            configuration.adminToken = token
+        }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level \(logLevel)")
+        }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "hive.hub")
+
+        let made: (server: HubServer, identity: HubIdentity)
+        do {
+            made = try HubServer.make(
+                configuration: configuration, engine: HubEngines.aggregation, ranker: HubEngines.skillRanker(),
+                metrics: HubMetrics(registry: registry),
+                logger: logger)
+        } catch let error as HiveError {
+            throw ValidationError(error.message)
+        }
+        let identity = made.identity
+        let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
+        say("hive hub \(HiveVersion.current)")
+        say("  listening:       \(scheme)://\(configuration.host):\(configuration.port)")
+        say("  storage:         \(configuration.databaseURL == nil ? "sqlite \(configuration.dataDirectory)/hub.sqlite" : "postgresql")")
+        say("  hub public key:  \(identity.identity.publicKeyHex)\(identity.keyCreated ? " (new)" : "")")
+        say("  hub node id:     \(identity.identity.nodeID)")
+        say("  aggregation:     \(HubEngines.aggregation?.name ?? "not available in this build")")
+        say("  skill search:    \(made.server.core.ranker.method)")
+        if identity.adminTokenCreated, let path = identity.adminTokenPath {
+            // Shown once, on the console only (never through the logger); it stays in the 0600 file.
+            say("  admin token:     \(identity.adminToken.value)")
+            say("                   (shown once; kept in \(path), mode 0600)")
+        } else if let path = identity.adminTokenPath {
+            say("  admin token:     in \(path)")
+        } else {
+            say("  admin token:     from configuration")
+        }
+        try await made.server.run()
+    }
+
+    /// Writes a banner line straight to stdout (unbuffered, so it shows even when piped before the server blocks).
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
