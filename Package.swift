@@ -87,13 +87,20 @@ let package = Package(
                 "HiveCore", "HiveLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "HiveHub",
+            dependencies: [
                 "HiveCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -150,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "HiveTwinTests",
             dependencies: [
-                "HiveCore", "HiveTwin", "twin-crash-writer",
+                "HiveCore", "HiveTwin", "HiveEmbeddings", "twin-crash-writer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -165,6 +172,9 @@ let package = Package(
             name: "HiveLearningTests",
             dependencies: ["HiveLearning", "HiveCore"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "HiveLedgerTests",
             dependencies: ["HiveLedger", "HiveCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
@@ -177,8 +187,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "HiveEmbeddingsTests",
             dependencies: ["HiveEmbeddings", "HiveCore"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
     ],
