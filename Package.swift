@@ -90,6 +90,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(name: "HiveEvaluation", dependencies: ["HiveCore"], swiftSettings: strictSettings),
+        .target(
+            name: "HiveTwin",
+            dependencies: [
+                "HiveCore", "HiveVectors", "HiveEmbeddings",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "HiveHub",
             dependencies: [
@@ -108,16 +118,6 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .target(name: "HiveEvaluation", dependencies: ["HiveCore"], swiftSettings: strictSettings),
-        .target(
-            name: "HiveTwin",
-            dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strictSettings
-        ),
         // Writes to a twin store in a loop until killed: the crash-safety tests SIGKILL it mid-batch.
         .executableTarget(
             name: "twin-crash-writer",
@@ -128,11 +128,9 @@ let package = Package(
         .executableTarget(
             name: "hive",
             dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveEvaluation",
-                "HiveLedgerStorage",
-                "HiveTwin",
+                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveLedgerStorage",
+                "HiveEvaluation", "HiveTwin", "HiveHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "HiveHub",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -146,26 +144,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "HiveHubTests",
-            dependencies: [
-                "HiveHub", "HiveCore",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
-        .testTarget(
-            name: "HiveTwinTests",
-            dependencies: [
-                "HiveCore", "HiveTwin", "HiveEmbeddings", "twin-crash-writer",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PropertyBased", package: "swift-property-based"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
             name: "HiveVectorsTests",
             dependencies: ["HiveVectors", "HiveCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveEmbeddingsTests",
+            dependencies: ["HiveEmbeddings", "HiveCore"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -189,10 +175,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
         .testTarget(
-            name: "HiveEmbeddingsTests",
-            dependencies: ["HiveEmbeddings", "HiveCore"],
-            resources: [.copy("Fixtures")],
+            name: "HiveTwinTests",
+            dependencies: [
+                "HiveCore", "HiveTwin", "HiveEmbeddings", "twin-crash-writer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveHubTests",
+            dependencies: [
+                "HiveHub", "HiveCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
     ],
