@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "HiveHubTests",
             dependencies: [
-                "HiveHub", "HiveCore",
+                "HiveHub", "HiveCore", "HiveEmbeddings",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
