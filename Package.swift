@@ -183,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "HiveTwinTests",
             dependencies: [
-                "HiveCore", "HiveTwin", "twin-crash-writer",
+                "HiveCore", "HiveTwin", "HiveEmbeddings", "twin-crash-writer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
