@@ -25,6 +25,8 @@ let vectorKernelSettings: [SwiftSetting] = {
     return [.unsafeFlags(flags)]
 }()
 
+let optimisedDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Hive",
     platforms: [.macOS(.v15)],
@@ -77,7 +79,8 @@ let package = Package(
             // keeps the parity tests (117 sentences through the real model) at seconds, not minutes.
             swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
-        .target(name: "HiveLearning", dependencies: ["HiveCore"], swiftSettings: strictSettings),
+        // -O in debug too: the learning and evaluation tests train real models, ~10× slower unoptimised.
+        .target(name: "HiveLearning", dependencies: ["HiveCore"], swiftSettings: strictSettings + optimisedDebug),
         .target(
             name: "HiveLedger",
             dependencies: ["HiveCore", .product(name: "Crypto", package: "swift-crypto")],
@@ -92,7 +95,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .target(name: "HiveEvaluation", dependencies: ["HiveCore", "HiveLearning"], swiftSettings: strictSettings),
+        .target(name: "HiveEvaluation", dependencies: ["HiveCore", "HiveLearning"], swiftSettings: strictSettings + optimisedDebug),
         .target(
             name: "HiveTwin",
             dependencies: [
