@@ -43,7 +43,7 @@ struct FederatedSimulationTests {
     func signedUpdates() throws {
         let split = try LeaveOneOutSplit(Self.world(), negativeCount: 99, seed: 1)
         let trainer = try TrainerConfiguration(algorithm: .bpr, epochs: 1, clipNorm: 5)
-        let run = try FederatedSimulation(split: split).run(.init(rounds: 2, rank: 4, trainer: trainer, signUpdates: true, seed: 3))
+        let run = try FederatedSimulation(split: split).run(.init(rounds: 2, rank: 4, trainer: trainer, signedRounds: 2, seed: 3))
         #expect(run.envelopesVerified == 2 * 60)
     }
 
