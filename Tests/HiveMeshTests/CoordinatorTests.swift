@@ -31,7 +31,9 @@ struct CoordinatorTests {
     @Test("a leader without a majority steps down; fencing refuses stale terms and two leaders per term")
     func fencing() throws {
         var a = ClusterCoordinator(localID: "a")
-        _ = a.tick(nowMs: 0, live: ["a"], clusterSize: 1)
+        #expect(a.tick(nowMs: 0, live: ["a"], clusterSize: 1).isEmpty)  // a lone node never leads
+        #expect(a.tick(nowMs: 0, live: ["a", "b"], clusterSize: 2).first?.kind == .requestVote)
+        _ = a.handle(ElectionMessage(kind: .vote, term: 1, candidate: "a", granted: true), from: "b", nowMs: 0, live: ["a", "b"], clusterSize: 2)
         #expect(a.isLeader)
         _ = a.tick(nowMs: 10, live: ["a"], clusterSize: 3)
         #expect(!a.isLeader && a.fencingToken == nil)

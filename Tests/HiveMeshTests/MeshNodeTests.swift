@@ -101,7 +101,7 @@ struct MeshNodeTests {
     @Test("votes gossip through the mesh; a blocked identity's vote does not count anywhere")
     func meshVotes() async throws {
         let blocked = NodeIdentity.generate()
-        let mesh = try await TestMesh(count: 3) { $0.blockedVoters = [blocked.nodeID]; $0.quorum = 3 }
+        let mesh = try await TestMesh(count: 3, configure: { $0.blockedVoters = [blocked.nodeID]; $0.quorum = 3 })
         defer { Task { await mesh.stopAll() } }
         #expect(await eventually { await mesh.fullyJoined() })
         let subject = MeshVote.subject(forURL: "https://bad.example")
@@ -116,7 +116,7 @@ struct MeshNodeTests {
         })
         for node in mesh.nodes {
             let result = await node.verdict(subject)
-            #expect(result.voters == mesh.nodes.map(\.nodeID).sorted() && result.benign == 0)
+            #expect(result.voters == mesh.nodes.map { $0.nodeID }.sorted() && result.benign == 0)
             #expect(await node.blocklist.contains(subject))
         }
     }

@@ -29,13 +29,14 @@ func testConfiguration(seeds: [MeshAddress] = []) -> MeshNodeConfiguration {
 }
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
-func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+/// A condition that throws counts as not (yet) holding.
+func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        if try await condition() { return true }
+        if (try? await condition()) == true { return true }
         try? await Task.sleep(for: .milliseconds(20))
     }
-    return try await condition()
+    return (try? await condition()) == true
 }
 
 /// A running group of mesh nodes on loopback, each with its own store; the first is the seed.
@@ -48,6 +49,7 @@ final class TestMesh: Sendable {
         var seed: MeshAddress?
         for index in 0..<count {
             var configuration = testConfiguration(seeds: seed.map { [$0] } ?? [])
+            configuration.expectedClusterSize = count
             configure(&configuration)
             let store = try makeStore("n\(index)")
             let node = try MeshNode(store: store, configuration: configuration, hub: hub(store.identity.nodeID))

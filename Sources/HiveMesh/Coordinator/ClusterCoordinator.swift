@@ -30,8 +30,14 @@ public struct ClusterCoordinator: Sendable {
     private var lastHeardMs: UInt64 = 0
     private var candidacy: (term: UInt64, votes: Set<String>, deadlineMs: UInt64)?
 
-    public init(localID: String, leaseMs: UInt64 = 600, electionTimeoutMs: UInt64 = 500) {
+    /// Members the cluster is configured to have; majorities are taken over the larger of this and
+    /// the members known. Set it when the group size is known: two halves that have not met yet
+    /// then cannot each find a "majority" of their own smaller view.
+    public var expectedClusterSize: Int
+
+    public init(localID: String, leaseMs: UInt64 = 600, electionTimeoutMs: UInt64 = 500, expectedClusterSize: Int = 0) {
         self.localID = localID
+        self.expectedClusterSize = expectedClusterSize
         self.leaseMs = leaseMs
         self.electionTimeoutMs = electionTimeoutMs
     }
@@ -40,6 +46,8 @@ public struct ClusterCoordinator: Sendable {
     public var fencingToken: FencingToken? { isLeader ? FencingToken(term: currentTerm, leader: localID) : nil }
 
     static func majority(_ clusterSize: Int) -> Int { max(1, clusterSize) / 2 + 1 }
+
+    private func quorum(_ clusterSize: Int) -> Int { Self.majority(max(clusterSize, expectedClusterSize)) }
 
     private func hasLiveLeader(nowMs: UInt64, live: [String]) -> Bool {
         guard let leader else { return false }
@@ -50,19 +58,23 @@ public struct ClusterCoordinator: Sendable {
     /// Periodic step: heartbeat when leading, stand when due. Returns messages to broadcast.
     public mutating func tick(nowMs: UInt64, live: [String], clusterSize: Int) -> [ElectionMessage] {
         if isLeader {
-            if live.count < Self.majority(clusterSize) {
-                isLeader = false  // cut off from the majority: stop acting
+            if live.count < quorum(clusterSize) || (live.min() ?? localID) < localID {
+                // Cut off from the majority, or a smaller id is alive (it should lead): stop acting.
+                isLeader = false
                 leader = nil
                 return []
             }
             return [ElectionMessage(kind: .announce, term: currentTerm, candidate: localID)]
         }
         if let candidacy, nowMs >= candidacy.deadlineMs { self.candidacy = nil }
-        guard candidacy == nil, live.min() == localID, !hasLiveLeader(nowMs: nowMs, live: live) else { return [] }
+        let deferToLeader = hasLiveLeader(nowMs: nowMs, live: live) && (leader ?? localID) < localID
+        // A lone node (or one below quorum of the expected size) never stands: it could not win anyway.
+        guard candidacy == nil, live.min() == localID, !deferToLeader, live.count >= quorum(clusterSize), clusterSize >= 2
+        else { return [] }
         currentTerm += 1
         votedFor = localID
         candidacy = (currentTerm, [localID], nowMs + electionTimeoutMs)
-        if 1 >= Self.majority(clusterSize) { return win() }
+        if 1 >= quorum(clusterSize) { return win() }
         return [ElectionMessage(kind: .requestVote, term: currentTerm, candidate: localID)]
     }
 
@@ -75,7 +87,9 @@ public struct ClusterCoordinator: Sendable {
             if message.term > currentTerm { adopt(term: message.term) }
             let eligible = message.candidate == sender && message.candidate <= (live.min() ?? message.candidate)
             let free = votedFor == nil || votedFor == message.candidate
+            // Loyal to a live leader with a smaller id than the candidate (the deterministic choice).
             let loyal = hasLiveLeader(nowMs: nowMs, live: live) && leader != message.candidate
+                && (leader ?? message.candidate) < message.candidate
             let granted = message.term == currentTerm && eligible && free && !loyal
             if granted { votedFor = message.candidate }
             return [(sender, ElectionMessage(kind: .vote, term: message.term, candidate: message.candidate, granted: granted))]
@@ -89,7 +103,7 @@ public struct ClusterCoordinator: Sendable {
             else { return [] }
             running.votes.insert(sender)
             candidacy = running
-            if running.votes.count >= Self.majority(clusterSize) { return win().map { (nil, $0) } }
+            if running.votes.count >= quorum(clusterSize) { return win().map { (nil, $0) } }
             return []
         case .announce:
             guard message.term >= currentTerm, message.candidate == sender else { return [] }

@@ -118,6 +118,12 @@ public struct SwimMembership: Sendable {
         return chosen + [localUpdate]
     }
 
+    /// Queues our current record of `nodeID` for dissemination again (when it is not alive).
+    public mutating func regossip(_ nodeID: String) {
+        guard let member = members[nodeID], member.status != .alive else { return }
+        enqueue(member.update)
+    }
+
     private mutating func enqueue(_ update: MemberUpdate) {
         pending = pending.filter { $0.key.nodeID != update.nodeID }
         pending[update] = configuration.retransmits(members: size)

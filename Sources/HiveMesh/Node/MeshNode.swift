@@ -7,11 +7,11 @@ import HiveTwin
 ///
 /// ``start()`` binds and dials the seeds; ``run()`` drives everything until cancelled.
 public actor MeshNode: MeshChannelHandler {
-    public let store: TwinStore
-    public let snapshots: SnapshotStore
-    public let outbox: OfflineEnvelopeStore
-    public let channel: TwinMeshChannel
-    public let configuration: MeshNodeConfiguration
+    public nonisolated let store: TwinStore
+    public nonisolated let snapshots: SnapshotStore
+    public nonisolated let outbox: OfflineEnvelopeStore
+    public nonisolated let channel: TwinMeshChannel
+    public nonisolated let configuration: MeshNodeConfiguration
     public nonisolated var nodeID: String { store.identity.nodeID }
 
     let hub: (any MeshHubLink)?
@@ -43,7 +43,7 @@ public actor MeshNode: MeshChannelHandler {
         let id = store.identity.nodeID
         self.membership = SwimMembership(localID: id, address: nil, configuration: configuration.swim)
         let probe = configuration.swim.probeIntervalMs
-        self.coordinator = ClusterCoordinator(localID: id, leaseMs: probe * 3, electionTimeoutMs: probe * 3)
+        self.coordinator = ClusterCoordinator(localID: id, leaseMs: probe * 3, electionTimeoutMs: probe * 3, expectedClusterSize: configuration.expectedClusterSize)
         var consensus = try MeshConsensus(
             quorum: configuration.quorum, threshold: configuration.threshold, blockedVoters: configuration.blockedVoters)
         consensus.hubBlocklist = configuration.hubBlocklist
@@ -85,6 +85,8 @@ public actor MeshNode: MeshChannelHandler {
 
     public func peerConnected(_ session: MeshPeerSession) async {
         membership.observedAlive(session.remoteNodeID, address: session.remoteListen, nowMs: nowMs)
+        // A peer we hold suspect or dead is back: re-gossip that so it refutes with a higher incarnation.
+        membership.regossip(session.remoteNodeID)
         if let address = session.remoteListen { channel.dial(address) }
         await sendPull(to: session)
     }

@@ -16,6 +16,8 @@ public struct MeshNodeConfiguration: Sendable {
     public var quorum = 3
     public var threshold = 0.66
     public var blockedVoters: Set<String> = []
+    /// Configured group size for leader majorities (0: the members known; see ``ClusterCoordinator/expectedClusterSize``).
+    public var expectedClusterSize = 0
     /// Subjects the hub blocklisted.
     public var hubBlocklist: Set<String> = []
 
