@@ -8,8 +8,7 @@ struct ConsensusTests {
     let subject = MeshVote.subject(forURL: "https://phish.example/login")
 
     func vote(_ identity: NodeIdentity, _ verdict: MeshVote.Verdict, at ms: UInt64 = 1_000) throws -> SignedEnvelope {
-        try MeshVote(subject: subject, verdict: verdict).envelope(
-            identity: identity, stamp: HLCTimestamp(physicalMs: ms, logical: 0, nodeID: identity.nodeID))
+        try MeshVote.cast(verdict, on: subject, by: identity, stamp: HLCTimestamp(physicalMs: ms, logical: 0, nodeID: identity.nodeID))
     }
 
     @Test("a quorum above threshold decides; voters are recorded; the verdict feeds the blocklist")
@@ -57,7 +56,14 @@ struct ConsensusTests {
         let forged = SignedEnvelope(kind: .vote, payload: good.payload, signer: good.signer, signature: signature, stamp: good.stamp)
         #expect(throws: HiveError.self) { try consensus.record(forged) }
         #expect(consensus.results.isEmpty)
-        #expect(throws: HiveError.self) { _ = try MeshVote(subject: "not-a-hash", verdict: .benign) }
+        #expect(throws: HiveError.self) { _ = try MeshVote(subject: "not-a-hash", verdict: .benign, voter: "x") }
+        // A vote naming someone else as voter is refused, whether signing or counting.
+        let alice = NodeIdentity.generate()
+        let mallory = NodeIdentity.generate()
+        let claim = try MeshVote(subject: subject, verdict: .benign, voter: alice.nodeID)
+        #expect(throws: HiveError.self) { _ = try claim.envelope(identity: mallory, stamp: good.stamp) }
+        let smuggled = try SignedEnvelope.sign(claim, kind: .vote, stamp: good.stamp, identity: mallory)
+        #expect(throws: HiveError.self) { try consensus.record(smuggled) }
         #expect(throws: HiveError.self) { _ = try MeshConsensus(quorum: 0) }
         #expect(throws: HiveError.self) { _ = try MeshConsensus(threshold: .nan) }
         #expect(throws: HiveError.self) { _ = try MeshConsensus(threshold: 0.4) }

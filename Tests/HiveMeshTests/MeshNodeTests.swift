@@ -105,8 +105,7 @@ struct MeshNodeTests {
         defer { Task { await mesh.stopAll() } }
         #expect(await eventually { await mesh.fullyJoined() })
         let subject = MeshVote.subject(forURL: "https://bad.example")
-        let outsider = try MeshVote(subject: subject, verdict: .benign).envelope(
-            identity: blocked, stamp: HLCTimestamp(physicalMs: HybridLogicalClock.systemMilliseconds(), logical: 0, nodeID: blocked.nodeID))
+        let outsider = try MeshVote.cast(.benign, on: subject, by: blocked, stamp: HLCTimestamp(physicalMs: HybridLogicalClock.systemMilliseconds(), logical: 0, nodeID: blocked.nodeID))
         #expect(try await mesh.nodes[0].submit(vote: outsider) == .blockedVoter(blocked.nodeID))
         for node in mesh.nodes { try await node.vote(subject: subject, verdict: .malicious) }
         try await mesh.nodes[1].vote(subject: subject, verdict: .benign)  // a second vote by the same identity

@@ -47,6 +47,9 @@ public struct MeshConsensus: Sendable {
         let vote = try envelope.decodePayload(as: MeshVote.self)
         try MeshVote.validate(subject: vote.subject)
         let voter = envelope.signerNodeID
+        guard vote.voter == voter else {
+            throw HiveError(.forbidden, "vote names voter \(vote.voter) but is signed by \(voter)")
+        }
         if blockedVoters.contains(voter) { return .blockedVoter(voter) }
         var subject = ballots[vote.subject] ?? [:]
         if let existing = subject[voter] {

@@ -2,7 +2,12 @@ import Crypto
 import HiveCore
 
 /// A community vote on a subject, the payload of a `vote.v1` envelope signed by the voter.
+///
+/// The voter's node id is part of the payload: envelope ids are the hash of the payload, so
+/// without it every "malicious" vote on one subject would share an id and be deduplicated away.
 public struct MeshVote: Sendable, Hashable, Codable {
+    /// Node id of the voter; must match the envelope's signer.
+    public var voter: String
     /// What is judged: the lowercase hex SHA-256 of a URL (see ``subject(forURL:)``).
     public var subject: String
     public var verdict: Verdict
@@ -11,8 +16,9 @@ public struct MeshVote: Sendable, Hashable, Codable {
         case malicious, benign
     }
 
-    public init(subject: String, verdict: Verdict) throws {
+    public init(subject: String, verdict: Verdict, voter: String) throws {
         try Self.validate(subject: subject)
+        self.voter = voter
         self.subject = subject
         self.verdict = verdict
     }
@@ -27,8 +33,14 @@ public struct MeshVote: Sendable, Hashable, Codable {
         }
     }
 
-    /// Signs this vote as an envelope.
+    /// Signs this vote as an envelope; throws ``HiveError/Code/invalidInput`` when `identity` is not the voter.
     public func envelope(identity: NodeIdentity, stamp: HLCTimestamp) throws -> SignedEnvelope {
-        try SignedEnvelope.sign(self, kind: .vote, stamp: stamp, identity: identity)
+        guard identity.nodeID == voter else { throw HiveError(.invalidInput, "vote names voter \(voter) but is signed by \(identity.nodeID)") }
+        return try SignedEnvelope.sign(self, kind: .vote, stamp: stamp, identity: identity)
+    }
+
+    /// A vote by `identity`, signed.
+    public static func cast(_ verdict: Verdict, on subject: String, by identity: NodeIdentity, stamp: HLCTimestamp) throws -> SignedEnvelope {
+        try MeshVote(subject: subject, verdict: verdict, voter: identity.nodeID).envelope(identity: identity, stamp: stamp)
     }
 }

@@ -6,7 +6,7 @@ extension MeshNode {
     /// Casts this node's vote on `subject`: signed, counted locally and gossiped to the mesh.
     @discardableResult
     public func vote(subject: String, verdict: MeshVote.Verdict) throws -> SignedEnvelope {
-        let envelope = try MeshVote(subject: subject, verdict: verdict).envelope(identity: store.identity, stamp: store.clock.now())
+        let envelope = try MeshVote.cast(verdict, on: subject, by: store.identity, stamp: store.clock.now())
         try consensus.record(envelope)
         log.append(envelope)
         return envelope

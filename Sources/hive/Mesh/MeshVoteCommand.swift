@@ -21,7 +21,7 @@ struct MeshVoteCommand: ParsableCommand {
         let isHash = (try? MeshVote.validate(subject: subject)) != nil
         let hashed = isHash ? subject : MeshVote.subject(forURL: subject)
         let store = try location.openStore()
-        let envelope = try MeshVote(subject: hashed, verdict: verdict).envelope(identity: store.identity, stamp: store.clock.now())
+        let envelope = try MeshVote.cast(verdict, on: hashed, by: store.identity, stamp: store.clock.now())
         try OfflineEnvelopeStore(store: store).enqueue(envelope)
         print("queued vote \(envelope.id.prefix(16))… on \(hashed) (\(verdict.rawValue)) by \(store.identity.nodeID)")
     }
