@@ -35,7 +35,7 @@ struct MeshJoinCommand: AsyncParsableCommand {
         let store = try location.openStore()
         let node = try MeshNode(store: store, configuration: configuration)
         let bound = try await node.start()
-        print("node \(node.nodeID) listening on \(bound)")
+        Self.say("node \(node.nodeID) listening on \(bound)")
         let statusPath = location.statusPath
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await node.run() }
@@ -48,7 +48,7 @@ struct MeshJoinCommand: AsyncParsableCommand {
                     _ = try? FileManager.default.removeItem(atPath: statusPath)
                     try FileManager.default.moveItem(atPath: statusPath + ".tmp", toPath: statusPath)
                     let line = "peers \(status.peers.filter { $0.status == .alive }.count) alive, term \(status.term), leader \(status.leader ?? "-")"
-                    if line != last { print(line) }
+                    if line != last { Self.say(line) }
                     last = line
                     try await Task.sleep(for: .seconds(1))
                 }
@@ -61,5 +61,10 @@ struct MeshJoinCommand: AsyncParsableCommand {
                 try await group.next()
             }
         }
+    }
+
+    /// Prints a line unbuffered, so a supervisor reading a pipe sees the bound address at once.
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
