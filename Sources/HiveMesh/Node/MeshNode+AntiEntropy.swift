@@ -3,13 +3,15 @@ import HiveCore
 import HiveTwin
 
 extension MeshNode {
-    /// One anti-entropy round: pick up new outbox envelopes, then ask every connected peer that
-    /// has no request outstanding for what we miss.
+    /// One anti-entropy round: pick up new outbox envelopes, then ask up to `antiEntropyFanout`
+    /// random connected peers with no request outstanding for what we miss.
     func antiEntropyTick() async {
         ingestOutbox()
         let now = nowMs
-        for session in channel.sessions.values {
-            if let sent = pulling[session.remoteNodeID], now < sent + 2_000 { continue }
+        let idle = channel.sessions.values.filter { session in
+            pulling[session.remoteNodeID].map { now >= $0 + 2_000 } ?? true
+        }
+        for session in idle.shuffled().prefix(max(1, configuration.antiEntropyFanout)) {
             await sendPull(to: session)
         }
     }

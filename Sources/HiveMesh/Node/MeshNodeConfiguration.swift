@@ -8,6 +8,9 @@ public struct MeshNodeConfiguration: Sendable {
     public var swim = SwimConfiguration()
     /// How often each connected peer is asked for what we are missing, in ms.
     public var antiEntropyIntervalMs: UInt64 = 100
+    /// Peers asked per anti-entropy round (chosen at random): gossip fan-out keeps the work per
+    /// round constant as the group grows, and updates still reach everyone in O(log N) rounds.
+    public var antiEntropyFanout = 3
     /// Most envelope payload bytes in one push.
     public var maxPushBytes = 256 * 1024
     /// How often the hub link is tried, in ms.
