@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "HiveTwinTests",
             dependencies: [
-                "HiveCore", "HiveTwin", "twin-crash-writer",
+                "HiveCore", "HiveTwin", "HiveEmbeddings", "twin-crash-writer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -203,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "HiveHubTests",
             dependencies: [
-                "HiveHub", "HiveCore",
+                "HiveHub", "HiveCore", "HiveEmbeddings",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
