@@ -40,6 +40,7 @@ let package = Package(
         .library(name: "HiveLedgerStorage", targets: ["HiveLedgerStorage"]),
         .library(name: "HiveTwin", targets: ["HiveTwin"]),
         .library(name: "HiveHub", targets: ["HiveHub"]),
+        .library(name: "HiveMesh", targets: ["HiveMesh"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -53,6 +54,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // HiveMesh (issue 13): peer channel over TCP.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -123,6 +126,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "HiveMesh",
+            dependencies: [
+                "HiveCore", "HiveTwin",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Writes to a twin store in a loop until killed: the crash-safety tests SIGKILL it mid-batch.
         .executableTarget(
             name: "twin-crash-writer",
@@ -134,7 +147,7 @@ let package = Package(
             name: "hive",
             dependencies: [
                 "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveLedgerStorage",
-                "HiveEvaluation", "HiveTwin", "HiveHub",
+                "HiveEvaluation", "HiveTwin", "HiveHub", "HiveMesh",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -196,6 +209,11 @@ let package = Package(
                 "HiveHub", "HiveCore", "HiveEmbeddings",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveMeshTests",
+            dependencies: ["HiveMesh", "HiveTwin", "HiveCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
     ],
