@@ -51,6 +51,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // HiveTwin's SyncClient (issue 10): the twin's HTTP client.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -94,9 +96,10 @@ let package = Package(
         .target(
             name: "HiveTwin",
             dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings",
+                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),
@@ -182,6 +185,18 @@ let package = Package(
                 "HiveCore", "HiveTwin", "twin-crash-writer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Sync end to end (issue 10): twins against a live in-process hub on loopback.
+        .testTarget(
+            name: "HiveSyncTests",
+            dependencies: [
+                "HiveCore", "HiveTwin", "HiveHub", "HiveLearning", "HiveEmbeddings",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),
