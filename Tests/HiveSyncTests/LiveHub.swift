@@ -31,16 +31,16 @@ enum LiveHub {
         logger.logLevel = .warning
         let (server, _) = try HubServer.make(configuration: configuration, engine: engine, logger: logger)
         try await server.prepare()
-        let port = Mutex<Int?>(nil)
+        let port = BoundPort()
         let application = try server.makeApplication(onServerRunning: { channel in
-            port.withLock { $0 = channel.localAddress?.port }
+            port.value.withLock { $0 = channel.localAddress?.port }
         })
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await application.runService() }
             defer { group.cancelAll() }
             var bound: Int?
             for _ in 0..<500 {
-                bound = port.withLock { $0 }
+                bound = port.value.withLock { $0 }
                 if bound != nil { break }
                 try await Task.sleep(for: .milliseconds(10))
             }
@@ -48,6 +48,11 @@ enum LiveHub {
             return try await body("http://127.0.0.1:\(bound)", server)
         }
     }
+}
+
+/// The port the server bound, set from its `onServerRunning` callback.
+final class BoundPort: Sendable {
+    let value = Mutex<Int?>(nil)
 }
 
 /// A twin for tests: a store in a temp directory, pinned to a hub, with a sync client.

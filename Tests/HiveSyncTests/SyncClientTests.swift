@@ -113,7 +113,7 @@ struct SyncClientTests {
                 twins.append((twin, transport))
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for (twin, _) in twins { group.addTask { try await syncUntilDrained(twin) } }
+                for (twin, _) in twins { group.addTask { _ = try await syncUntilDrained(twin) } }
                 try await group.waitForAll()
             }
             for (twin, transport) in twins {

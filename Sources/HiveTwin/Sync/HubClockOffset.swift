@@ -32,7 +32,7 @@ public final class HubClockOffset: Sendable {
 
     /// The device clock shifted to hub time, for `TwinStoreConfiguration.clockMs`.
     public var physicalClock: @Sendable () -> UInt64 {
-        { [base, offset] in
+        { [self] in
             let shifted = Int64(clamping: base()) &+ offset.load(ordering: .relaxed)
             return UInt64(max(0, shifted))
         }

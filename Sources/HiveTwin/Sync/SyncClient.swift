@@ -48,12 +48,12 @@ public actor SyncClient {
         public init(userID: String) { self.userID = userID }
     }
 
-    public let store: TwinStore
-    public let outbox: OfflineEnvelopeStore
-    public let knowledge: SyncedKnowledge
-    public let transport: any SyncTransport
-    public let configuration: Configuration
-    public let offset: HubClockOffset
+    public nonisolated let store: TwinStore
+    public nonisolated let outbox: OfflineEnvelopeStore
+    public nonisolated let knowledge: SyncedKnowledge
+    public nonisolated let transport: any SyncTransport
+    public nonisolated let configuration: Configuration
+    public nonisolated let offset: HubClockOffset
     private let pinnedKey: [UInt8]
     private var token: String?
 

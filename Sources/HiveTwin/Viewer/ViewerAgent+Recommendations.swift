@@ -6,6 +6,7 @@ extension ViewerAgent {
     public func getRecommendations(
         context: RecommendationContext = RecommendationContext(), k: Int = 10, filters: RecommendationFilters = RecommendationFilters()
     ) throws -> [Recommendation] {
+        guard !isShutDown else { throw HiveError(.unavailable, "the viewer agent was shut down") }
         guard !(context.genre ?? "").isEmpty || context.genre == nil else { throw HiveError(.invalidInput, "genre must not be empty") }
         for (field, value) in [("genre", context.genre), ("mood", context.mood), ("timeOfDay", context.timeOfDay)] {
             if let value { try Validation.check(value, maxBytes: Validation.Limit.tag, field: field) }
@@ -15,7 +16,7 @@ extension ViewerAgent {
         var seen = Set<Int>()
         for event in try events(unlearnedOnly: false) {
             guard let id = event.mediaID, let index = catalog.index[id] else { continue }
-            if event.kind != "search" { seen.insert(index) }
+            seen.insert(index)
             if event.reward >= 0.5 { liked.append(index) }
         }
         let model = try localModel(catalog: catalog)

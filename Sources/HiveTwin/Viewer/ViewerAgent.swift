@@ -13,9 +13,9 @@ import HiveLearning
 /// Recommendations blend the model score, content similarity, consolidated patterns and
 /// popularity, then re-rank for diversity (``RecommendationEngine``).
 public actor ViewerAgent {
-    public let configuration: ViewerConfiguration
-    public let store: TwinStore
-    public let offset: HubClockOffset
+    public nonisolated let configuration: ViewerConfiguration
+    public nonisolated let store: TwinStore
+    public nonisolated let offset: HubClockOffset
     let bank: ReasoningBank
     let memory: ReflexionMemory
     let knowledge: SyncedKnowledge
@@ -24,6 +24,7 @@ public actor ViewerAgent {
     private var syncClient: SyncClient?
     private var transport: (any SyncTransport)?
     private var closed = false
+    var isShutDown: Bool { closed }
 
     /// Rank of the local model when the hub has published none.
     public static let defaultRank = 16
@@ -199,7 +200,7 @@ public actor ViewerAgent {
     public func syncWithCore(transport: (any SyncTransport)? = nil) async throws -> SyncReport {
         try open()
         if syncClient == nil || transport != nil {
-            guard let endpoint = configuration.hubEndpoint ?? (try SyncState.load(from: store).hubURL) else {
+            guard let endpoint = try configuration.hubEndpoint ?? SyncState.load(from: store).hubURL else {
                 throw HiveError(.invalidInput, "no hub endpoint configured")
             }
             let transport = try transport ?? HTTPSyncTransport(baseURL: endpoint)

@@ -51,19 +51,19 @@ struct SyncBench: AsyncParsableCommand {
         logger.logLevel = .error
         let (server, _) = try HubServer.make(configuration: configuration, engine: nil, logger: logger)
         try await server.prepare()
-        let port = Mutex<Int?>(nil)
-        let application = try server.makeApplication(onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } })
+        let shared = SyncBenchState()
+        let application = try server.makeApplication(onServerRunning: { channel in shared.port.withLock { $0 = channel.localAddress?.port } })
 
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = twinCount + 8
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let perRound = perRound
-        let result: (Histogram<UInt64>, Int) = try await withThrowingTaskGroup(of: Void.self) { group in
+        let result: (p50: Double, p95: Double, p99: Double, count: UInt64, wrong: Int) = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await application.runService() }
             defer { group.cancelAll() }
             var bound: Int?
             for _ in 0..<1000 {
-                bound = port.withLock { $0 }
+                bound = shared.port.withLock { $0 }
                 if bound != nil { break }
                 try await Task.sleep(for: .milliseconds(10))
             }
@@ -80,9 +80,6 @@ struct SyncBench: AsyncParsableCommand {
                 try SyncState.pin(hubKeyHex: hubKey, hubURL: url, in: store)
                 clients.append((store, try SyncClient(store: store, transport: transport, configuration: .init(userID: "bench-\(index)"))))
             }
-            let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
-            let failures = Atomic<Int>(0)
-            let progress = Atomic<Int>(0)
             let total = twinCount * roundCount
             try await withThrowingTaskGroup(of: Void.self) { twinsGroup in
                 for (store, client) in clients {
@@ -101,10 +98,13 @@ struct SyncBench: AsyncParsableCommand {
                             let start = ContinuousClock.now
                             let sync = try await client.sync()
                             let elapsed = ContinuousClock.now - start
-                            if sync.accepted != perRound || sync.pendingAfter != 0 { failures.add(1, ordering: .relaxed) }
+                            if sync.accepted != perRound || sync.pendingAfter != 0 { shared.failures.withLock { $0 += 1 } }
                             let micros = UInt64(max(1, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
-                            histogram.withLock { _ = $0.record(micros) }
-                            let done = progress.add(1, ordering: .relaxed).newValue
+                            shared.histogram.withLock { _ = $0.record(micros) }
+                            let done = shared.progress.withLock { value -> Int in
+                                value += 1
+                                return value
+                            }
                             if done % max(1, total / 20) == 0 { print("  \(done)/\(total) syncs", terminator: "\r") }
                         }
                     }
@@ -112,22 +112,32 @@ struct SyncBench: AsyncParsableCommand {
                 try await twinsGroup.waitForAll()
             }
             print("")
-            var wrong = failures.load(ordering: .relaxed)
+            var wrong = shared.failures.withLock { $0 }
             let counts = try await server.core.store.counts()
             if counts.patternsReceived != Int64(twinCount * roundCount * perRound) { wrong += 1 }
-            return (histogram.withLock { $0 }, wrong)
+            return shared.histogram.withLock { histogram in
+                func ms(_ p: Double) -> Double { Double(histogram.valueAtPercentile(p)) / 1000 }
+                return (ms(50), ms(95), ms(99), histogram.totalCount, wrong)
+            }
         }
         try await http.shutdown()
-        let (histogram, wrong) = result
-        func ms(_ p: Double) -> Double { Double(histogram.valueAtPercentile(p)) / 1000 }
-        report.add(BenchMetric("sync_round_trip_p50", ms(50), unit: "ms", lowerIsBetter: true))
-        report.add(BenchMetric("sync_round_trip_p95", ms(95), unit: "ms", target: 50, lowerIsBetter: true))
-        report.add(BenchMetric("sync_round_trip_p99", ms(99), unit: "ms", lowerIsBetter: true))
-        report.add(BenchMetric("syncs", Double(histogram.totalCount), unit: "rounds"))
+        let wrong = result.wrong
+        report.add(BenchMetric("sync_round_trip_p50", result.p50, unit: "ms", lowerIsBetter: true))
+        report.add(BenchMetric("sync_round_trip_p95", result.p95, unit: "ms", target: 50, lowerIsBetter: true))
+        report.add(BenchMetric("sync_round_trip_p99", result.p99, unit: "ms", lowerIsBetter: true))
+        report.add(BenchMetric("syncs", Double(result.count), unit: "rounds"))
         report.printTable()
         if let path = options.json { try report.write(to: path) }
         guard wrong == 0 else {
             throw HiveError(.inconsistent, "\(wrong) sync rounds did not deliver every envelope exactly once")
         }
     }
+}
+
+/// State the benchmark's tasks share: the bound port, the latency histogram and counters.
+final class SyncBenchState: Sendable {
+    let port = Mutex<Int?>(nil)
+    let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
+    let failures = Mutex(0)
+    let progress = Mutex(0)
 }

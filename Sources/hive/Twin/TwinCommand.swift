@@ -148,7 +148,7 @@ struct TwinRecommendCommand: AsyncParsableCommand {
             context: RecommendationContext(genre: genre, mood: mood, timeOfDay: timeOfDay), k: k)
         try await agent.shutdown()
         for (rank, item) in recommendations.enumerated() {
-            print(String(format: "%2d. %@  (%.3f)  %@", rank + 1, item.title, item.score, item.reason))
+            print("\(rank + 1). \(item.title)  (\((item.score * 1000).rounded() / 1000))  \(item.reason)")
         }
     }
 }
