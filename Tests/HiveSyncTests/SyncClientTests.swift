@@ -126,7 +126,7 @@ struct SyncClientTests {
                 let stats = try OfflineEnvelopeStore(store: twin.store).stats()
                 #expect(stats.delivered == 140 && stats.pending == 0 && stats.deadLettered == 0)
             }
-            let counts = try await server.core.store.counts()
+            let counts = try await server.core.store.counts(nowMs: server.core.nowMs, activeWindowMs: 60_000)
             #expect(counts.patternsReceived == 360)
             for (twin, _) in twins { #expect(try twin.client.knowledge.skills().count == 60) }
         }

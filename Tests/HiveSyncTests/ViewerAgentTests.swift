@@ -98,7 +98,7 @@ struct ViewerAgentTests {
                 // A second sync re-sends nothing.
                 #expect(try await agent.syncWithCore().accepted == 0)
             }
-            let counts = try await server.core.store.counts()
+            let counts = try await server.core.store.counts(nowMs: server.core.nowMs, activeWindowMs: 60_000)
             let expected = try await agents.asyncReduce(0) { $0 + (try await $1.stats().outboxDelivered) }
             #expect(counts.patternsReceived == Int64(expected))
         }
