@@ -174,8 +174,13 @@ public actor SyncClient {
     func push(_ report: inout SyncReport) async throws {
         for _ in 0..<configuration.maxRounds {
             let now = Int64(clamping: store.nowMs)
-            // Strict order: stop at the first envelope still backing off.
-            let items = try outbox.pending(limit: configuration.batchSize).prefix { $0.nextAttemptMs <= now }
+            let cap = Int64(clamping: configuration.retry.capMs)
+            // Strict order: stop at the first envelope still backing off. Times in the outbox were
+            // written by the store clock, which jumps when the hub's offset is adopted: a never-tried
+            // envelope is always due, and a backoff further away than the cap is from the old frame.
+            let items = try outbox.pending(limit: configuration.batchSize).prefix {
+                $0.attempts == 0 || $0.nextAttemptMs <= now || $0.nextAttemptMs - now > cap
+            }
             guard !items.isEmpty else { return }
             var envelopes: [SignedEnvelope] = []
             for item in items {

@@ -113,7 +113,7 @@ struct SyncBench: AsyncParsableCommand {
             }
             print("")
             var wrong = shared.failures.withLock { $0 }
-            let counts = try await server.core.store.counts()
+            let counts = try await server.core.store.counts(nowMs: server.core.nowMs, activeWindowMs: 60_000)
             if counts.patternsReceived != Int64(twinCount * roundCount * perRound) { wrong += 1 }
             return shared.histogram.withLock { histogram in
                 func ms(_ p: Double) -> Double { Double(histogram.valueAtPercentile(p)) / 1000 }
