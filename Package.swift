@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "HiveTwinTests",
             dependencies: [
-                "HiveCore", "HiveTwin", "twin-crash-writer",
+                "HiveCore", "HiveTwin", "HiveEmbeddings", "twin-crash-writer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "HiveHubTests",
             dependencies: [
-                "HiveHub", "HiveCore",
+                "HiveHub", "HiveCore", "HiveEmbeddings",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings

@@ -32,6 +32,9 @@ struct HubAPITests {
         try await withHub(backend) { hub, core, _ in
             #expect(try await hub.send(.get, "/healthz").status == .ok)
             #expect(try await hub.send(.get, "/readyz").status == .ok)
+            // CORS is off: a cross-origin request gets no Access-Control-Allow-Origin.
+            let crossOrigin = try await hub.send(.get, "/healthz", headers: [.origin: "https://evil.example"])
+            #expect(crossOrigin.headers[.accessControlAllowOrigin] == nil)
             let info = try await hub.send(.get, "/api/v1/hub")
             #expect(String(buffer: info.body).contains(core.identity.identity.publicKeyHex))
             try expectProblem(try await hub.send(.get, "/nowhere"), .notFound, hub)

@@ -60,10 +60,11 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "hive.hub")
 
+        let skillSearch = HubEngines.skillRanker()
         let made: (server: HubServer, identity: HubIdentity)
         do {
             made = try HubServer.make(
-                configuration: configuration, engine: HubEngines.aggregation, ranker: HubEngines.skillRanker(),
+                configuration: configuration, engine: HubEngines.aggregation, ranker: skillSearch.ranker,
                 metrics: HubMetrics(registry: registry),
                 logger: logger)
         } catch let error as HiveError {
@@ -77,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         say("  hub public key:  \(identity.identity.publicKeyHex)\(identity.keyCreated ? " (new)" : "")")
         say("  hub node id:     \(identity.identity.nodeID)")
         say("  aggregation:     \(HubEngines.aggregation?.name ?? "not available in this build")")
-        say("  skill search:    \(made.server.core.ranker.method)")
+        say("  skill search:    \(skillSearch.ranker.method) (\(skillSearch.reason))")
         if identity.adminTokenCreated, let path = identity.adminTokenPath {
             // Shown once, on the console only (never through the logger); it stays in the 0600 file.
             say("  admin token:     \(identity.adminToken.value)")
