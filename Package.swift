@@ -56,6 +56,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // HiveMesh (issue 13): peer channel over TCP.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // HiveTwin's SyncClient (issue 10): the twin's HTTP client.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // `hive bench sync` latency percentiles (issue 10).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -102,9 +106,10 @@ let package = Package(
         .target(
             name: "HiveTwin",
             dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings",
+                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),
@@ -152,6 +157,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strictSettings
         ),
@@ -200,6 +207,18 @@ let package = Package(
                 "HiveCore", "HiveTwin", "HiveEmbeddings", "twin-crash-writer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Sync end to end (issue 10): twins against a live in-process hub on loopback.
+        .testTarget(
+            name: "HiveSyncTests",
+            dependencies: [
+                "HiveCore", "HiveTwin", "HiveHub", "HiveLearning", "HiveEmbeddings",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),
