@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "HiveHub",
             dependencies: [
-                "HiveCore",
+                "HiveCore", "HiveLedger", "HiveLedgerStorage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
