@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "HiveHubTests",
             dependencies: [
-                "HiveHub", "HiveCore", "HiveEmbeddings",
+                "HiveHub", "HiveCore", "HiveEmbeddings", "HiveLedger", "HiveLedgerStorage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings

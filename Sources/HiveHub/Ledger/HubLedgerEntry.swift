@@ -42,8 +42,10 @@ public struct HubLedgerEntry: Sendable, Hashable, Codable {
     public var blocked: Bool?
     /// The round that published a consolidated pattern.
     public var round: Int64?
-    /// Hub time of the decision (ms since the Unix epoch).
-    public var at: Int64
+    /// Hub time of the decision (ms since the Unix epoch). Absent from envelope entries, so a
+    /// twin can rebuild its envelope's entry from the envelope and its twin id alone and check its
+    /// receipt (the tree head carries the time).
+    public var at: Int64?
 
     enum CodingKeys: String, CodingKey {
         case kind, ref, twin, signer, signature, inputs, blocked, round, at
@@ -67,10 +69,11 @@ public struct HubLedgerEntry: Sendable, Hashable, Codable {
 
     // MARK: Constructors for each decision
 
-    public static func envelope(_ envelope: SignedEnvelope, twinID: String, nowMs: Int64) -> HubLedgerEntry {
+    /// The entry of an accepted envelope: what a receipt proves was logged.
+    public static func envelope(_ envelope: SignedEnvelope, twinID: String) -> HubLedgerEntry {
         HubLedgerEntry(
             kind: .envelope, ref: envelope.id, twin: twinID, envelopeKind: envelope.kind.rawValue,
-            signer: Hex.encode(envelope.signer), signature: Data(envelope.signature).base64EncodedString(), at: nowMs)
+            signer: Hex.encode(envelope.signer), signature: Data(envelope.signature).base64EncodedString(), at: nil)
     }
 
     public static func skill(traceID: String, envelopeID: String, twinID: String, nowMs: Int64) -> HubLedgerEntry {
@@ -98,7 +101,7 @@ public struct HubLedgerEntry: Sendable, Hashable, Codable {
     init(
         kind: Kind, ref: String, twin: String? = nil, envelopeKind: String? = nil, signer: String? = nil,
         signature: String? = nil, modelVersion: Int64? = nil, modelHash: String? = nil, inputs: [String]? = nil,
-        dataHash: String? = nil, blocked: Bool? = nil, round: Int64? = nil, at: Int64
+        dataHash: String? = nil, blocked: Bool? = nil, round: Int64? = nil, at: Int64?
     ) {
         self.kind = kind
         self.ref = ref

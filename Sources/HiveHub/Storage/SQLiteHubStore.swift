@@ -209,7 +209,7 @@ public final class SQLiteHubStore: HubStore {
                     accepted += 1
                     outcomes.append(.accepted)
                     receiptSlots.append(entries.count)
-                    entries.append(.envelope(envelope, twinID: twinID, nowMs: nowMs))
+                    entries.append(.envelope(envelope, twinID: twinID))
                     if let skill = item.skill {
                         entries.append(.skill(traceID: skill.traceID, envelopeID: envelope.id, twinID: twinID, nowMs: nowMs))
                     }
