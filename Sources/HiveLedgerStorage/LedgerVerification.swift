@@ -19,10 +19,15 @@ public enum LedgerVerification {
     ) async throws -> LedgerAuditReport {
         var logger = Logger(label: "hive.ledger.verify")
         logger.logLevel = .error
-        return try await PostgresLedgerStore.withStore(
-            url: databaseURL, searchPath: searchPath, createSchema: false, logger: logger
-        ) { store in
-            try await LedgerAuditor(publicKey: publicKey).audit(store, progress: progress)
+        do {
+            return try await PostgresLedgerStore.withStore(
+                url: databaseURL, searchPath: searchPath, createSchema: false, logger: logger
+            ) { store in
+                try await LedgerAuditor(publicKey: publicKey).audit(store, progress: progress)
+            }
+        } catch let error as HiveError where error.code == .io && error.message.contains("ConnectionPoolError") {
+            // The pool reports a refused connection as a tripped circuit breaker; say it plainly.
+            throw HiveError(.unavailable, "cannot connect to PostgreSQL at \(PostgresURL.redacted(databaseURL))")
         }
     }
 }

@@ -19,7 +19,9 @@ struct KernelTests {
 
     @Test("portable GEMM matches a naive triple loop, both operand layouts")
     func portableGemm() {
-        let m = 7, n = 13, k = 21
+        let m = 7
+        let n = 13
+        let k = 21
         let a = (0..<(m * k)).map { Float(($0 * 37) % 17) / 17 - 0.5 }
         let bT = (0..<(n * k)).map { Float(($0 * 53) % 19) / 19 - 0.5 }
         let b = (0..<(k * n)).map { Float(($0 * 29) % 23) / 23 - 0.5 }

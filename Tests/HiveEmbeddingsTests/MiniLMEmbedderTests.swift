@@ -20,8 +20,10 @@ struct MiniLMEmbedderTests {
         let directory = try TestModel.write(to: TestModel.temporaryDirectory())
         let embedder = try MiniLMEmbedder(directory: directory, batchSize: 3)
         #expect(embedder.dimensions == 16)
-        let texts = ["hello world", "the cat sat on the mat.", "", "unaffable", "中国 run!", "eating cats",
-            String(repeating: "x", count: 100_000)]
+        let texts = [
+            "hello world", "the cat sat on the mat.", "", "unaffable", "中国 run!", "eating cats",
+            String(repeating: "x", count: 100_000),
+        ]
         let batched = embedder.embed(texts)
         #expect(batched.count == texts.count)
         for (text, vector) in zip(texts, batched) {
@@ -100,14 +102,16 @@ struct MiniLMEmbedderTests {
         var wide = TestModel.config
         wide.hiddenSize = 32
         wide.headCount = 4
-        let directory = try TestModel.write(to: TestModel.temporaryDirectory(), config: wide, weightsConfig: TestModel.config)
+        let directory = try TestModel.write(
+            to: TestModel.temporaryDirectory(), config: wide, weightsConfig: TestModel.config)
         let message = errorMessage { _ = try MiniLMEmbedder(directory: directory) }
         #expect(message.contains("dimension-mismatch"))
         #expect(message.contains("config.json implies"))
 
         var odd = TestModel.config
         odd.headCount = 3
-        let oddDirectory = try TestModel.write(to: TestModel.temporaryDirectory(), config: odd, weightsConfig: TestModel.config)
+        let oddDirectory = try TestModel.write(
+            to: TestModel.temporaryDirectory(), config: odd, weightsConfig: TestModel.config)
         #expect(errorMessage { _ = try MiniLMEmbedder(directory: oddDirectory) }.contains("divisible"))
     }
 
@@ -144,7 +148,8 @@ struct ModelStoreTests {
 
         let other = try TestModel.write(to: TestModel.temporaryDirectory("other"), seed: 99)
         do {
-            try ModelStore.install(from: other, to: destination, expectedSHA256: ["model.safetensors": String(repeating: "0", count: 64)])
+            try ModelStore.install(
+                from: other, to: destination, expectedSHA256: ["model.safetensors": String(repeating: "0", count: 64)])
             Issue.record("expected a hash mismatch")
         } catch {
             #expect(error.message.contains("model.safetensors"))
@@ -157,6 +162,24 @@ struct ModelStoreTests {
             #expect(error.message.contains("vocab.txt"))
         }
         #expect(try Data(contentsOf: destination.appendingPathComponent("model.safetensors")) == before)
+    }
+
+    @Test("weights holding NaN are refused at install, naming the tensor")
+    func nonFiniteWeights() throws {
+        let source = TestModel.temporaryDirectory("nan")
+        try TestModel.write(to: source)
+        var tensors = TestModel.tensors(config: TestModel.config)
+        let index = try #require(tensors.firstIndex { $0.name == "encoder.layer.1.output.dense.bias" })
+        tensors[index].values[3] = .nan
+        try TestModel.safetensors(tensors).write(to: source.appendingPathComponent("model.safetensors"))
+        let destination = TestModel.temporaryDirectory("dest").appendingPathComponent("model")
+        do {
+            try ModelStore.install(from: source, to: destination)
+            Issue.record("expected NaN weights to be refused")
+        } catch {
+            #expect(error.message.contains("encoder.layer.1.output.dense.bias"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: destination.path))
     }
 
     @Test("default directory honours HIVE_MODEL_DIR")

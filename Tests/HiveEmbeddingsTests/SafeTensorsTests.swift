@@ -64,7 +64,8 @@ struct SafeTensorsTests {
     @Test("overlapping tensors are rejected")
     func overlap() throws {
         let data = TestModel.rawFile(
-            header: #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#,
+            header:
+                #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#,
             payload: Data(count: 16))
         #expect(message { _ = try load(data) }.contains("overlap"))
     }
@@ -79,8 +80,12 @@ struct SafeTensorsTests {
         #expect(message { _ = try load(TestModel.rawFile(header: "not json")) }.contains("not valid JSON"))
         #expect(message { _ = try load(TestModel.rawFile(header: "[1,2]")) }.contains("not a JSON object"))
         #expect(
-            message { _ = try load(TestModel.rawFile(header: #"{"w":{"dtype":"Q7","shape":[1],"data_offsets":[0,1]}}"#, payload: Data(count: 1))) }
-                .contains("unknown dtype"))
+            message {
+                _ = try load(
+                    TestModel.rawFile(
+                        header: #"{"w":{"dtype":"Q7","shape":[1],"data_offsets":[0,1]}}"#, payload: Data(count: 1)))
+            }
+            .contains("unknown dtype"))
     }
 
     @Test("wrong dtype for a weight is an error naming the tensor")

@@ -6,9 +6,11 @@ import HiveCore
 /// Builds small model directories (config.json, vocab.txt, model.safetensors) in a temp folder.
 enum TestModel {
     static let vocabulary: [String] = {
-        var tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", "!", "?", "'", "-", "(", ")",
+        var tokens = [
+            "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", "!", "?", "'", "-", "(", ")",
             "hello", "world", "the", "cat", "sat", "on", "mat", "un", "##aff", "##able", "##s", "cafe",
-            "中", "国", "eat", "##ing", "run"]
+            "中", "国", "eat", "##ing", "run",
+        ]
         for letter in "abcdefghijklmnopqrstuvwxyz" {
             tokens.append(String(letter))
             tokens.append("##\(letter)")
@@ -33,14 +35,17 @@ enum TestModel {
     static func tensors(config: BertConfig, seed: UInt64 = 7) -> [Tensor] {
         var state = seed
         func random() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Float(Int64(bitPattern: state >> 11) % 2000 - 1000) / 4000
         }
         func tensor(_ name: String, _ shape: [Int], constant: Float? = nil) -> Tensor {
             let count = shape.reduce(1, *)
-            return Tensor(name: name, shape: shape, values: (0..<count).map { _ in constant.map { $0 + random() / 10 } ?? random() })
+            return Tensor(
+                name: name, shape: shape,
+                values: (0..<count).map { _ in constant.map { $0 + random() / 10 } ?? random() })
         }
-        let h = config.hiddenSize, i = config.intermediateSize
+        let h = config.hiddenSize
+        let i = config.intermediateSize
         var result = [
             tensor("embeddings.word_embeddings.weight", [config.vocabularySize, h]),
             tensor("embeddings.position_embeddings.weight", [config.maxPositions, h]),
@@ -90,7 +95,8 @@ enum TestModel {
         var offset = 0
         for t in tensors {
             let bytes = t.values.count * 4
-            header.append("\"\(t.name)\":{\"dtype\":\"F32\",\"shape\":\(t.shape),\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            header.append(
+                "\"\(t.name)\":{\"dtype\":\"F32\",\"shape\":\(t.shape),\"data_offsets\":[\(offset),\(offset + bytes)]}")
             offset += bytes
         }
         var data = rawFile(header: "{\"__metadata__\":{\"format\":\"pt\"}," + header.joined(separator: ",") + "}")
@@ -117,7 +123,8 @@ enum TestModel {
         to directory: URL, config: BertConfig = config, weightsConfig: BertConfig? = nil, seed: UInt64 = 7
     ) throws -> URL {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try configJSON(config).write(to: directory.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        try configJSON(config).write(
+            to: directory.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         try (vocabulary.joined(separator: "\n") + "\n")
             .write(to: directory.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
         try safetensors(tensors(config: weightsConfig ?? config, seed: seed))
@@ -126,7 +133,9 @@ enum TestModel {
     }
 
     static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        var dot = 0.0, na = 0.0, nb = 0.0
+        var dot = 0.0
+        var na = 0.0
+        var nb = 0.0
         for (x, y) in zip(a, b) {
             dot += Double(x) * Double(y)
             na += Double(x) * Double(x)

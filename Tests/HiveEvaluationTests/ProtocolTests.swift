@@ -45,7 +45,9 @@ struct ProtocolTests {
     @Test("HR and NDCG on hand-computed cases")
     func metrics() {
         #expect(RankingMetrics.rank(positive: 0.9, negatives: [0.1, 0.95, 0.5]) == 1)
-        #expect(RankingMetrics.rank(positive: 0.5, negatives: [0.5, 0.5]) == 2)  // ties count against
+        #expect(RankingMetrics.rank(positive: 0.5, negatives: [0.5, 0.5, 0.7]) == 2)  // ties count half
+        #expect(RankingMetrics.rank(positive: .nan, negatives: [0.1]) == .infinity)
+        #expect(RankingMetrics.rank(positive: 0.5, negatives: [Float.nan]) == 1)
         #expect(RankingMetrics.hit(rank: 9, k: 10) == 1)
         #expect(RankingMetrics.hit(rank: 10, k: 10) == 0)
         #expect(RankingMetrics.ndcg(rank: 0, k: 10) == 1)
@@ -66,7 +68,7 @@ struct ProtocolTests {
         func scores(user: Int32, items: [Int32]) -> [Float] { items.map { _ in 0 } }
     }
 
-    @Test("an oracle scores 1 everywhere; a constant scorer scores 0 (pessimistic ties)")
+    @Test("an oracle scores 1 everywhere; a constant scorer lands mid-list (expected rank under ties)")
     func evaluation() throws {
         let split = try LeaveOneOutSplit(try Self.dataset(), seed: 3)
         let oracle = RecommenderEvaluation.evaluate(Oracle(split: split), on: split)

@@ -111,6 +111,9 @@ struct HNSWIndexTests {
             for q in queries.prefix(10) { #expect(try loaded.search(q, k: 10) == hnsw.search(q, k: 10)) }
             try loaded.add(id: 99_999, vector: queries[0])
             #expect(try loaded.search(queries[0], k: 1).first?.id == 99_999)
+            var repaired = try HNSWIndex(contentsOf: path, expectedChecksum: checksum)
+            repaired.repair()
+            #expect(repaired.tombstoneCount == 0 && repaired.count == hnsw.count)
             let good = try Data(contentsOf: URL(fileURLWithPath: path))
             try good.prefix(good.count - 64).write(to: URL(fileURLWithPath: path))
             #expect(throws: HiveError.self) { _ = try HNSWIndex(contentsOf: path) }

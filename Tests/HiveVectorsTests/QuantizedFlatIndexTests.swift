@@ -48,8 +48,13 @@ struct QuantizedFlatIndexTests {
         let path = temporaryPath("q8")
         defer { unlink(path) }
         let checksum = try index.save(to: path)
-        let loaded = try QuantizedFlatIndex(contentsOf: path, expectedChecksum: checksum)
+        var loaded = try QuantizedFlatIndex(contentsOf: path, expectedChecksum: checksum)
         #expect(try loaded.search(q, k: 10) == index.search(q, k: 10))
+        // Mutating a loaded (memory-mapped) index copies its rows out first.
+        let first = try loaded.search(q, k: 1)[0].id
+        try loaded.remove(id: first)
+        #expect(try loaded.search(q, k: 1)[0].id != first)
+        #expect(try index.search(q, k: 1)[0].id == first)
         #expect(throws: HiveError.self) { _ = try FlatIndex(contentsOf: path) }
     }
 

@@ -25,7 +25,8 @@ enum Kernels {
     ) {
         let n8 = cols & ~7
         for r in 0..<rows {
-            let xr = x + r * cols, cr = c + r * cols
+            let xr = x + r * cols
+            let cr = c + r * cols
             var j = 0
             while j < n8 {
                 store8(load8(xr + j) + load8(bias + j), cr + j)
@@ -46,7 +47,8 @@ enum Kernels {
         let n8 = cols & ~7
         let inverseCount = 1 / Float(cols)
         for r in 0..<rows {
-            let xr = x + r * cols, or = out + r * cols
+            let xr = x + r * cols
+            let or = out + r * cols
             var acc = SIMD8<Float>()
             var j = 0
             while j < n8 {
@@ -103,7 +105,10 @@ enum Kernels {
         p = (SIMD8(repeating: 0.0422820123) + p * t)
         p = (SIMD8(repeating: 0.0705230784) + p * t)
         p = (SIMD8(repeating: 1) + p * t)
-        let p2 = p * p, p4 = p2 * p2, p8 = p4 * p4, p16 = p8 * p8
+        let p2 = p * p
+        let p4 = p2 * p2
+        let p8 = p4 * p4
+        let p16 = p8 * p8
         let magnitude = 1 - 1 / p16
         return magnitude.replacing(with: -magnitude, where: negative)
     }

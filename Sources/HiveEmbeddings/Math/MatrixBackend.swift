@@ -1,7 +1,7 @@
 #if canImport(Accelerate)
-import Accelerate
+    import Accelerate
 #elseif canImport(COpenBLAS)
-import COpenBLAS
+    import COpenBLAS
 #endif
 
 /// Which matrix-multiply implementation runs the encoder.
@@ -14,9 +14,9 @@ public enum MatrixBackend: String, Sendable, CaseIterable, CustomStringConvertib
     /// Whether this build links a BLAS.
     public static var isBLASAvailable: Bool {
         #if canImport(Accelerate) || canImport(COpenBLAS)
-        return true
+            return true
         #else
-        return false
+            return false
         #endif
     }
 
@@ -28,11 +28,11 @@ public enum MatrixBackend: String, Sendable, CaseIterable, CustomStringConvertib
         case .portable: return "portable"
         case .blas:
             #if canImport(Accelerate)
-            return "accelerate"
+                return "accelerate"
             #elseif canImport(COpenBLAS)
-            return "openblas"
+                return "openblas"
             #else
-            return "blas (unavailable)"
+                return "blas (unavailable)"
             #endif
         }
     }
@@ -41,19 +41,19 @@ public enum MatrixBackend: String, Sendable, CaseIterable, CustomStringConvertib
     /// honours `OPENBLAS_CORETYPE` when set), or nil when not applicable.
     public static var blasCoreName: String? {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-        guard let name = openblas_get_corename() else { return nil }
-        return String(cString: name)
+            guard let name = openblas_get_corename() else { return nil }
+            return String(cString: name)
         #else
-        return nil
+            return nil
         #endif
     }
 
     /// Sets the BLAS library's thread count (process-wide for OpenBLAS). No-op for `.portable`.
     func setThreads(_ count: Int) {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-        if self == .blas, openblas_get_num_threads() != Int32(count) {
-            openblas_set_num_threads(Int32(count))
-        }
+            if self == .blas, openblas_get_num_threads() != Int32(count) {
+                openblas_set_num_threads(Int32(count))
+            }
         #endif
     }
 
@@ -68,13 +68,13 @@ public enum MatrixBackend: String, Sendable, CaseIterable, CustomStringConvertib
         switch self {
         case .blas:
             #if canImport(Accelerate) || canImport(COpenBLAS)
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             #else
-            PortableGemm.run(
-                transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                beta: beta, c: c, ldc: ldc)
+                PortableGemm.run(
+                    transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c, ldc: ldc)
             #endif
         case .portable:
             PortableGemm.run(

@@ -53,17 +53,26 @@ enum PortableGemm {
         let k8 = k & ~7
         var i = 0
         while i + 4 <= m {
-            let a0 = a + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
+            let a0 = a + i * lda
+            let a1 = a0 + lda
+            let a2 = a1 + lda
+            let a3 = a2 + lda
             var j = 0
             while j + 2 <= n {
-                let b0 = b + j * ldb, b1 = b0 + ldb
-                var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
-                var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-                var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
-                var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+                let b0 = b + j * ldb
+                let b1 = b0 + ldb
+                var c00 = SIMD8<Float>()
+                var c01 = SIMD8<Float>()
+                var c10 = SIMD8<Float>()
+                var c11 = SIMD8<Float>()
+                var c20 = SIMD8<Float>()
+                var c21 = SIMD8<Float>()
+                var c30 = SIMD8<Float>()
+                var c31 = SIMD8<Float>()
                 var p = 0
                 while p < k8 {
-                    let vb0 = load8(b0 + p), vb1 = load8(b1 + p)
+                    let vb0 = load8(b0 + p)
+                    let vb1 = load8(b1 + p)
                     let va0 = load8(a0 + p)
                     c00 = (c00 + va0 * vb0)
                     c01 = (c01 + va0 * vb1)
@@ -78,8 +87,14 @@ enum PortableGemm {
                     c31 = (c31 + va3 * vb1)
                     p += 8
                 }
-                var s00 = c00.sum(), s01 = c01.sum(), s10 = c10.sum(), s11 = c11.sum()
-                var s20 = c20.sum(), s21 = c21.sum(), s30 = c30.sum(), s31 = c31.sum()
+                var s00 = c00.sum()
+                var s01 = c01.sum()
+                var s10 = c10.sum()
+                var s11 = c11.sum()
+                var s20 = c20.sum()
+                var s21 = c21.sum()
+                var s30 = c30.sum()
+                var s31 = c31.sum()
                 while p < k {
                     s00 += a0[p] * b0[p]
                     s01 += a0[p] * b1[p]
@@ -91,7 +106,10 @@ enum PortableGemm {
                     s31 += a3[p] * b1[p]
                     p += 1
                 }
-                let r0 = c + i * ldc + j, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc
+                let r0 = c + i * ldc + j
+                let r1 = r0 + ldc
+                let r2 = r1 + ldc
+                let r3 = r2 + ldc
                 r0[0] += alpha * s00
                 r0[1] += alpha * s01
                 r1[0] += alpha * s10

@@ -90,7 +90,8 @@ public struct BertConfig: Sendable, Equatable {
             layerNormEpsilon: Float(epsilon))
         guard hiddenSize % headCount == 0 else {
             throw HiveError(
-                .malformed, "\(fileName): hidden_size \(hiddenSize) is not divisible by num_attention_heads \(headCount)")
+                .malformed,
+                "\(fileName): hidden_size \(hiddenSize) is not divisible by num_attention_heads \(headCount)")
         }
         guard layerCount <= 256 else {
             throw HiveError(.malformed, "\(fileName): num_hidden_layers \(layerCount) is implausible")

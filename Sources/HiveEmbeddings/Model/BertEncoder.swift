@@ -82,9 +82,13 @@ final class BertEncoder: Sendable {
         _ layer: BertLayerWeights, rows: Int, sequences: [[Int32]], starts: [Int], threads: Int,
         workspace: EncoderWorkspace
     ) {
-        let h = config.hiddenSize, inner = config.intermediateSize
-        let hidden = workspace.hidden, qkv = workspace.qkv, context = workspace.context
-        let projection = workspace.projection, intermediate = workspace.intermediate
+        let h = config.hiddenSize
+        let inner = config.intermediateSize
+        let hidden = workspace.hidden
+        let qkv = workspace.qkv
+        let context = workspace.context
+        let projection = workspace.projection
+        let intermediate = workspace.intermediate
 
         // Q, K, V for every token at once: qkv = hidden · Wqkvᵀ + b.
         Kernels.broadcastRows(layer.qkvBias.pointer, into: qkv, rows: rows, cols: 3 * h)
@@ -167,7 +171,9 @@ final class BertEncoder: Sendable {
     private func attentionFused(
         start: Int, length: Int, head: Int, scores: UnsafeMutablePointer<Float>, workspace: EncoderWorkspace
     ) {
-        let h = config.hiddenSize, d = config.headSize, stride3 = 3 * h
+        let h = config.hiddenSize
+        let d = config.headSize
+        let stride3 = 3 * h
         let scale = 1 / Float(d).squareRoot()
         let base = UnsafePointer(workspace.qkv) + start * stride3 + head * d
         let d8 = d & ~7
@@ -218,7 +224,9 @@ final class BertEncoder: Sendable {
 
     /// Attention for one (sequence, head) through the BLAS: S = QKᵀ/√d, softmax, C = S·V.
     private func attentionGemm(start: Int, length: Int, head: Int, workspace: EncoderWorkspace) {
-        let h = config.hiddenSize, d = config.headSize, stride3 = 3 * h
+        let h = config.hiddenSize
+        let d = config.headSize
+        let stride3 = 3 * h
         let base = UnsafePointer(workspace.qkv) + start * stride3 + head * d
         let scores = workspace.scores
         backend.gemm(

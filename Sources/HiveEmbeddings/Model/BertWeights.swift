@@ -30,10 +30,12 @@ struct BertWeights: Sendable {
     let source: SafeTensors
 
     init(_ file: SafeTensors, config: BertConfig) throws(HiveError) {
-        let h = config.hiddenSize, i = config.intermediateSize
+        let h = config.hiddenSize
+        let i = config.intermediateSize
         // Exports of BertModel name tensors "embeddings…"; exports of task models prefix "bert.".
-        let prefix = file.tensors["embeddings.word_embeddings.weight"] == nil
-            && file.tensors["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
+        let prefix =
+            file.tensors["embeddings.word_embeddings.weight"] == nil
+                && file.tensors["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
         func tensor(_ name: String, _ shape: [Int]) throws(HiveError) -> FloatStorage {
             try file.floats(prefix + name, shape: shape)
         }

@@ -40,7 +40,8 @@ public final class MiniLMEmbedder: Embedder {
             throw HiveError(.invalidInput, "batchSize must be in 1...4096, got \(batchSize)")
         }
         let fileManager = FileManager.default
-        for name in ModelStore.requiredFiles where !fileManager.fileExists(atPath: directory.appendingPathComponent(name).path) {
+        for name in ModelStore.requiredFiles
+        where !fileManager.fileExists(atPath: directory.appendingPathComponent(name).path) {
             throw HiveError(
                 .unavailable,
                 "the \(ModelStore.modelName) model is not installed: \(name) is missing from \(directory.path); "
@@ -74,11 +75,14 @@ public final class MiniLMEmbedder: Embedder {
         self.encoder = BertEncoder(weights: weights, backend: backend)
         let manifest = ModelManifest.read(in: directory)
         let name = manifest?.name ?? ModelStore.modelName
-        self.modelID = "\(name)@\(String(try Self.weightsHash(tensors, url: weightsURL, manifest: manifest).prefix(16)))"
+        self.modelID =
+            "\(name)@\(String(try Self.weightsHash(tensors, url: weightsURL, manifest: manifest).prefix(16)))"
     }
 
     /// The manifest's hash when it still describes the file (same size and mtime), else a fresh SHA-256.
-    private static func weightsHash(_ tensors: SafeTensors, url: URL, manifest: ModelManifest?) throws(HiveError) -> String {
+    private static func weightsHash(_ tensors: SafeTensors, url: URL, manifest: ModelManifest?) throws(HiveError)
+        -> String
+    {
         if let manifest, let entry = manifest.files["model.safetensors"], entry.size == tensors.file.count,
             let recorded = manifest.weightsModified, let actual = ModelManifest.modificationTime(of: url),
             recorded == actual, entry.sha256.count == 64

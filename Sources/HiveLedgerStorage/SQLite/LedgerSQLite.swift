@@ -75,23 +75,46 @@ public enum LedgerSQLite {
                 let size = try self.size(db)
                 var frontier = try MerkleFrontier(size: size, hashes: try nodeHashes(NodeID.frontier(ofSize: size), in: db))
                 let rows = frontier.append(batch: entries)
-                let insertEntry = try db.cachedStatement(sql: "INSERT INTO ledger_entries (idx, data, leaf_hash) VALUES (?, ?, ?)")
+                // Multi-row INSERTs: one statement step per 256 rows instead of one per row.
+                var entryValues: [(any DatabaseValueConvertible)?] = []
+                entryValues.reserveCapacity(entries.count * 3)
                 for (offset, entry) in entries.enumerated() {
-                    insertEntry.setUncheckedArguments([
-                        Int64(rows.firstIndex) + Int64(offset), Data(entry), Data(rows.leafHashes[offset].bytes),
-                    ])
-                    try insertEntry.execute()
+                    entryValues.append(Int64(rows.firstIndex) + Int64(offset))
+                    entryValues.append(Data(entry))
+                    entryValues.append(rows.leafHashes[offset].data)
                 }
-                let insertNode = try db.cachedStatement(sql: "INSERT INTO ledger_nodes (ord, hash) VALUES (?, ?)")
+                try insertRows(db, "INSERT INTO ledger_entries (idx, data, leaf_hash) VALUES ", columns: 3, values: entryValues)
+                var nodeValues: [(any DatabaseValueConvertible)?] = []
+                nodeValues.reserveCapacity(rows.interiorNodes.count * 2)
                 for node in rows.interiorNodes {
-                    insertNode.setUncheckedArguments([Int64(node.ordinal), Data(node.hash.bytes)])
-                    try insertNode.execute()
+                    nodeValues.append(Int64(node.ordinal))
+                    nodeValues.append(node.hash.data)
                 }
+                try insertRows(db, "INSERT INTO ledger_nodes (ord, hash) VALUES ", columns: 2, values: nodeValues)
                 result = rows.firstIndex..<frontier.size
                 return .commit
             }
         }
         return result
+    }
+
+    /// Rows per multi-row INSERT statement.
+    static let rowsPerInsert = 256
+
+    /// Inserts `values` (row-major, `columns` per row) with cached multi-row statements.
+    private static func insertRows(
+        _ db: Database, _ prefix: String, columns: Int, values: [(any DatabaseValueConvertible)?]
+    ) throws {
+        let rowCount = values.count / columns
+        var row = 0
+        while row < rowCount {
+            let count = min(rowsPerInsert, rowCount - row)
+            let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ",") + ")"
+            let statement = try db.cachedStatement(sql: prefix + Array(repeating: tuple, count: count).joined(separator: ","))
+            statement.setUncheckedArguments(StatementArguments(values[(row * columns)..<((row + count) * columns)]))
+            try statement.execute()
+            row += count
+        }
     }
 
     // MARK: - Reading
@@ -296,4 +319,9 @@ public enum LedgerSQLite {
             throw HiveError(.io, "ledger SQLite: \(error.message ?? error.description)")
         }
     }
+}
+
+extension TreeHash {
+    /// The hash as a SQLite blob.
+    var data: Data { withUnsafeBytes { Data($0) } }
 }

@@ -100,6 +100,7 @@ final class HNSWGraph: @unchecked Sendable {
 
     func setNeighbours(_ node: UInt32, _ level: Int, _ list: [UInt32]) {
         if level == 0 {
+            links0.ensureOwned()
             let p = links0.row(Int(node))
             p[0] = UInt32(list.count)
             for (i, n) in list.enumerated() { p[1 + i] = n }

@@ -7,10 +7,11 @@ import Darwin
 #endif
 import HiveCore
 
-/// A private, writable memory map of a whole file. Index buffers loaded from a file point into
-/// it instead of copying (a 100K × 384 index opens in tens of milliseconds); writes go to
-/// private copy-on-write pages and never reach the file. Unmapped when the last buffer using it
-/// is released.
+/// A private, read-only memory map of a whole file, populated up front. Index buffers loaded
+/// from a file point into it instead of copying (a 100K × 384 index opens in tens of
+/// milliseconds); a buffer copies its rows out before its first write (a writable private
+/// mapping would make the prefault copy every page). Unmapped when the last buffer using it is
+/// released.
 ///
 /// `@unchecked Sendable`: the mapping itself is immutable; the bytes inside are owned by the
 /// RowBuffers that point into it, under their own copy-on-write discipline.
@@ -25,7 +26,7 @@ final class FileMapping: @unchecked Sendable {
         #else
         let flags = MAP_PRIVATE
         #endif
-        let p = mmap(nil, length, PROT_READ | PROT_WRITE, flags, fd, 0)
+        let p = mmap(nil, length, PROT_READ, flags, fd, 0)
         guard let p, p != MAP_FAILED else {
             throw HiveError(.io, "\(path): cannot map index file (\(String(cString: strerror(errno))))")
         }

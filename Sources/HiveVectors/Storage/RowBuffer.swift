@@ -22,8 +22,9 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
         base = Self.allocate(rows: self.capacity, stride: stride)
     }
 
-    /// Rows that live inside a mapped file at `offset` (64-byte aligned); no copy is made until
-    /// the buffer grows.
+    /// Rows that live inside a read-only mapped file at `offset` (64-byte aligned); no copy is
+    /// made until the first write (every writing method calls ``ensureOwned()`` first; callers
+    /// writing through ``row(_:)`` into existing rows must call it too).
     init(stride: Int, rows: Int, mapping: FileMapping, offset: Int) {
         self.stride = stride
         self.rows = rows
@@ -68,6 +69,16 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
         capacity = newCapacity
     }
 
+    /// Moves rows that live in a read-only file mapping into memory of our own before a write.
+    @inline(__always)
+    func ensureOwned() {
+        guard mapping != nil else { return }
+        let fresh = Self.allocate(rows: max(capacity, 1), stride: stride)
+        fresh.update(from: base, count: rows * stride)
+        mapping = nil
+        base = fresh
+    }
+
     /// Appends one zero-initialised row and returns a pointer to it.
     func appendRow() -> UnsafeMutablePointer<Element> {
         reserve(rows + 1)
@@ -77,6 +88,7 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// Moves the last row into slot `i` and drops the last row (O(stride) removal).
     func swapRemove(_ i: Int) {
+        ensureOwned()
         let last = rows - 1
         if i != last { row(i).update(from: row(last), count: stride) }
         zeroRow(last)
@@ -85,6 +97,7 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// Drops every row at index ≥ `newCount`.
     func truncate(to newCount: Int) {
+        ensureOwned()
         for r in newCount..<rows { zeroRow(r) }
         rows = newCount
     }
@@ -95,6 +108,7 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// Sets the row count after the caller filled rows directly (bulk load).
     func setRows(_ n: Int) {
+        ensureOwned()
         reserve(n)
         rows = n
     }

@@ -9,7 +9,8 @@ import HiveEmbeddings
 struct EmbedBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "all-MiniLM-L6-v2: sentences/s and p50 latency (batch 1/32, 1/2 threads), cold start, vs onnxruntime.")
+        abstract: "all-MiniLM-L6-v2: sentences/s and p50 latency (batch 1/32, 1/2 threads), cold start, vs onnxruntime."
+    )
 
     @OptionGroup var options: BenchOptions
 
@@ -35,8 +36,11 @@ struct EmbedBench: ParsableCommand {
         // Peak RSS of a `hive embed` child embedding one batch of 32 (before any Python child runs).
         let peakChildMB = Self.peakResidentOfEmbedChild(directory: directory, texts: Array(sentences.prefix(32)))
 
-        let anchor: [String: Any]? = skipAnchor ? nil : try Self.runAnchor(
-            python: python, directory: directory, sentences: sentences, quick: options.quick)
+        let anchor: [String: Any]? =
+            skipAnchor
+            ? nil
+            : try Self.runAnchor(
+                python: python, directory: directory, sentences: sentences, quick: options.quick)
 
         var report = BenchReport(
             bench: "embed",
@@ -68,7 +72,12 @@ struct EmbedBench: ParsableCommand {
             for batch in batchSizes {
                 let key = "t\(threads)_b\(batch)"
                 let figure = Self.measure(embedder, sentences: sentences, batch: batch)
-                let ortRate = ort?[key]?["sentences_per_s"], stRate = st?[key]?["sentences_per_s"]
+                guard figure.finite else {
+                    print("FAIL: non-finite embeddings at batch \(batch), \(threads) threads")
+                    throw ExitCode.failure
+                }
+                let ortRate = ort?[key]?["sentences_per_s"]
+                let stRate = st?[key]?["sentences_per_s"]
                 report.add(
                     BenchMetric(
                         "b\(batch)_t\(threads)_sentences_per_s", figure.rate, unit: "sent/s", anchor: "onnxruntime",
@@ -88,7 +97,9 @@ struct EmbedBench: ParsableCommand {
             }
         }
         let cold = anchor?["cold_start_ms"] as? [String: Double]
-        report.add(BenchMetric("cold_start_in_process_load_plus_first", coldInProcess, unit: "ms", target: 300, lowerIsBetter: true))
+        report.add(
+            BenchMetric(
+                "cold_start_in_process_load_plus_first", coldInProcess, unit: "ms", target: 300, lowerIsBetter: true))
         report.add(
             BenchMetric(
                 "cold_start_process_hive_embed", coldProcess, unit: "ms", anchor: "onnxruntime (python)",
@@ -97,14 +108,18 @@ struct EmbedBench: ParsableCommand {
             BenchMetric(
                 "cold_start_process_hive_embed", coldProcess, unit: "ms", anchor: "sentence-transformers",
                 anchorValue: cold?["sentence_transformers"], lowerIsBetter: true))
-        report.add(BenchMetric("cold_start_process_hive_embed_abs", coldProcess, unit: "ms", target: 300, lowerIsBetter: true))
-        let weightsMB = Double(
-            (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("model.safetensors").path))?[.size]
-                as? Int ?? 0) / 1_048_576
+        report.add(
+            BenchMetric("cold_start_process_hive_embed_abs", coldProcess, unit: "ms", target: 300, lowerIsBetter: true))
+        let weightsMB =
+            Double(
+                (try? FileManager.default.attributesOfItem(
+                    atPath: directory.appendingPathComponent("model.safetensors").path))?[.size]
+                    as? Int ?? 0) / 1_048_576
         if let peakChildMB {
             report.add(
                 BenchMetric(
-                    "peak_rss_hive_embed_batch32", peakChildMB, unit: "MB", target: 1.5 * weightsMB, lowerIsBetter: true))
+                    "peak_rss_hive_embed_batch32", peakChildMB, unit: "MB", target: 1.5 * weightsMB, lowerIsBetter: true
+                ))
         }
         if let json = options.json { try report.write(to: json) }
     }
@@ -116,12 +131,14 @@ struct EmbedBench: ParsableCommand {
         var p50: Double
         /// Sentences per second of process CPU time (all threads).
         var cpuRate: Double
+        /// Whether every first component was finite (a cheap check that real numbers came out).
+        var finite: Bool
     }
 
     #if os(Linux)
-    static func who(_ value: __rusage_who) -> __rusage_who_t { __rusage_who_t(value.rawValue) }
+        static func who(_ value: __rusage_who) -> __rusage_who_t { __rusage_who_t(value.rawValue) }
     #else
-    static func who(_ value: Int32) -> Int32 { value }
+        static func who(_ value: Int32) -> Int32 { value }
     #endif
 
     /// CPU time of this process (all threads), in seconds.
@@ -150,11 +167,10 @@ struct EmbedBench: ParsableCommand {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpu = processCPUSeconds() - cpuStart
-        precondition(checksum.isFinite, "non-finite embedding")
         latencies.sort()
         return Figure(
             rate: Double(sentences.count) / seconds, p50: latencies[latencies.count / 2],
-            cpuRate: Double(sentences.count) / max(cpu, 1e-9))
+            cpuRate: Double(sentences.count) / max(cpu, 1e-9), finite: checksum.isFinite)
     }
 
     /// Model load plus the first embedding, in this process (before anything else touched the model).
@@ -187,21 +203,26 @@ struct EmbedBench: ParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("hive-bench-embed-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        let input = work.appendingPathComponent("sentences.json"), output = work.appendingPathComponent("anchor.json")
+        let input = work.appendingPathComponent("sentences.json")
+        let output = work.appendingPathComponent("anchor.json")
         try JSONEncoder().encode(sentences).write(to: input)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../../scripts/anchors/embed.py").standardized
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path, "--model", directory.path, "--sentences", input.path,
-            "--out", output.path, "--cold-runs", quick ? "1" : "3"]
+        process.arguments = [
+            python, script.path, "--model", directory.path, "--sentences", input.path,
+            "--out", output.path, "--cold-runs", quick ? "1" : "3",
+        ]
         print("running anchor: \(python) \(script.path) (sentence-transformers + onnxruntime)…")
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
             let object = try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any]
         else {
-            print("FAIL: the anchor script failed (status \(process.terminationStatus)); use --skip-anchor to measure Hive alone")
+            print(
+                "FAIL: the anchor script failed (status \(process.terminationStatus)); use --skip-anchor to measure Hive alone"
+            )
             throw ExitCode.failure
         }
         return object
@@ -223,7 +244,9 @@ struct EmbedBench: ParsableCommand {
     }
 
     static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        var dot = 0.0, na = 0.0, nb = 0.0
+        var dot = 0.0
+        var na = 0.0
+        var nb = 0.0
         for (x, y) in zip(a, b) {
             dot += Double(x) * Double(y)
             na += Double(x) * Double(x)
@@ -238,16 +261,24 @@ struct EmbedBench: ParsableCommand {
 
     /// Deterministic English-like sentences of 9–13 words (mean ≈ 11).
     static func sentences(count: Int) -> [String] {
-        let subjects = ["the viewer", "my sister", "a small team", "the old man", "our neighbour", "every student",
-            "the new manager", "a famous chef", "the quiet child", "this company"]
-        let verbs = ["watched", "recommended", "forgot", "discovered", "enjoyed", "criticised", "shared", "finished",
-            "ignored", "remembered"]
-        let objects = ["a long documentary about ocean life", "the final episode of the series",
+        let subjects = [
+            "the viewer", "my sister", "a small team", "the old man", "our neighbour", "every student",
+            "the new manager", "a famous chef", "the quiet child", "this company",
+        ]
+        let verbs = [
+            "watched", "recommended", "forgot", "discovered", "enjoyed", "criticised", "shared", "finished",
+            "ignored", "remembered",
+        ]
+        let objects = [
+            "a long documentary about ocean life", "the final episode of the series",
             "an interesting article on climate policy", "three songs from the new album",
             "a funny video about cats", "the history of ancient Rome", "a quick recipe for dinner",
-            "the morning news on the radio", "a thriller set in Berlin", "a podcast about space travel"]
-        let tails = ["last night", "on Sunday", "with friends", "before work", "after dinner", "at home",
-            "during the trip", "again yesterday", "in the park", "for the second time"]
+            "the morning news on the radio", "a thriller set in Berlin", "a podcast about space travel",
+        ]
+        let tails = [
+            "last night", "on Sunday", "with friends", "before work", "after dinner", "at home",
+            "during the trip", "again yesterday", "in the park", "for the second time",
+        ]
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next(_ n: Int) -> Int {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HiveCore
 import HiveEvaluation
+import HiveLearning
 
 /// `hive bench recsys`: federated learning on MovieLens against centralised baselines, under attack.
 struct RecsysBench: AsyncParsableCommand {
@@ -18,34 +19,158 @@ struct RecsysBench: AsyncParsableCommand {
     @Option(help: "Seed for negative sampling, initialisation and attacker choice.")
     var seed: UInt64 = 20_171_111
 
+    @Option(help: "Where to write the SVG learning curve (HR@10 per round, one line per system).")
+    var svg: String = "recsys-learning-curve.svg"
+
+    @Flag(help: "Skip the Python library baseline (scripts/anchors/recsys.py).")
+    var noAnchor = false
+
     func run() async throws {
         let started = ContinuousClock.now
         let dataset = try MovieLens.load(directory: data)
         let split = try LeaveOneOutSplit(dataset, negativeCount: 99, seed: seed)
+        let rounds = options.quick ? 8 : 25
+        let rank = 32
+        let simulation = FederatedSimulation(split: split)
+        let trainer = try TrainerConfiguration(algorithm: .bpr, learningRate: 0.05, regularization: 0.01, epochs: 2, clipNorm: 5)
+        let unclipped = try TrainerConfiguration(algorithm: .bpr, learningRate: 0.05, regularization: 0.01, epochs: 2, clipNorm: 1e6)
         var report = BenchReport(bench: "recsys", params: [
             "dataset": dataset.name, "users": String(split.tests.count), "items": String(dataset.itemCount),
             "interactions": String(dataset.interactions.count), "skipped_users": String(split.skippedUsers),
-            "seed": String(seed), "protocol": "leave-one-out, 99 negatives, pessimistic ties",
+            "seed": String(seed), "rounds": String(rounds), "rank": String(rank),
+            "protocol": "leave-one-out, 99 sampled negatives; ties at expected rank",
         ])
         print("loaded \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactions.count) interactions; \(split.skippedUsers) users skipped (< 2 interactions)")
+        var failures: [String] = []
+        var curves: [(String, [Double])] = []
+        let progress = Progress(total: rounds * (options.quick ? 6 : 26) + 2)
+
+        // Baselines.
+        let pop = RecommenderEvaluation.evaluate(ItemPopularity(train: split.train, itemCount: split.itemCount), on: split)
+        let local = RecommenderEvaluation.evaluate(ContentProfileScorer(dataset: dataset, train: split.train), on: split)
+        let (centralModel, centralUsers) = try simulation.centralised(rank: rank, epochs: rounds, trainer: unclipped, seed: seed)
+        let central = RecommenderEvaluation.evaluate(FactorModelScorer(model: centralModel, users: centralUsers), on: split)
+        progress.advance(2, "baselines")
+
+        // Federated, signed, quality-weighted mean.
+        let federatedRun = try simulation.run(
+            .init(rounds: rounds, rank: rank, trainer: trainer, signUpdates: true, seed: seed)) { _, _ in progress.advance(1, "federated") }
+        let federated = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: federatedRun.users), on: split)
+        curves.append(("federated (mean)", federatedRun.curve.map(\.hitRate10)))
+        if federatedRun.envelopesVerified != rounds * split.tests.count {
+            failures.append("expected \(rounds * split.tests.count) verified update envelopes, saw \(federatedRun.envelopesVerified)")
+        }
+
+        let anchor = noAnchor ? nil : try? LibraryBaseline.run(split: split, seed: seed, quick: options.quick)
+        progress.finish()
         print(BenchReport.header)
-
-        let popularity = ItemPopularity(train: split.train, itemCount: split.itemCount)
-        let pop = RecommenderEvaluation.evaluate(popularity, on: split)
         report.addEvaluation(system: "itempop", pop)
+        report.addEvaluation(system: "local_only_content", local)
+        report.addEvaluation(system: "centralised_mf", central)
+        report.addEvaluation(system: "federated_mean", federated)
+        report.add(BenchMetric("federated_vs_centralised_hr@10", federated.hitRate10, unit: "HR", anchor: "centralised MF (ours)", anchorValue: central.hitRate10, target: 0.98))
+        report.add(BenchMetric("federated_vs_local_only_hr@10", federated.hitRate10, unit: "HR", anchor: "local-only twins", anchorValue: local.hitRate10, target: 1.36))
+        if let anchor {
+            report.add(BenchMetric("federated_vs_library_hr@10", federated.hitRate10, unit: "HR", anchor: anchor.name, anchorValue: anchor.hitRate10, target: 1.0))
+            report.add(BenchMetric("library_ndcg@10", anchor.ndcg10, unit: "", anchor: anchor.name, anchorValue: nil))
+        } else if !noAnchor {
+            print("library baseline unavailable: run `python3 -m pip install -r scripts/anchors/requirements.txt` (needs `implicit`)")
+        }
 
+        // Personalisation speed: a user with only their first 10 interactions, against the federated model.
+        let truncated = try simulation.personalise(
+            model: federatedRun.model, histories: split.truncatingHistories(to: 10), trainer: trainer, seed: seed &+ 7)
+        let truncatedResult = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: truncated), on: split, fullRanking: false)
+        report.add(BenchMetric("first_10_interactions_hr@10", truncatedResult.hitRate10, unit: "HR", anchor: "full-history users", anchorValue: federated.hitRate10, target: 0.9))
+
+        // Each robust rule, clean.
+        let rules: [(String, AggregationRule)] = [
+            ("median", .median), ("trimmed_mean", .trimmedMean(beta: 0.35)), ("multi_krum", .multiKrum(byzantine: 0.35)),
+            ("centered_clipping", .centeredClipping(radius: nil, iterations: 3)), ("norm_bounding", .normBounding(maxNorm: 1)),
+        ]
+        let robustRule = ("centered_clipping", AggregationRule.centeredClipping(radius: nil, iterations: 3))
+        var clean: [String: Double] = ["mean": federated.hitRate10]
+        for (name, rule) in (options.quick ? [robustRule] : rules) {
+            let run = try simulation.run(.init(rounds: rounds, rank: rank, trainer: trainer, rule: rule, seed: seed)) { _, _ in progress.advance(1, name) }
+            let result = try require_(run.curve.last, "no rounds ran")
+            clean[name] = result.hitRate10
+            curves.append(("federated (\(name))", run.curve.map(\.hitRate10)))
+            report.add(BenchMetric("federated_\(name)_hr@10", result.hitRate10, unit: "HR", anchor: "federated mean", anchorValue: federated.hitRate10))
+        }
+
+        // Attacks: the robust rule against the plain mean, for each attack and attacker share.
+        let attacks: [(String, Attack?, Bool)] = [
+            ("sign_flip", .signFlip(scale: 10), false), ("gaussian_noise", .gaussianNoise(sigma: 1), false),
+            ("scaling", .scaling(factor: 10), false), ("alie", .alie(z: nil), false), ("ipm", .ipm(epsilon: 10), false),
+            ("label_flip", nil, true),
+        ]
+        let fractions = options.quick ? [0.33] : [0.1, 0.2, 0.33]
+        for fraction in fractions {
+            for (attackName, attack, labelFlip) in (options.quick ? Array(attacks.prefix(2)) : attacks) {
+                for (ruleName, rule) in [("mean", AggregationRule.weightedMean), robustRule] {
+                    let config = FederatedSimulation.Configuration(
+                        rounds: rounds, rank: rank, trainer: trainer, rule: rule, attack: attack, labelFlip: labelFlip,
+                        attackerFraction: fraction, seed: seed)
+                    let run = try simulation.run(config) { _, _ in progress.advance(1, "\(attackName) \(Int(fraction * 100))% \(ruleName)") }
+                    let hr = run.curve.last?.hitRate10 ?? 0
+                    let percent = Int((fraction * 100).rounded())
+                    let isTarget = fraction > 0.3 && ruleName != "mean"
+                    report.add(BenchMetric(
+                        "\(attackName)_\(percent)pct_\(ruleName)_honest_hr@10", hr, unit: "HR",
+                        anchor: "\(ruleName), no attack", anchorValue: clean[ruleName], target: isTarget ? 0.95 : nil))
+                    if fraction > 0.3 { curves.append(("\(attackName) 33% \(ruleName)", run.curve.map(\.hitRate10))) }
+                }
+            }
+        }
+        progress.finish()
+
+        if federated.hitRate10 <= 0.05 { failures.append("federated MF did not learn (HR@10 \(federated.hitRate10))") }
+        if central.hitRate10 <= pop.hitRate10 * 0.5 { failures.append("centralised MF is far below popularity (\(central.hitRate10) vs \(pop.hitRate10))") }
+        try LearningCurveSVG(title: "HR@10 per round — \(dataset.name)", series: curves).write(to: svg)
+        print("learning curve: \(svg)")
         let elapsed = ContinuousClock.now - started
         report.add(BenchMetric("wall_time", Double(elapsed.components.seconds), unit: "s", target: options.quick ? 60 : 600, lowerIsBetter: true))
         if let json = options.json { try report.write(to: json) }
+        if !failures.isEmpty {
+            for failure in failures { print("WRONG: \(failure)") }
+            throw ExitCode(1)
+        }
     }
+}
+
+/// `value` or a HiveError with `message`.
+private func require_<T>(_ value: T?, _ message: String) throws -> T {
+    guard let value else { throw HiveError(.inconsistent, message) }
+    return value
 }
 
 extension BenchReport {
     /// Adds the four ranking figures of one system.
-    mutating func addEvaluation(system: String, _ result: EvaluationResult, anchor: (name: String, result: EvaluationResult)? = nil, targetHR: Double? = nil) {
-        add(BenchMetric("\(system)_hr@10", result.hitRate10, unit: "", anchor: anchor?.name ?? "-", anchorValue: anchor?.result.hitRate10, target: targetHR))
-        add(BenchMetric("\(system)_ndcg@10", result.ndcg10, unit: ""))
-        add(BenchMetric("\(system)_recall@20", result.recall20, unit: ""))
-        add(BenchMetric("\(system)_ndcg@20", result.ndcg20, unit: ""))
+    mutating func addEvaluation(system: String, _ result: EvaluationResult) {
+        add(BenchMetric("\(system)_hr@10", result.hitRate10, unit: "HR"))
+        add(BenchMetric("\(system)_ndcg@10", result.ndcg10, unit: "NDCG"))
+        if result.recall20 > 0 || result.ndcg20 > 0 {
+            add(BenchMetric("\(system)_recall@20_full", result.recall20, unit: "recall"))
+            add(BenchMetric("\(system)_ndcg@20_full", result.ndcg20, unit: "NDCG"))
+        }
     }
+}
+
+/// A one-line progress bar on standard error.
+final class Progress: @unchecked Sendable {
+    // Used from one task only (the bench's run loop); the class exists to share a counter with closures.
+    private var done = 0
+    private let total: Int
+
+    init(total: Int) { self.total = max(total, 1) }
+
+    func advance(_ steps: Int, _ label: String) {
+        done += steps
+        let width = 30
+        let filled = min(width, done * width / total)
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(min(100, done * 100 / total))% \(label.padding(toLength: 32, withPad: " ", startingAt: 0))".utf8))
+    }
+
+    func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
 }

@@ -28,7 +28,10 @@ struct ModelInfoCommand: ParsableCommand {
                     print("  \(name)  \(file.size) bytes  sha256 \(file.sha256)")
                 }
                 let bad = try ModelStore.verify(directory)
-                print(bad.isEmpty ? "verified   all files match their recorded SHA-256" : "CHANGED    \(bad.joined(separator: ", "))")
+                print(
+                    bad.isEmpty
+                        ? "verified   all files match their recorded SHA-256"
+                        : "CHANGED    \(bad.joined(separator: ", "))")
                 if !bad.isEmpty { throw ExitCode(2) }
             } else {
                 print("unverified no \(ModelManifest.fileName) (not installed by `hive model install`)")

