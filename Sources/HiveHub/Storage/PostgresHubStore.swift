@@ -111,8 +111,11 @@ public final class PostgresHubStore: HubStore {
                 try await connection.query("INSERT INTO hub_migrations (version) VALUES (1)", logger: logger)
             }
         }
-        let logger = self.logger
-        try await io { try await client.withConnection { connection in try await LedgerPostgres.createSchema(on: connection, logger: logger) } }
+        // The ledger's tables live beside the hub's (same schema), so hub writes can append in their transaction.
+        let ledgerLogger = self.logger
+        try await io {
+            try await client.withConnection { connection in try await LedgerPostgres.createSchema(on: connection, logger: ledgerLogger) }
+        }
     }
 
     public func ping() async throws {
