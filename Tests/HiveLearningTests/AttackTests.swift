@@ -30,22 +30,29 @@ struct AttackTests {
         #expect(Array(ipm.row(3)) == [-1, -1.5])
         let noise = try AttackSimulator.apply(.gaussianNoise(sigma: 3), to: m, attackers: [1], using: &rng)
         #expect(Array(noise.row(1)) != honest[1] && Array(noise.row(0)) == honest[0])
-        #expect(throws: HiveError.self) { try AttackSimulator.apply(.signFlip(scale: .nan), to: m, attackers: [1], using: &rng) }
-        #expect(throws: HiveError.self) { try AttackSimulator.apply(.signFlip(scale: 1), to: m, attackers: [9], using: &rng) }
+        #expect(throws: HiveError.self) {
+            try AttackSimulator.apply(.signFlip(scale: .nan), to: m, attackers: [1], using: &rng)
+        }
+        #expect(throws: HiveError.self) {
+            try AttackSimulator.apply(.signFlip(scale: 1), to: m, attackers: [9], using: &rng)
+        }
     }
 
     @Test("ALIE hides inside the honest spread: a third of ALIE attackers drag the mean but stay unexcluded")
     func alieIsStealthy() throws {
         var rng = SeededGenerator(seed: 2)
         let rows = (0..<15).map { _ in (0..<40).map { _ in Float(rng.nextGaussian()) } }
-        let attacked = try AttackSimulator.apply(.alie(z: nil), to: try UpdateMatrix(rows), attackers: Set(10..<15), using: &rng)
+        let attacked = try AttackSimulator.apply(
+            .alie(z: nil), to: try UpdateMatrix(rows), attackers: Set(10..<15), using: &rng)
         let trimmed = try RobustAggregation.trimmedMean(attacked, beta: 0.2)
         #expect(trimmed.clients[10..<15].allSatisfy { !$0.excluded })
     }
 
     @Test("Sybils: many keys, one attack; label flip and promotion poison the data")
     func sybilsAndPoison() throws {
-        let update = try ModelUpdate(twinID: "x", baseVersion: 0, rank: 2, rows: [RowUpdate(item: 3, factors: [1, 1], bias: 0)], interactionCount: 1)
+        let update = try ModelUpdate(
+            twinID: "x", baseVersion: 0, rank: 2, rows: [RowUpdate(item: 3, factors: [1, 1], bias: 0)],
+            interactionCount: 1)
         var rng = SeededGenerator(seed: 3)
         let sybils = try AttackSimulator.sybils(of: update, count: 20, idPrefix: "sybil", jitter: 0.01, using: &rng)
         #expect(Set(sybils.map(\.twinID)).count == 20)
@@ -61,9 +68,13 @@ struct AttackTests {
     func sybilMajority() throws {
         let model = try ItemFactorModel(itemCount: 5, rank: 1, seed: 1)
         let honest = try (0..<4).map {
-            try ModelUpdate(twinID: "h\($0)", baseVersion: 0, rank: 1, rows: [RowUpdate(item: 0, factors: [0.1], bias: 0)], interactionCount: 1)
+            try ModelUpdate(
+                twinID: "h\($0)", baseVersion: 0, rank: 1, rows: [RowUpdate(item: 0, factors: [0.1], bias: 0)],
+                interactionCount: 1)
         }
-        let evil = try ModelUpdate(twinID: "e", baseVersion: 0, rank: 1, rows: [RowUpdate(item: 0, factors: [-5], bias: 0)], interactionCount: 1)
+        let evil = try ModelUpdate(
+            twinID: "e", baseVersion: 0, rank: 1, rows: [RowUpdate(item: 0, factors: [-5], bias: 0)],
+            interactionCount: 1)
         var rng = SeededGenerator(seed: 1)
         let sybils = try AttackSimulator.sybils(of: evil, count: 6, idPrefix: "s", using: &rng)
         let round = try UpdateAggregator(rule: .median).aggregate(honest + sybils, model: model)

@@ -7,7 +7,9 @@ import Testing
 @Suite("Pattern consensus")
 struct ConsensusTests {
     /// A unit direction per topic, plus small per-vote jitter (cosine stays ≫ 0.8).
-    static func vote(_ pattern: String, twin: String, topic: Int, success: Double, jitter: UInt64 = 0) throws -> PatternVote {
+    static func vote(_ pattern: String, twin: String, topic: Int, success: Double, jitter: UInt64 = 0) throws
+        -> PatternVote
+    {
         var rng = SeededGenerator(seed: jitter &+ UInt64(topic) &* 1000)
         var e = [Float](repeating: 0, count: 16)
         e[topic] = 1
@@ -47,7 +49,10 @@ struct ConsensusTests {
 
     @Test("one twin voting many times counts once")
     func oneTwinManyVotes() throws {
-        let votes = try (0..<10).map { try Self.vote("p\($0)", twin: "sybil-free-but-loud", topic: 2, success: 1, jitter: UInt64($0)) }
+        let votes =
+            try (0..<10).map {
+                try Self.vote("p\($0)", twin: "sybil-free-but-loud", topic: 2, success: 1, jitter: UInt64($0))
+            }
             + [Self.vote("q", twin: "b", topic: 2, success: 0.0, jitter: 99)]
         let cluster = try #require(try consensus.evaluate(votes) { _ in 1 }.first)
         #expect(cluster.members.count == 11)
@@ -83,7 +88,9 @@ struct ConsensusTests {
         var votes: [PatternVote] = []
         for topic in 0..<5 {
             for twin in 0..<(topic + 1) {
-                votes.append(try Self.vote("t\(topic)-\(twin)", twin: "twin\(twin)", topic: topic, success: 0.9, jitter: UInt64(twin)))
+                votes.append(
+                    try Self.vote(
+                        "t\(topic)-\(twin)", twin: "twin\(twin)", topic: topic, success: 0.9, jitter: UInt64(twin)))
             }
         }
         let a = try consensus.evaluate(votes) { _ in 0.7 }
@@ -96,7 +103,9 @@ struct ConsensusTests {
         #expect(zip(a.prefix(3), a.prefix(3).dropFirst()).allSatisfy { $0.score >= $1.score })
     }
 
-    @Test("the early-rejection bound never changes the clusters: same as brute-force leader clustering", arguments: [37, 128])
+    @Test(
+        "the early-rejection bound never changes the clusters: same as brute-force leader clustering",
+        arguments: [37, 128])
     func matchesBruteForce(dimensions: Int) throws {
         var rng = SeededGenerator(seed: UInt64(dimensions))
         let centres = (0..<12).map { _ in (0..<dimensions).map { _ in Float(rng.nextGaussian()) } }
@@ -116,7 +125,8 @@ struct ConsensusTests {
             return v.map { Double($0) / n }
         }
         let units = ordered.map { unit($0.embedding) }
-        var leaders: [Int] = [], members: [[String]] = []
+        var leaders: [Int] = []
+        var members: [[String]] = []
         var nearThreshold = false
         for (i, u) in units.enumerated() {
             var joined = false

@@ -20,8 +20,10 @@ struct EnvelopeRoundTests {
             let twin = try TwinIdentity(userID: "user-\(index)", nodePublicKey: node.publicKey)
             twins[twin.twinID] = node.publicKey
             let clock = HybridLogicalClock(nodeID: node.nodeID)
-            let out = try trainer.train(model: model, user: nil, interactions: user.interactions, twinID: twin.twinID, using: &rng)
-            envelopes.append(try SignedEnvelope.sign(out.update, kind: .modelUpdate, stamp: clock.now(), identity: node))
+            let out = try trainer.train(
+                model: model, user: nil, interactions: user.interactions, twinID: twin.twinID, using: &rng)
+            envelopes.append(
+                try SignedEnvelope.sign(out.update, kind: .modelUpdate, stamp: clock.now(), identity: node))
         }
 
         // Hub side.

@@ -11,7 +11,10 @@ struct FlowerFixtureTests {
         var flwrVersion: String
         var cases: [Case]
 
-        enum CodingKeys: String, CodingKey { case flwrVersion = "flwr_version", cases }
+        enum CodingKeys: String, CodingKey {
+            case flwrVersion = "flwr_version"
+            case cases
+        }
     }
 
     struct Case: Decodable {
@@ -30,7 +33,11 @@ struct FlowerFixtureTests {
         var trimmedMean: [Trimmed]
         var krum: [Krum]
 
-        enum CodingKeys: String, CodingKey { case mean, median, trimmedMean = "trimmed_mean", krum }
+        enum CodingKeys: String, CodingKey {
+            case mean, median
+            case trimmedMean = "trimmed_mean"
+            case krum
+        }
     }
 
     struct Trimmed: Decodable {
@@ -43,7 +50,11 @@ struct FlowerFixtureTests {
         var toKeep: Int
         var vector: [Double]
 
-        enum CodingKeys: String, CodingKey { case numMalicious = "num_malicious", toKeep = "to_keep", vector }
+        enum CodingKeys: String, CodingKey {
+            case numMalicious = "num_malicious"
+            case toKeep = "to_keep"
+            case vector
+        }
     }
 
     static func load() throws -> Fixture {

@@ -12,7 +12,8 @@ struct ItemFactorModelTests {
         let data = try JSONEncoder().encode(model)
         #expect(try JSONDecoder().decode(ItemFactorModel.self, from: data) == model)
 
-        let shortFactors = #"{"version":0,"item_count":2,"rank":2,"factors":[1,2,3],"biases":[0,0],"row_versions":[0,0]}"#
+        let shortFactors =
+            #"{"version":0,"item_count":2,"rank":2,"factors":[1,2,3],"biases":[0,0],"row_versions":[0,0]}"#
         #expect(throws: HiveError(.dimensionMismatch, "factors has 3 values; expected 2 × 2")) {
             try JSONDecoder().decode(ItemFactorModel.self, from: Data(shortFactors.utf8))
         }
@@ -45,13 +46,16 @@ struct ItemFactorModelTests {
         let original = copy
         let gap = try ModelDelta(fromVersion: 2, toVersion: 3, rank: 1, rows: [ItemRow(item: 0, factors: [1], bias: 0)])
         #expect(throws: HiveError.self) { try copy.apply(gap) }
-        let wide = try ModelDelta(fromVersion: 0, toVersion: 1, rank: 2, rows: [ItemRow(item: 0, factors: [1, 2], bias: 0)])
+        let wide = try ModelDelta(
+            fromVersion: 0, toVersion: 1, rank: 2, rows: [ItemRow(item: 0, factors: [1, 2], bias: 0)])
         #expect(throws: HiveError.self) { try copy.apply(wide) }
-        let outside = try ModelDelta(fromVersion: 0, toVersion: 1, rank: 1, rows: [ItemRow(item: 7, factors: [1], bias: 0)])
+        let outside = try ModelDelta(
+            fromVersion: 0, toVersion: 1, rank: 1, rows: [ItemRow(item: 7, factors: [1], bias: 0)])
         #expect(throws: HiveError.self) { try copy.apply(outside) }
         #expect(copy == original)
         #expect(throws: HiveError.self) {
-            try ModelDelta(fromVersion: 0, toVersion: 1, rank: 1, rows: [ItemRow(item: 0, factors: [.infinity], bias: 0)])
+            try ModelDelta(
+                fromVersion: 0, toVersion: 1, rank: 1, rows: [ItemRow(item: 0, factors: [.infinity], bias: 0)])
         }
     }
 }

@@ -7,14 +7,20 @@ import Testing
 struct LocalTrainerTests {
     static let world = TestData.World(users: 6, itemCount: 60, topics: 4, perUser: 8, seed: 5)
 
-    @Test("BPR lowers the BPR loss on a small synthetic preference set", arguments: [TrainerConfiguration.Algorithm.bpr, .weightedALS])
+    @Test(
+        "BPR lowers the BPR loss on a small synthetic preference set",
+        arguments: [TrainerConfiguration.Algorithm.bpr, .weightedALS])
     func lowersLoss(algorithm: TrainerConfiguration.Algorithm) throws {
         let model = try ItemFactorModel(itemCount: Self.world.itemCount, rank: 8, seed: 1)
-        let trainer = LocalTrainer(configuration: try TrainerConfiguration(algorithm: algorithm, epochs: 30, clipNorm: 100))
+        let trainer = LocalTrainer(
+            configuration: try TrainerConfiguration(algorithm: algorithm, epochs: 30, clipNorm: 100))
         for (index, user) in Self.world.users.enumerated() {
             var rng = SeededGenerator(seed: UInt64(index))
-            let out = try trainer.train(model: model, user: nil, interactions: user.interactions, twinID: "t\(index)", using: &rng)
-            #expect(out.lossAfter < out.lossBefore * 0.8, "\(algorithm) user \(index): \(out.lossBefore) → \(out.lossAfter)")
+            let out = try trainer.train(
+                model: model, user: nil, interactions: user.interactions, twinID: "t\(index)", using: &rng)
+            #expect(
+                out.lossAfter < out.lossBefore * 0.8, "\(algorithm) user \(index): \(out.lossBefore) → \(out.lossAfter)"
+            )
         }
     }
 
@@ -23,7 +29,8 @@ struct LocalTrainerTests {
         let model = try ItemFactorModel(itemCount: 60, rank: 8, seed: 1)
         let user = Self.world.users[0]
         let trainer = LocalTrainer(configuration: try TrainerConfiguration(epochs: 2, clipNorm: 0.05))
-        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)
+        var a = SeededGenerator(seed: 42)
+        var b = SeededGenerator(seed: 42)
         let first = try trainer.train(model: model, user: nil, interactions: user.interactions, twinID: "t", using: &a)
         let second = try trainer.train(model: model, user: nil, interactions: user.interactions, twinID: "t", using: &b)
         #expect(first.update == second.update && first.user == second.user)
@@ -41,7 +48,8 @@ struct LocalTrainerTests {
         let interactions = (0..<40).map { Interaction(item: $0 * 5, weight: 1) }
         let quiet = LocalTrainer(configuration: try TrainerConfiguration(epochs: 1, clipNorm: 1, noiseMultiplier: 0))
         let noisy = LocalTrainer(configuration: try TrainerConfiguration(epochs: 1, clipNorm: 1, noiseMultiplier: 0.5))
-        var a = SeededGenerator(seed: 1), b = SeededGenerator(seed: 1)
+        var a = SeededGenerator(seed: 1)
+        var b = SeededGenerator(seed: 1)
         let clean = try quiet.train(model: model, user: nil, interactions: interactions, twinID: "t", using: &a)
         let blurred = try noisy.train(model: model, user: nil, interactions: interactions, twinID: "t", using: &b)
         var diffs: [Double] = []
@@ -64,16 +72,20 @@ struct LocalTrainerTests {
             try trainer.train(model: model, user: nil, interactions: [Interaction(item: 9)], twinID: "t", using: &rng)
         }
         #expect(throws: HiveError(.invalidInput, "interactions[0] has weight nan; weights must be in (0, 1e6]")) {
-            try trainer.train(model: model, user: nil, interactions: [Interaction(item: 1, weight: .nan)], twinID: "t", using: &rng)
+            try trainer.train(
+                model: model, user: nil, interactions: [Interaction(item: 1, weight: .nan)], twinID: "t", using: &rng)
         }
         #expect(throws: HiveError(.dimensionMismatch, "user vector has 3 values; the model's rank is 2")) {
-            try trainer.train(model: model, user: [0, 0, 0], interactions: [Interaction(item: 1)], twinID: "t", using: &rng)
+            try trainer.train(
+                model: model, user: [0, 0, 0], interactions: [Interaction(item: 1)], twinID: "t", using: &rng)
         }
         #expect(throws: HiveError(.invalidInput, "user[1] must be finite, got inf")) {
-            try trainer.train(model: model, user: [0, .infinity], interactions: [Interaction(item: 1)], twinID: "t", using: &rng)
+            try trainer.train(
+                model: model, user: [0, .infinity], interactions: [Interaction(item: 1)], twinID: "t", using: &rng)
         }
         #expect(throws: HiveError(.invalidInput, "the twin interacted with every item; no negatives can be sampled")) {
-            try trainer.train(model: model, user: nil, interactions: (0..<5).map { Interaction(item: $0) }, twinID: "t", using: &rng)
+            try trainer.train(
+                model: model, user: nil, interactions: (0..<5).map { Interaction(item: $0) }, twinID: "t", using: &rng)
         }
         #expect(throws: HiveError.self) { try TrainerConfiguration(epochs: 0) }
         #expect(throws: HiveError.self) { try TrainerConfiguration(noiseMultiplier: -1) }
@@ -100,7 +112,8 @@ struct LocalTrainerTests {
         for r in 0..<15 {
             var updates: [ModelUpdate] = []
             for (index, user) in world.users.enumerated() {
-                let out = try trainer.train(model: model, user: users[index], interactions: user.interactions, twinID: "u\(index)", using: &rng)
+                let out = try trainer.train(
+                    model: model, user: users[index], interactions: user.interactions, twinID: "u\(index)", using: &rng)
                 users[index] = out.user
                 updates.append(out.update)
             }

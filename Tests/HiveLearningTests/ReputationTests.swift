@@ -20,16 +20,20 @@ struct ReputationTests {
 
     @Test("configurable, validated, Codable")
     func configuration() throws {
-        var book = ReputationBook(configuration: try ReputationConfiguration(retention: 0.5, initial: 0.2, trustThreshold: 0.6))
+        var book = ReputationBook(
+            configuration: try ReputationConfiguration(retention: 0.5, initial: 0.2, trustThreshold: 0.6))
         #expect(abs(try book.record(quality: 1, for: "t") - 0.6) < 1e-12)
         #expect(book.isTrusted("t"))
         let decoded = try JSONDecoder().decode(ReputationBook.self, from: JSONEncoder().encode(book))
         #expect(decoded == book)
         #expect(throws: HiveError.self) { try ReputationConfiguration(retention: 1) }
         #expect(throws: HiveError.self) { try ReputationConfiguration(initial: -0.1) }
-        #expect(throws: HiveError(.invalidInput, "quality must be in [0.0, 1.0], got 1.2")) { try book.record(quality: 1.2, for: "t") }
+        #expect(throws: HiveError(.invalidInput, "quality must be in [0.0, 1.0], got 1.2")) {
+            try book.record(quality: 1.2, for: "t")
+        }
         #expect(throws: HiveError.self) { try book.record(quality: .nan, for: "t") }
-        let bad = Data(#"{"configuration":{"retention":0.9,"initial":0.5,"trust_threshold":0.8},"scores":{"x":7}}"#.utf8)
+        let bad = Data(
+            #"{"configuration":{"retention":0.9,"initial":0.5,"trust_threshold":0.8},"scores":{"x":7}}"#.utf8)
         #expect(throws: HiveError.self) { try JSONDecoder().decode(ReputationBook.self, from: bad) }
     }
 

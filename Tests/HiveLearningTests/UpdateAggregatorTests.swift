@@ -9,7 +9,9 @@ struct UpdateAggregatorTests {
     static let rank = 4
 
     /// Honest twins each touch a random subset of 20 items around a common per-item delta.
-    static func round(twins: Int, seed: UInt64, model: ItemFactorModel) throws -> (updates: [ModelUpdate], truth: [Int: [Float]]) {
+    static func round(twins: Int, seed: UInt64, model: ItemFactorModel) throws -> (
+        updates: [ModelUpdate], truth: [Int: [Float]]
+    ) {
         var rng = SeededGenerator(seed: seed)
         var truth: [Int: [Float]] = [:]
         for item in 0..<20 { truth[item] = (0...rank).map { _ in Float(rng.nextGaussian()) * 0.1 } }
@@ -19,7 +21,8 @@ struct UpdateAggregatorTests {
                 let v = (truth[item] ?? []).map { $0 + 0.002 * Float(rng.nextGaussian()) }
                 return RowUpdate(item: item, factors: Array(v[0..<rank]), bias: v[rank])
             }
-            return try ModelUpdate(twinID: "twin-\(t)", baseVersion: model.version, rank: rank, rows: rows, interactionCount: 10)
+            return try ModelUpdate(
+                twinID: "twin-\(t)", baseVersion: model.version, rank: rank, rows: rows, interactionCount: 10)
         }
         return (updates, truth)
     }
@@ -55,7 +58,9 @@ struct UpdateAggregatorTests {
             return (w, round)
         }
         #expect(try worst(.weightedMean).0 > 1)
-        for rule: AggregationRule in [.median, .trimmedMean(beta: fraction), .krum(byzantine: fraction), .multiKrum(byzantine: fraction)] {
+        for rule: AggregationRule in [
+            .median, .trimmedMean(beta: fraction), .krum(byzantine: fraction), .multiKrum(byzantine: fraction),
+        ] {
             let (error, round) = try worst(rule)
             #expect(error < 0.1, "\(rule): worst covered-row error \(error)")
             for d in round.twins where attackers.contains(d.twinID) {
@@ -82,7 +87,8 @@ struct UpdateAggregatorTests {
         for r in 0..<20 {
             let (clean, _) = try Self.round(twins: 9, seed: UInt64(100 + r), model: model)
             let updates = try AttackSimulator.apply(.scaling(factor: 50), to: clean, attackers: attackers, using: &rng)
-            let round = try UpdateAggregator(rule: .median).aggregate(updates, model: model, weights: book.weights(for: updates.map(\.twinID)))
+            let round = try UpdateAggregator(rule: .median).aggregate(
+                updates, model: model, weights: book.weights(for: updates.map(\.twinID)))
             try book.record(round.twins)
         }
         for a in attackers { #expect(book.score(of: a) < 0.1) }
@@ -116,19 +122,27 @@ struct UpdateAggregatorTests {
         #expect(throws: HiveError(.invalidInput, "an aggregation round needs at least one update")) {
             try aggregator.aggregate([], model: model)
         }
-        let good = try ModelUpdate(twinID: "a", baseVersion: 0, rank: 2, rows: [RowUpdate(item: 1, factors: [0.1, 0.2], bias: 0)], interactionCount: 1)
+        let good = try ModelUpdate(
+            twinID: "a", baseVersion: 0, rank: 2, rows: [RowUpdate(item: 1, factors: [0.1, 0.2], bias: 0)],
+            interactionCount: 1)
         #expect(throws: HiveError(.duplicate, "twin a sent more than one update in this round")) {
             try aggregator.aggregate([good, good], model: model)
         }
-        let wide = try ModelUpdate(twinID: "b", baseVersion: 0, rank: 3, rows: [RowUpdate(item: 1, factors: [0.1, 0.2, 0.3], bias: 0)], interactionCount: 1)
+        let wide = try ModelUpdate(
+            twinID: "b", baseVersion: 0, rank: 3, rows: [RowUpdate(item: 1, factors: [0.1, 0.2, 0.3], bias: 0)],
+            interactionCount: 1)
         #expect(throws: HiveError(.dimensionMismatch, "update from b has rank 3; the model's rank is 2")) {
             try aggregator.aggregate([good, wide], model: model)
         }
-        let far = try ModelUpdate(twinID: "c", baseVersion: 0, rank: 2, rows: [RowUpdate(item: 10, factors: [0.1, 0.2], bias: 0)], interactionCount: 1)
+        let far = try ModelUpdate(
+            twinID: "c", baseVersion: 0, rank: 2, rows: [RowUpdate(item: 10, factors: [0.1, 0.2], bias: 0)],
+            interactionCount: 1)
         #expect(throws: HiveError(.invalidInput, "update from c touches item 10; the model has 10 items")) {
             try aggregator.aggregate([far], model: model)
         }
-        let future = try ModelUpdate(twinID: "d", baseVersion: 4, rank: 2, rows: [RowUpdate(item: 1, factors: [0.1, 0.2], bias: 0)], interactionCount: 1)
+        let future = try ModelUpdate(
+            twinID: "d", baseVersion: 4, rank: 2, rows: [RowUpdate(item: 1, factors: [0.1, 0.2], bias: 0)],
+            interactionCount: 1)
         #expect(throws: HiveError.self) { try aggregator.aggregate([future], model: model) }
         // A NaN smuggled in after construction (fields are mutable) is caught by the aggregator.
         var poisoned = good
@@ -144,21 +158,43 @@ struct UpdateAggregatorTests {
         func decode(_ json: String) throws -> ModelUpdate {
             try JSONDecoder().decode(ModelUpdate.self, from: Data(json.utf8))
         }
-        let ok = #"{"twin_id":"t","base_version":3,"rank":2,"interaction_count":5,"rows":[{"item":1,"factors":[0.5,-0.25],"bias":0.1},{"item":4,"factors":[1,2],"bias":0}]}"#
+        let ok =
+            #"{"twin_id":"t","base_version":3,"rank":2,"interaction_count":5,"rows":[{"item":1,"factors":[0.5,-0.25],"bias":0.1},{"item":4,"factors":[1,2],"bias":0}]}"#
         let update = try decode(ok)
         #expect(update.rows.count == 2 && update.baseVersion == 3)
         let roundTrip = try JSONDecoder().decode(ModelUpdate.self, from: JSONEncoder().encode(update))
         #expect(roundTrip == update)
 
         let cases: [(String, String)] = [
-            (#"{"twin_id":"t","base_version":0,"rank":2,"interaction_count":5,"rows":[{"item":1,"factors":[0.5],"bias":0}]}"#, "rows[0] (item 1) has 1 factors; rank is 2"),
-            (#"{"twin_id":"t","base_version":0,"rank":1,"interaction_count":5,"rows":[{"item":4,"factors":[1],"bias":0},{"item":1,"factors":[1],"bias":0}]}"#, "rows must be sorted by item; rows[1].item 1 follows 4"),
-            (#"{"twin_id":"t","base_version":0,"rank":1,"interaction_count":5,"rows":[{"item":1,"factors":[1],"bias":0},{"item":1,"factors":[1],"bias":0}]}"#, "rows[1] repeats item 1"),
-            (#"{"twin_id":"t","base_version":0,"rank":1,"interaction_count":5,"rows":[{"item":1,"factors":[1e30],"bias":0}]}"#, "rows[0] (item 1) holds 1e+30; values must be finite with magnitude ≤ 1e6"),
-            (#"{"twin_id":"","base_version":0,"rank":1,"interaction_count":5,"rows":[{"item":1,"factors":[1],"bias":0}]}"#, "twin_id must not be empty"),
+            (
+                #"{"twin_id":"t","base_version":0,"rank":2,"interaction_count":5,"rows":[{"item":1,"factors":[0.5],"bias":0}]}"#,
+                "rows[0] (item 1) has 1 factors; rank is 2"
+            ),
+            (
+                #"{"twin_id":"t","base_version":0,"rank":1,"interaction_count":5,"rows":[{"item":4,"factors":[1],"bias":0},{"item":1,"factors":[1],"bias":0}]}"#,
+                "rows must be sorted by item; rows[1].item 1 follows 4"
+            ),
+            (
+                #"{"twin_id":"t","base_version":0,"rank":1,"interaction_count":5,"rows":[{"item":1,"factors":[1],"bias":0},{"item":1,"factors":[1],"bias":0}]}"#,
+                "rows[1] repeats item 1"
+            ),
+            (
+                #"{"twin_id":"t","base_version":0,"rank":1,"interaction_count":5,"rows":[{"item":1,"factors":[1e30],"bias":0}]}"#,
+                "rows[0] (item 1) holds 1e+30; values must be finite with magnitude ≤ 1e6"
+            ),
+            (
+                #"{"twin_id":"","base_version":0,"rank":1,"interaction_count":5,"rows":[{"item":1,"factors":[1],"bias":0}]}"#,
+                "twin_id must not be empty"
+            ),
             (#"{"twin_id":"t","base_version":0,"rank":1,"interaction_count":5,"rows":[]}"#, "rows must not be empty"),
-            (#"{"twin_id":"t","base_version":0,"rank":0,"interaction_count":5,"rows":[{"item":1,"factors":[],"bias":0}]}"#, "rank must be in 1…1024, got 0"),
-            (#"{"twin_id":"t","base_version":0,"rank":1,"interaction_count":5,"rows":[{"item":-3,"factors":[1],"bias":0}]}"#, "rows[0].item must be ≥ 0, got -3"),
+            (
+                #"{"twin_id":"t","base_version":0,"rank":0,"interaction_count":5,"rows":[{"item":1,"factors":[],"bias":0}]}"#,
+                "rank must be in 1…1024, got 0"
+            ),
+            (
+                #"{"twin_id":"t","base_version":0,"rank":1,"interaction_count":5,"rows":[{"item":-3,"factors":[1],"bias":0}]}"#,
+                "rows[0].item must be ≥ 0, got -3"
+            ),
         ]
         for (json, message) in cases {
             #expect(throws: HiveError.self, "\(message)") { try decode(json) }

@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import HiveEmbeddings
 import Synchronization
 @testable import HiveTwin
 
@@ -67,4 +68,19 @@ func cosine(_ a: [Float], _ b: [Float]) -> Float {
         nb += b[i] * b[i]
     }
     return dot / (na.squareRoot() * nb.squareRoot())
+}
+
+extension Fixtures {
+    /// The explicit hashing embedder: deterministic, no model download (never a silent fallback).
+    static func embedder(dimensions: Int = 64) throws -> any Embedder {
+        try HashingEmbedder(dimensions: dimensions)
+    }
+
+    static func reflexion(_ store: TwinStore, dimensions: Int = 64, reembed: Bool = false) throws -> ReflexionMemory {
+        try ReflexionMemory(store: store, embedder: embedder(dimensions: dimensions), reembedOnModelChange: reembed)
+    }
+
+    static func skills(_ store: TwinStore, dimensions: Int = 64) throws -> SkillLibrary {
+        try SkillLibrary(store: store, embedder: embedder(dimensions: dimensions))
+    }
 }

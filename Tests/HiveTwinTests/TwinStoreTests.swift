@@ -110,7 +110,7 @@ struct TwinStoreTests {
     @Test("a file that is not a database and a truncated key file give specific errors")
     func malformedFiles() throws {
         let dir = TemporaryDirectory()
-        FileManager.default.createFile(atPath: dir.file("junk.sqlite"), contents: Data(repeating: 0x42, count: 8192))
+        _ = FileManager.default.createFile(atPath: dir.file("junk.sqlite"), contents: Data(repeating: 0x42, count: 8192))
         #expect { try Fixtures.open(dir, name: "junk.sqlite") } throws: { error in
             guard let error = error as? HiveError else { return false }
             return error.code == .io && error.message.contains("junk.sqlite")

@@ -12,7 +12,8 @@ public struct AggregationRound: Sendable, Hashable, Codable {
     public var twins: [TwinDiagnostics]
 
     enum CodingKeys: String, CodingKey {
-        case baseVersion = "base_version", rule, rows, twins
+        case baseVersion = "base_version"
+        case rule, rows, twins
     }
 
     public init(baseVersion: UInt64, rule: AggregationRule, rows: [RowUpdate], twins: [TwinDiagnostics]) {

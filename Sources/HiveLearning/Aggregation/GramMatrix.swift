@@ -18,7 +18,8 @@ struct GramMatrix {
     }
 
     init(_ matrix: UpdateMatrix) {
-        let n = matrix.rows, d = matrix.columns
+        let n = matrix.rows
+        let d = matrix.columns
         self.n = n
         var gram = [Double](repeating: 0, count: n * n)
         var slab = [Float](repeating: 0, count: n * n)
@@ -80,11 +81,20 @@ struct GramMatrix {
         _ x: UnsafePointer<Float>, d: Int, k0: Int, i: Int, j: Int, vectorLength: Int, len: Int, n: Int,
         into s: UnsafeMutablePointer<Float>
     ) {
-        let a0 = UnsafeRawPointer(x + i * d + k0), a1 = UnsafeRawPointer(x + (i + 1) * d + k0)
-        let a2 = UnsafeRawPointer(x + (i + 2) * d + k0), a3 = UnsafeRawPointer(x + (i + 3) * d + k0)
-        let b0 = UnsafeRawPointer(x + j * d + k0), b1 = UnsafeRawPointer(x + (j + 1) * d + k0)
-        var c00 = SIMD4<Float>(), c01 = SIMD4<Float>(), c10 = SIMD4<Float>(), c11 = SIMD4<Float>()
-        var c20 = SIMD4<Float>(), c21 = SIMD4<Float>(), c30 = SIMD4<Float>(), c31 = SIMD4<Float>()
+        let a0 = UnsafeRawPointer(x + i * d + k0)
+        let a1 = UnsafeRawPointer(x + (i + 1) * d + k0)
+        let a2 = UnsafeRawPointer(x + (i + 2) * d + k0)
+        let a3 = UnsafeRawPointer(x + (i + 3) * d + k0)
+        let b0 = UnsafeRawPointer(x + j * d + k0)
+        let b1 = UnsafeRawPointer(x + (j + 1) * d + k0)
+        var c00 = SIMD4<Float>()
+        var c01 = SIMD4<Float>()
+        var c10 = SIMD4<Float>()
+        var c11 = SIMD4<Float>()
+        var c20 = SIMD4<Float>()
+        var c21 = SIMD4<Float>()
+        var c30 = SIMD4<Float>()
+        var c31 = SIMD4<Float>()
         var o = 0
         let end = vectorLength * 4
         while o < end {

@@ -12,7 +12,8 @@ extension RobustAggregation {
         _ matrix: UpdateMatrix, weights: [Double]? = nil, radius: Double? = nil, iterations: Int = 3,
         start: [Float]? = nil, diagnostics: Bool = true
     ) throws -> DenseAggregate {
-        let n = matrix.rows, d = matrix.columns
+        let n = matrix.rows
+        let d = matrix.columns
         let normalized = try normalize(weights ?? [Double](repeating: 1, count: n), rows: n)
         guard iterations >= 1, iterations <= 1000 else {
             throw HiveError(.invalidInput, "centred clipping needs 1…1000 iterations, got \(iterations)")
@@ -62,7 +63,8 @@ extension RobustAggregation {
         guard maxNorm.isFinite, maxNorm > 0 else {
             throw HiveError(.invalidInput, "the norm bound must be finite and > 0, got \(maxNorm)")
         }
-        let n = matrix.rows, d = matrix.columns
+        let n = matrix.rows
+        let d = matrix.columns
         let normalized = try normalize(weights ?? [Double](repeating: 1, count: n), rows: n)
         let zero = [Float](repeating: 0, count: d)
         let norms = distances(matrix, to: zero)

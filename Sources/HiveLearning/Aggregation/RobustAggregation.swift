@@ -71,7 +71,8 @@ public enum RobustAggregation {
                 Selection.select(column + cut, count: n - cut, k: kept - 1)
             }
             var sum = 0.0
-            var lowest = column[cut], highest = column[cut]
+            var lowest = column[cut]
+            var highest = column[cut]
             for i in cut..<(n - cut) {
                 let v = column[i]
                 sum += Double(v)
@@ -130,7 +131,8 @@ public enum RobustAggregation {
     /// output block of up to 64 Ki floats that stays in L2; 2 Ki-column blocks (output in L1,
     /// but 100 short interleaved input streams) measured 3× slower.
     static func combine(_ matrix: UpdateMatrix, coefficients: [Double]) -> [Float] {
-        let n = matrix.rows, d = matrix.columns
+        let n = matrix.rows
+        let d = matrix.columns
         var out = [Float](repeating: 0, count: d)
         let block = 65_536
         matrix.values.withUnsafeBufferPointer { xb in
@@ -168,7 +170,8 @@ public enum RobustAggregation {
     static func columnwise(
         _ matrix: UpdateMatrix, _ reduce: (UnsafeMutablePointer<Float>, Int) -> Float
     ) -> [Float] {
-        let n = matrix.rows, d = matrix.columns
+        let n = matrix.rows
+        let d = matrix.columns
         var out = [Float](repeating: 0, count: d)
         let block = max(16, min(256, 8_192 / n))
         var scratch = [Float](repeating: 0, count: block * n)

@@ -11,7 +11,8 @@
 enum Selection {
     @inline(__always)
     static func select(_ a: UnsafeMutablePointer<Float>, count: Int, k: Int) {
-        var lo = 0, hi = count
+        var lo = 0
+        var hi = count
         while hi - lo > 12 {
             let size = hi - lo
             let pivot: Float
@@ -40,7 +41,8 @@ enum Selection {
     /// Moves the elements of a[lo..<hi] that are < `pivot` (≤ when `inclusive`) to the front;
     /// returns where the rest start.
     @inline(__always)
-    static func partition(_ a: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int, pivot: Float, inclusive: Bool) -> Int {
+    static func partition(_ a: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int, pivot: Float, inclusive: Bool) -> Int
+    {
         var store = lo
         var i = lo
         if inclusive {

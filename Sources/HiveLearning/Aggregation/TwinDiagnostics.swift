@@ -21,11 +21,16 @@ public struct TwinDiagnostics: Sendable, Hashable, Codable {
     public var quality: Double
 
     enum CodingKeys: String, CodingKey {
-        case twinID = "twin_id", rows, meanDistance = "mean_distance", relativeDistance = "relative_distance"
+        case twinID = "twin_id"
+        case rows
+        case meanDistance = "mean_distance"
+        case relativeDistance = "relative_distance"
         case retained, excluded, quality
     }
 
-    public init(twinID: String, rows: Int, meanDistance: Double, relativeDistance: Double, retained: Double, excluded: Bool) {
+    public init(
+        twinID: String, rows: Int, meanDistance: Double, relativeDistance: Double, retained: Double, excluded: Bool
+    ) {
         self.twinID = twinID
         self.rows = rows
         self.meanDistance = meanDistance

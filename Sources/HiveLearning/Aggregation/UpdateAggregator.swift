@@ -86,7 +86,8 @@ public struct UpdateAggregator: Sendable, Hashable {
             }
             let matrix = UpdateMatrix(validatedRows: contributors.count, columns: width, values: values)
             let result = try aggregateRow(matrix, weights: rowWeights)
-            fused.append(RowUpdate(item: item, factors: Array(result.vector[0..<model.rank]), bias: result.vector[model.rank]))
+            fused.append(
+                RowUpdate(item: item, factors: Array(result.vector[0..<model.rank]), bias: result.vector[model.rank]))
 
             let typical = RobustAggregation.medianOf(result.clients.map(\.distance))
             for (index, c) in contributors.enumerated() {

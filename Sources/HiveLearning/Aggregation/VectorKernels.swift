@@ -19,18 +19,26 @@ enum VectorKernels {
 
     @inline(__always)
     static func blockDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        var s0 = SIMD4<Float>(), s1 = SIMD4<Float>(), s2 = SIMD4<Float>(), s3 = SIMD4<Float>()
+        let ra = UnsafeRawPointer(a)
+        let rb = UnsafeRawPointer(b)
+        var s0 = SIMD4<Float>()
+        var s1 = SIMD4<Float>()
+        var s2 = SIMD4<Float>()
+        var s3 = SIMD4<Float>()
         var k = 0
         while k + 16 <= count {
             let o = k * 4
-            s0 += ra.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+            s0 +=
+                ra.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
-            s1 += ra.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
+            s1 +=
+                ra.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
-            s2 += ra.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Float>.self)
+            s2 +=
+                ra.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Float>.self)
-            s3 += ra.loadUnaligned(fromByteOffset: o + 48, as: SIMD4<Float>.self)
+            s3 +=
+                ra.loadUnaligned(fromByteOffset: o + 48, as: SIMD4<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o + 48, as: SIMD4<Float>.self)
             k += 16
         }
@@ -49,14 +57,18 @@ enum VectorKernels {
         var start = 0
         while start < count {
             let end = min(count, start + 1024)
-            let ra = UnsafeRawPointer(a + start), rb = UnsafeRawPointer(b + start)
+            let ra = UnsafeRawPointer(a + start)
+            let rb = UnsafeRawPointer(b + start)
             let n = end - start
-            var s0 = SIMD4<Float>(), s1 = SIMD4<Float>()
+            var s0 = SIMD4<Float>()
+            var s1 = SIMD4<Float>()
             var k = 0
             while k + 8 <= n {
-                let d0 = ra.loadUnaligned(fromByteOffset: k * 4, as: SIMD4<Float>.self)
+                let d0 =
+                    ra.loadUnaligned(fromByteOffset: k * 4, as: SIMD4<Float>.self)
                     - rb.loadUnaligned(fromByteOffset: k * 4, as: SIMD4<Float>.self)
-                let d1 = ra.loadUnaligned(fromByteOffset: k * 4 + 16, as: SIMD4<Float>.self)
+                let d1 =
+                    ra.loadUnaligned(fromByteOffset: k * 4 + 16, as: SIMD4<Float>.self)
                     - rb.loadUnaligned(fromByteOffset: k * 4 + 16, as: SIMD4<Float>.self)
                 s0 += d0 * d0
                 s1 += d1 * d1
@@ -77,14 +89,17 @@ enum VectorKernels {
     /// y[k] += alpha · x[k].
     @inline(__always)
     static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        let rx = UnsafeRawPointer(x)
+        let ry = UnsafeMutableRawPointer(y)
         let a = SIMD4<Float>(repeating: alpha)
         var k = 0
         while k + 8 <= count {
             let o = k * 4
-            let y0 = ry.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+            let y0 =
+                ry.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
                 + a * rx.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
-            let y1 = ry.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
+            let y1 =
+                ry.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
                 + a * rx.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
             ry.storeBytes(of: y0, toByteOffset: o, as: SIMD4<Float>.self)
             ry.storeBytes(of: y1, toByteOffset: o + 16, as: SIMD4<Float>.self)

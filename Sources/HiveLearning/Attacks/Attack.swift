@@ -21,7 +21,9 @@ public enum Attack: Sendable, Hashable, Codable {
     public func validate() throws {
         switch self {
         case .signFlip(let v), .scaling(let v), .ipm(let v):
-            guard v.isFinite, v > 0, v <= 1e6 else { throw HiveError(.invalidInput, "attack parameter must be in (0, 1e6], got \(v)") }
+            guard v.isFinite, v > 0, v <= 1e6 else {
+                throw HiveError(.invalidInput, "attack parameter must be in (0, 1e6], got \(v)")
+            }
         case .gaussianNoise(let sigma):
             guard sigma.isFinite, sigma >= 0, sigma <= 1e6 else {
                 throw HiveError(.invalidInput, "noise σ must be in [0, 1e6], got \(sigma)")

@@ -56,10 +56,15 @@ public enum AttackSimulator {
     /// `count` Sybil copies of `update` under twin ids "`idPrefix`-0", "`idPrefix`-1", …, each
     /// coordinate jittered by N(0, jitter²) so exact-duplicate detection does not catch them.
     public static func sybils(
-        of update: ModelUpdate, count: Int, idPrefix: String, jitter: Float = 0, using rng: inout some RandomNumberGenerator
+        of update: ModelUpdate, count: Int, idPrefix: String, jitter: Float = 0,
+        using rng: inout some RandomNumberGenerator
     ) throws -> [ModelUpdate] {
-        guard (1...100_000).contains(count) else { throw HiveError(.invalidInput, "Sybil count must be in 1…100000, got \(count)") }
-        guard jitter.isFinite, jitter >= 0 else { throw HiveError(.invalidInput, "jitter must be finite and ≥ 0, got \(jitter)") }
+        guard (1...100_000).contains(count) else {
+            throw HiveError(.invalidInput, "Sybil count must be in 1…100000, got \(count)")
+        }
+        guard jitter.isFinite, jitter >= 0 else {
+            throw HiveError(.invalidInput, "jitter must be finite and ≥ 0, got \(jitter)")
+        }
         return try (0..<count).map { index in
             let rows = update.rows.map { row in
                 RowUpdate(
@@ -106,7 +111,8 @@ public enum AttackSimulator {
 
         init(_ matrix: UpdateMatrix, rows: [Int]) {
             let d = matrix.columns
-            var sum = [Double](repeating: 0, count: d), squares = [Double](repeating: 0, count: d)
+            var sum = [Double](repeating: 0, count: d)
+            var squares = [Double](repeating: 0, count: d)
             for r in rows {
                 let base = r * d
                 for c in 0..<d {

@@ -20,7 +20,9 @@ public enum PoisonedInteractions {
     /// Promotion (push) attack: interactions only with `targets`, each with `weight`.
     public static func promote(_ targets: [Int], weight: Float = 1) throws -> [Interaction] {
         guard !targets.isEmpty else { throw HiveError(.invalidInput, "promotion needs at least one target item") }
-        guard weight.isFinite, weight > 0 else { throw HiveError(.invalidInput, "weight must be finite and > 0, got \(weight)") }
+        guard weight.isFinite, weight > 0 else {
+            throw HiveError(.invalidInput, "weight must be finite and > 0, got \(weight)")
+        }
         return targets.map { Interaction(item: $0, weight: weight) }
     }
 }

@@ -11,7 +11,8 @@ public struct ConsensusConfiguration: Sendable, Hashable, Codable {
     public var agreementThreshold: Double
 
     enum CodingKeys: String, CodingKey {
-        case similarityThreshold = "similarity_threshold", minimumVoters = "minimum_voters"
+        case similarityThreshold = "similarity_threshold"
+        case minimumVoters = "minimum_voters"
         case agreementThreshold = "agreement_threshold"
     }
 
@@ -34,7 +35,9 @@ public struct ConsensusConfiguration: Sendable, Hashable, Codable {
     /// Throws `invalid-input` for thresholds out of range.
     public func validate() throws {
         try Validation.check(similarityThreshold, in: -1...1, field: "similarity_threshold")
-        guard minimumVoters >= 1 else { throw HiveError(.invalidInput, "minimum_voters must be ≥ 1, got \(minimumVoters)") }
+        guard minimumVoters >= 1 else {
+            throw HiveError(.invalidInput, "minimum_voters must be ≥ 1, got \(minimumVoters)")
+        }
         try Validation.check(agreementThreshold, in: 0...1, field: "agreement_threshold")
     }
 

@@ -36,7 +36,8 @@ public struct PatternConsensus: Sendable, Hashable {
             guard vote.embedding.count == dimensions else {
                 throw HiveError(
                     .dimensionMismatch,
-                    "pattern \(vote.patternID) has a \(vote.embedding.count)-dimensional embedding; others have \(dimensions)")
+                    "pattern \(vote.patternID) has a \(vote.embedding.count)-dimensional embedding; others have \(dimensions)"
+                )
             }
             guard keys.insert(Key(pattern: vote.patternID, twin: vote.twinID)).inserted else {
                 throw HiveError(.duplicate, "twin \(vote.twinID) voted pattern \(vote.patternID) twice")
@@ -97,7 +98,8 @@ public struct PatternConsensus: Sendable, Hashable {
                 perTwin[vote.twinID, default: (0, 0)].count += 1
             }
             let voters = perTwin.keys.sorted()
-            var weighted = 0.0, total = 0.0
+            var weighted = 0.0
+            var total = 0.0
             for twin in voters {
                 let r = reputation(twin)
                 guard r.isFinite, r >= 0, r <= 1 else {
@@ -146,11 +148,19 @@ public struct PatternConsensus: Sendable, Hashable {
         let cutoff = threshold - 1e-4
         var c = 0
         while c + 4 <= count {
-            let r0 = UnsafeRawPointer(leaders + c * d), r1 = UnsafeRawPointer(leaders + (c + 1) * d)
-            let r2 = UnsafeRawPointer(leaders + (c + 2) * d), r3 = UnsafeRawPointer(leaders + (c + 3) * d)
+            let r0 = UnsafeRawPointer(leaders + c * d)
+            let r1 = UnsafeRawPointer(leaders + (c + 1) * d)
+            let r2 = UnsafeRawPointer(leaders + (c + 2) * d)
+            let r3 = UnsafeRawPointer(leaders + (c + 3) * d)
             // Two accumulators per leader: one chain per leader would wait on the add latency.
-            var a0 = SIMD4<Float>(), a1 = SIMD4<Float>(), a2 = SIMD4<Float>(), a3 = SIMD4<Float>()
-            var b0 = SIMD4<Float>(), b1 = SIMD4<Float>(), b2 = SIMD4<Float>(), b3 = SIMD4<Float>()
+            var a0 = SIMD4<Float>()
+            var a1 = SIMD4<Float>()
+            var a2 = SIMD4<Float>()
+            var a3 = SIMD4<Float>()
+            var b0 = SIMD4<Float>()
+            var b1 = SIMD4<Float>()
+            var b2 = SIMD4<Float>()
+            var b3 = SIMD4<Float>()
             @inline(__always)
             func accumulate(_ start: Int, _ end: Int) {
                 var o = start
@@ -177,7 +187,8 @@ public struct PatternConsensus: Sendable, Hashable {
             }
             accumulate(0, split * 4)
             let head = SIMD4<Float>((a0 + b0).sum(), (a1 + b1).sum(), (a2 + b2).sum(), (a3 + b3).sum())
-            let bound = head + tail * SIMD4<Float>(leaderTails[c], leaderTails[c + 1], leaderTails[c + 2], leaderTails[c + 3])
+            let bound =
+                head + tail * SIMD4<Float>(leaderTails[c], leaderTails[c + 1], leaderTails[c + 2], leaderTails[c + 3])
             if any(bound .>= SIMD4<Float>(repeating: cutoff)) {
                 accumulate(split * 4, vectorEnd * 4)
                 var s = SIMD4<Float>((a0 + b0).sum(), (a1 + b1).sum(), (a2 + b2).sum(), (a3 + b3).sum())

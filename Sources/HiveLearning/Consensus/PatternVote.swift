@@ -17,7 +17,10 @@ public struct PatternVote: Sendable, Hashable, Codable {
     public let successRate: Double
 
     enum CodingKeys: String, CodingKey {
-        case patternID = "pattern_id", twinID = "twin_id", embedding, successRate = "success_rate"
+        case patternID = "pattern_id"
+        case twinID = "twin_id"
+        case embedding
+        case successRate = "success_rate"
     }
 
     /// A validated vote; throws as decoding does.

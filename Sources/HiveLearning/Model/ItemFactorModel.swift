@@ -55,7 +55,10 @@ public struct ItemFactorModel: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, itemCount = "item_count", rank, factors, biases, rowVersions = "row_versions"
+        case version
+        case itemCount = "item_count"
+        case rank, factors, biases
+        case rowVersions = "row_versions"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -91,7 +94,8 @@ public struct ItemFactorModel: Sendable, Hashable, Codable {
         try Validation.checkFinite(biases, field: "biases")
         if let index = rowVersions.firstIndex(where: { $0 > version }) {
             throw HiveError(
-                .inconsistent, "row_versions[\(index)] = \(rowVersions[index]) is newer than the model version \(version)")
+                .inconsistent,
+                "row_versions[\(index)] = \(rowVersions[index]) is newer than the model version \(version)")
         }
     }
 
@@ -125,7 +129,9 @@ public struct ItemFactorModel: Sendable, Hashable, Codable {
         guard k >= 0 else { throw HiveError(.invalidInput, "k must be ≥ 0, got \(k)") }
         var scored: [(Float, Int)] = []
         scored.reserveCapacity(itemCount)
-        for item in 0..<itemCount where !excluding.contains(item) { scored.append((score(user: user, item: item), item)) }
+        for item in 0..<itemCount where !excluding.contains(item) {
+            scored.append((score(user: user, item: item), item))
+        }
         scored.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
         return scored.prefix(k).map(\.1)
     }
@@ -137,7 +143,8 @@ public struct ItemFactorModel: Sendable, Hashable, Codable {
     public func applying(_ round: AggregationRound, learningRate: Float = 1) throws -> ItemFactorModel {
         guard round.baseVersion == version else {
             throw HiveError(
-                .inconsistent, "the round was aggregated against version \(round.baseVersion); the model is at \(version)")
+                .inconsistent,
+                "the round was aggregated against version \(round.baseVersion); the model is at \(version)")
         }
         guard learningRate.isFinite, learningRate > 0 else {
             throw HiveError(.invalidInput, "the server learning rate must be finite and > 0, got \(learningRate)")

@@ -14,7 +14,9 @@ public struct ModelDelta: Sendable, Hashable, Codable {
     public var rows: [ItemRow]
 
     enum CodingKeys: String, CodingKey {
-        case fromVersion = "from_version", toVersion = "to_version", rank, rows
+        case fromVersion = "from_version"
+        case toVersion = "to_version"
+        case rank, rows
     }
 
     /// A validated delta; throws as decoding does.
@@ -62,7 +64,8 @@ extension ItemFactorModel {
     /// The rows changed after `version` (all rows when `version` is older than any change).
     public func delta(since version: UInt64) throws -> ModelDelta {
         guard version <= self.version else {
-            throw HiveError(.inconsistent, "asked for changes since version \(version); the model is at \(self.version)")
+            throw HiveError(
+                .inconsistent, "asked for changes since version \(version); the model is at \(self.version)")
         }
         var rows: [ItemRow] = []
         for item in 0..<itemCount where rowVersions[item] > version {
@@ -80,10 +83,12 @@ extension ItemFactorModel {
         }
         guard delta.fromVersion <= version else {
             throw HiveError(
-                .inconsistent, "delta starts at version \(delta.fromVersion); this copy is at \(version), so rows would be missed")
+                .inconsistent,
+                "delta starts at version \(delta.fromVersion); this copy is at \(version), so rows would be missed")
         }
         guard delta.toVersion >= version else {
-            throw HiveError(.inconsistent, "delta ends at version \(delta.toVersion), older than this copy's \(version)")
+            throw HiveError(
+                .inconsistent, "delta ends at version \(delta.toVersion), older than this copy's \(version)")
         }
         if let last = delta.rows.last, last.item >= itemCount {
             throw HiveError(.invalidInput, "delta touches item \(last.item); the model has \(itemCount) items")

@@ -11,7 +11,8 @@ public struct ReputationConfiguration: Sendable, Hashable, Codable {
     public var trustThreshold: Double
 
     enum CodingKeys: String, CodingKey {
-        case retention, initial, trustThreshold = "trust_threshold"
+        case retention, initial
+        case trustThreshold = "trust_threshold"
     }
 
     /// Validated parameters (defaults 0.9 / 0.5 / 0.8).

@@ -27,15 +27,20 @@ extension LocalTrainer {
         }
 
         /// One SGD step on ln σ(x̂ᵤᵢⱼ) (ascent), weighted by the positive's weight.
-        mutating func bprStep(user u: inout [Float], positive: Int, negative: Int, weight: Float, rate: Float, reg: Float) {
+        mutating func bprStep(
+            user u: inout [Float], positive: Int, negative: Int, weight: Float, rate: Float, reg: Float
+        ) {
             let rank = width - 1
-            let bi = slot(positive) * width, bj = slot(negative) * width
+            let bi = slot(positive) * width
+            let bj = slot(negative) * width
             var x = rows[bi + rank] - rows[bj + rank]
             for k in 0..<rank { x += u[k] * (rows[bi + k] - rows[bj + k]) }
             // d ln σ(x) / dx = σ(−x).
             let g = weight / (1 + Float(exp(Double(x))))
             for k in 0..<rank {
-                let uk = u[k], vik = rows[bi + k], vjk = rows[bj + k]
+                let uk = u[k]
+                let vik = rows[bi + k]
+                let vjk = rows[bj + k]
                 u[k] += rate * (g * (vik - vjk) - reg * uk)
                 rows[bi + k] += rate * (g * uk - reg * vik)
                 rows[bj + k] += rate * (-g * uk - reg * vjk)
@@ -66,7 +71,9 @@ extension LocalTrainer {
         }
 
         /// One SGD step on c·(p − u·v − b)² for an item row.
-        mutating func alsItemStep(user u: [Float], item: Int, preference: Float, confidence: Float, rate: Float, reg: Float) {
+        mutating func alsItemStep(
+            user u: [Float], item: Int, preference: Float, confidence: Float, rate: Float, reg: Float
+        ) {
             let rank = width - 1
             let base = slot(item) * width
             var prediction = rows[base + rank]

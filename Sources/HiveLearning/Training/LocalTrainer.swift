@@ -58,7 +58,10 @@ public struct LocalTrainer: Sendable, Hashable {
         // A fixed evaluation sample, drawn before training so before/after compare like with like.
         var evaluation: [(Int, Int)] = []
         for p in positives {
-            for _ in 0..<4 { evaluation.append((p.item, Self.negative(excluding: positiveSet, itemCount: model.itemCount, using: &rng))) }
+            for _ in 0..<4 {
+                evaluation.append(
+                    (p.item, Self.negative(excluding: positiveSet, itemCount: model.itemCount, using: &rng)))
+            }
         }
         let lossBefore = Self.bprLoss(evaluation, user: u) { model.factors(of: $0) + [model.biases[$0]] }
 
@@ -71,7 +74,9 @@ public struct LocalTrainer: Sendable, Hashable {
                 for p in order {
                     for _ in 0..<c.negativesPerPositive {
                         let j = Self.negative(excluding: positiveSet, itemCount: model.itemCount, using: &rng)
-                        workspace.bprStep(user: &u, positive: p.item, negative: j, weight: p.weight, rate: c.learningRate, reg: c.regularization)
+                        workspace.bprStep(
+                            user: &u, positive: p.item, negative: j, weight: p.weight, rate: c.learningRate,
+                            reg: c.regularization)
                     }
                 }
             }
@@ -81,12 +86,15 @@ public struct LocalTrainer: Sendable, Hashable {
                     ($0.item, 1, 1 + c.confidenceScale * $0.weight)
                 }
                 for _ in 0..<(positives.count * c.negativesPerPositive) {
-                    targets.append((Self.negative(excluding: positiveSet, itemCount: model.itemCount, using: &rng), 0, 1))
+                    targets.append(
+                        (Self.negative(excluding: positiveSet, itemCount: model.itemCount, using: &rng), 0, 1))
                 }
                 u = try workspace.solveUser(targets, reg: c.regularization, rank: rank)
                 targets.shuffle(using: &rng)
                 for t in targets {
-                    workspace.alsItemStep(user: u, item: t.item, preference: t.preference, confidence: t.confidence, rate: c.learningRate, reg: c.regularization)
+                    workspace.alsItemStep(
+                        user: u, item: t.item, preference: t.preference, confidence: t.confidence, rate: c.learningRate,
+                        reg: c.regularization)
                 }
             }
         }
@@ -115,7 +123,8 @@ public struct LocalTrainer: Sendable, Hashable {
             return values
         }
         return TrainingOutcome(
-            user: u, update: update, lossBefore: lossBefore, lossAfter: lossAfter, unclippedNorm: norm, clipScale: scale)
+            user: u, update: update, lossBefore: lossBefore, lossAfter: lossAfter, unclippedNorm: norm, clipScale: scale
+        )
     }
 
     /// Validated positives, duplicates merged by summing weights, ascending by item.
@@ -124,10 +133,12 @@ public struct LocalTrainer: Sendable, Hashable {
         var merged: [Int: Float] = [:]
         for (index, i) in interactions.enumerated() {
             guard (0..<itemCount).contains(i.item) else {
-                throw HiveError(.invalidInput, "interactions[\(index)] names item \(i.item); the model has \(itemCount) items")
+                throw HiveError(
+                    .invalidInput, "interactions[\(index)] names item \(i.item); the model has \(itemCount) items")
             }
             guard i.weight.isFinite, i.weight > 0, i.weight <= 1e6 else {
-                throw HiveError(.invalidInput, "interactions[\(index)] has weight \(i.weight); weights must be in (0, 1e6]")
+                throw HiveError(
+                    .invalidInput, "interactions[\(index)] has weight \(i.weight); weights must be in (0, 1e6]")
             }
             merged[i.item, default: 0] += i.weight
         }
@@ -136,7 +147,9 @@ public struct LocalTrainer: Sendable, Hashable {
 
     /// A uniformly random item the user has not interacted with (rejection sampling; the caller
     /// guarantees one exists).
-    static func negative(excluding positives: Set<Int>, itemCount: Int, using rng: inout some RandomNumberGenerator) -> Int {
+    static func negative(excluding positives: Set<Int>, itemCount: Int, using rng: inout some RandomNumberGenerator)
+        -> Int
+    {
         while true {
             let j = Int.random(in: 0..<itemCount, using: &rng)
             if !positives.contains(j) { return j }
@@ -149,7 +162,8 @@ public struct LocalTrainer: Sendable, Hashable {
         let rank = user.count
         var total = 0.0
         for (i, j) in pairs {
-            let vi = row(i), vj = row(j)
+            let vi = row(i)
+            let vj = row(j)
             var x = Double(vi[rank] - vj[rank])
             for k in 0..<rank { x += Double(user[k]) * Double(vi[k] - vj[k]) }
             // −ln σ(x) = ln(1 + e^(−x)), computed stably.

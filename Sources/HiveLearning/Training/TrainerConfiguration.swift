@@ -30,9 +30,13 @@ public struct TrainerConfiguration: Sendable, Hashable, Codable {
     public var noiseMultiplier: Double
 
     enum CodingKeys: String, CodingKey {
-        case algorithm, learningRate = "learning_rate", regularization, epochs
-        case negativesPerPositive = "negatives_per_positive", confidenceScale = "confidence_scale"
-        case clipNorm = "clip_norm", noiseMultiplier = "noise_multiplier"
+        case algorithm
+        case learningRate = "learning_rate"
+        case regularization, epochs
+        case negativesPerPositive = "negatives_per_positive"
+        case confidenceScale = "confidence_scale"
+        case clipNorm = "clip_norm"
+        case noiseMultiplier = "noise_multiplier"
     }
 
     public init(
@@ -67,7 +71,9 @@ public struct TrainerConfiguration: Sendable, Hashable, Codable {
     public func validate() throws {
         try Validation.check(Double(learningRate), in: 1e-9...10, field: "learning_rate")
         try Validation.check(Double(regularization), in: 0...100, field: "regularization")
-        guard (1...10_000).contains(epochs) else { throw HiveError(.invalidInput, "epochs must be in 1…10000, got \(epochs)") }
+        guard (1...10_000).contains(epochs) else {
+            throw HiveError(.invalidInput, "epochs must be in 1…10000, got \(epochs)")
+        }
         guard (1...100).contains(negativesPerPositive) else {
             throw HiveError(.invalidInput, "negatives_per_positive must be in 1…100, got \(negativesPerPositive)")
         }

@@ -37,7 +37,10 @@ public struct ModelUpdate: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case twinID = "twin_id", baseVersion = "base_version", rank, rows, interactionCount = "interaction_count"
+        case twinID = "twin_id"
+        case baseVersion = "base_version"
+        case rank, rows
+        case interactionCount = "interaction_count"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -92,20 +95,24 @@ public struct ModelUpdate: Sendable, Hashable, Codable {
     /// than the model's and at most `maxStaleness` versions older.
     public func validate(against model: ItemFactorModel, maxStaleness: UInt64 = 0) throws {
         guard rank == model.rank else {
-            throw HiveError(.dimensionMismatch, "update from \(twinID) has rank \(rank); the model's rank is \(model.rank)")
+            throw HiveError(
+                .dimensionMismatch, "update from \(twinID) has rank \(rank); the model's rank is \(model.rank)")
         }
         if let last = rows.last, last.item >= model.itemCount {
             throw HiveError(
-                .invalidInput, "update from \(twinID) touches item \(last.item); the model has \(model.itemCount) items")
+                .invalidInput, "update from \(twinID) touches item \(last.item); the model has \(model.itemCount) items"
+            )
         }
         guard baseVersion <= model.version else {
             throw HiveError(
-                .inconsistent, "update from \(twinID) is based on version \(baseVersion), newer than the model's \(model.version)")
+                .inconsistent,
+                "update from \(twinID) is based on version \(baseVersion), newer than the model's \(model.version)")
         }
         guard model.version - baseVersion <= maxStaleness else {
             throw HiveError(
                 .invalidInput,
-                "update from \(twinID) is based on version \(baseVersion); the model is at \(model.version) and at most \(maxStaleness) versions of staleness are accepted")
+                "update from \(twinID) is based on version \(baseVersion); the model is at \(model.version) and at most \(maxStaleness) versions of staleness are accepted"
+            )
         }
     }
 

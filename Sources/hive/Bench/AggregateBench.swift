@@ -9,7 +9,8 @@ import HiveLearning
 struct AggregateBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aggregate",
-        abstract: "Robust aggregation (mean, median, trimmed mean, Krum, Multi-Krum) vs Flower; consensus over 10k patterns."
+        abstract:
+            "Robust aggregation (mean, median, trimmed mean, Krum, Multi-Krum) vs Flower; consensus over 10k patterns."
     )
 
     @OptionGroup var options: BenchOptions
@@ -70,19 +71,28 @@ struct AggregateBench: AsyncParsableCommand {
             }
             var worst = 0.0
             for (a, b) in zip(ours, theirs) { worst = max(worst, abs(Double(a) - Double(b)) / max(1, abs(Double(b)))) }
-            if worst > tolerance { failures.append("\(name): differs from Flower by \(worst) (tolerance \(tolerance))") }
+            if worst > tolerance {
+                failures.append("\(name): differs from Flower by \(worst) (tolerance \(tolerance))")
+            }
         }
 
-        let (meanTime, mean) = try time { try RobustAggregation.weightedMean(matrix, weights: weights, diagnostics: false) }
+        let (meanTime, mean) = try time {
+            try RobustAggregation.weightedMean(matrix, weights: weights, diagnostics: false)
+        }
         check("mean", mean.vector, tolerance: 1e-5)
         report.add(metric("mean_s", meanTime, anchor: anchor?.seconds["mean"], name: "flwr aggregate", target: 1))
         let (medianTime, median) = time { RobustAggregation.median(matrix, diagnostics: false) }
         check("median", median.vector, tolerance: 1e-6)
-        report.add(metric("median_s", medianTime, anchor: anchor?.seconds["median"], name: "flwr aggregate_median", target: 2))
-        let (trimmedTime, trimmed) = try time { try RobustAggregation.trimmedMean(matrix, beta: beta, diagnostics: false) }
+        report.add(
+            metric("median_s", medianTime, anchor: anchor?.seconds["median"], name: "flwr aggregate_median", target: 2))
+        let (trimmedTime, trimmed) = try time {
+            try RobustAggregation.trimmedMean(matrix, beta: beta, diagnostics: false)
+        }
         check("trimmed_mean", trimmed.vector, tolerance: 1e-5)
         report.add(
-            metric("trimmed_mean_s", trimmedTime, anchor: anchor?.seconds["trimmed_mean"], name: "flwr aggregate_trimmed_avg", target: 2))
+            metric(
+                "trimmed_mean_s", trimmedTime, anchor: anchor?.seconds["trimmed_mean"],
+                name: "flwr aggregate_trimmed_avg", target: 2))
         let (krumTime, krum) = try time { try RobustAggregation.krum(matrix, byzantine: f, diagnostics: false) }
         check("krum", krum.vector, tolerance: 0)
         report.add(metric("krum_s", krumTime, anchor: anchor?.seconds["krum"], name: "flwr aggregate_krum", target: 10))
@@ -90,11 +100,18 @@ struct AggregateBench: AsyncParsableCommand {
             try RobustAggregation.krum(matrix, byzantine: f, keep: keep, weights: weights, diagnostics: false)
         }
         check("multi_krum", multi.vector, tolerance: 1e-5)
-        report.add(metric("multi_krum_s", multiTime, anchor: anchor?.seconds["multi_krum"], name: "flwr aggregate_krum to_keep", target: 10))
+        report.add(
+            metric(
+                "multi_krum_s", multiTime, anchor: anchor?.seconds["multi_krum"], name: "flwr aggregate_krum to_keep",
+                target: 10))
 
         // Independent of Flower: Krum must have chosen honest clients.
-        if let chosen = krum.selected, !Set(chosen).isDisjoint(with: attackers) { failures.append("Krum chose an attacker") }
-        if let chosen = multi.selected, Set(chosen) != Set(0..<(n - f)) { failures.append("Multi-Krum kept an attacker") }
+        if let chosen = krum.selected, !Set(chosen).isDisjoint(with: attackers) {
+            failures.append("Krum chose an attacker")
+        }
+        if let chosen = multi.selected, Set(chosen) != Set(0..<(n - f)) {
+            failures.append("Multi-Krum kept an attacker")
+        }
 
         // The same rules with per-client diagnostics (what the hub runs), and the rules Flower lacks.
         let (meanDiag, _) = try time { try RobustAggregation.weightedMean(matrix, weights: weights) }
@@ -123,7 +140,8 @@ struct AggregateBench: AsyncParsableCommand {
     /// < 100 ms consensus-check budget.
     private func consensus(_ report: inout BenchReport, _ failures: inout [String]) throws {
         let patterns = options.quick ? 2_000 : 10_000
-        let topics = 200, dims = 384
+        let topics = 200
+        let dims = 384
         var rng = SeededGenerator(seed: 7)
         let directions = (0..<topics).map { _ in (0..<dims).map { _ in Float(rng.nextGaussian()) } }
         let votes = try (0..<patterns).map { i -> PatternVote in
@@ -141,10 +159,15 @@ struct AggregateBench: AsyncParsableCommand {
             clusters = try engine.evaluate(votes) { _ in 0.5 }
             times.append(Self.seconds(ContinuousClock.now - start))
         }
-        report.add(BenchMetric("consensus_\(patterns)_patterns_ms", Self.median(times) * 1000, unit: "ms", target: 100, lowerIsBetter: true))
+        report.add(
+            BenchMetric(
+                "consensus_\(patterns)_patterns_ms", Self.median(times) * 1000, unit: "ms", target: 100,
+                lowerIsBetter: true))
         let accepted = clusters.filter(\.accepted).count
         if clusters.count != topics || accepted != topics - topics / 4 {
-            failures.append("consensus found \(clusters.count) clusters, \(accepted) accepted; expected \(topics), \(topics - topics / 4)")
+            failures.append(
+                "consensus found \(clusters.count) clusters, \(accepted) accepted; expected \(topics), \(topics - topics / 4)"
+            )
         }
     }
 
@@ -155,7 +178,9 @@ struct AggregateBench: AsyncParsableCommand {
         var rng = SeededGenerator(seed: 5)
         let updates = try (0..<twins).map { t -> ModelUpdate in
             let items = Set((0..<200).map { _ in Int.random(in: 0..<5_000, using: &rng) }).sorted()
-            let rows = items.map { RowUpdate(item: $0, factors: (0..<32).map { _ in Float(rng.nextGaussian()) * 0.01 }, bias: 0) }
+            let rows = items.map {
+                RowUpdate(item: $0, factors: (0..<32).map { _ in Float(rng.nextGaussian()) * 0.01 }, bias: 0)
+            }
             return try ModelUpdate(twinID: "t\(t)", baseVersion: 0, rank: 32, rows: rows, interactionCount: 200)
         }
         let aggregator = try UpdateAggregator(rule: .median)
@@ -171,8 +196,11 @@ struct AggregateBench: AsyncParsableCommand {
         if rows != expected { failures.append("sparse round produced \(rows) rows, expected \(expected)") }
     }
 
-    private func metric(_ name: String, _ value: Double, anchor: Double?, name anchorName: String, target: Double) -> BenchMetric {
-        BenchMetric(name, value, unit: "s", anchor: anchorName, anchorValue: anchor, target: target, lowerIsBetter: true)
+    private func metric(_ name: String, _ value: Double, anchor: Double?, name anchorName: String, target: Double)
+        -> BenchMetric
+    {
+        BenchMetric(
+            name, value, unit: "s", anchor: anchorName, anchorValue: anchor, target: target, lowerIsBetter: true)
     }
 
     struct Anchor {
@@ -213,7 +241,9 @@ struct AggregateBench: AsyncParsableCommand {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            print("anchor unavailable: \(script) exited with \(process.terminationStatus) (pip install -r scripts/anchors/requirements.txt)")
+            print(
+                "anchor unavailable: \(script) exited with \(process.terminationStatus) (pip install -r scripts/anchors/requirements.txt)"
+            )
             return nil
         }
         struct Output: Decodable {
@@ -227,7 +257,9 @@ struct AggregateBench: AsyncParsableCommand {
             let bytes = try Data(contentsOf: directory.appendingPathComponent("flower_\(name).f32"))
             outputs[name] = bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }
-        return Anchor(flwrVersion: parsed.flwr_version, numpyVersion: parsed.numpy_version, seconds: parsed.seconds, outputs: outputs)
+        return Anchor(
+            flwrVersion: parsed.flwr_version, numpyVersion: parsed.numpy_version, seconds: parsed.seconds,
+            outputs: outputs)
     }
 
     /// scripts/anchors/aggregate.py from the working directory, else relative to this source file.

@@ -57,9 +57,11 @@ struct RecommenderBench: AsyncParsableCommand {
         for algorithm in [TrainerConfiguration.Algorithm.bpr, .weightedALS] {
             let config = try TrainerConfiguration(
                 algorithm: algorithm, learningRate: algorithm == .bpr ? 0.05 : 0.02, epochs: 5, clipNorm: 5)
-            let out = try simulate(world, config: config, rule: .weightedMean, rounds: rounds, poisoned: [], attack: nil)
+            let out = try simulate(
+                world, config: config, rule: .weightedMean, rounds: rounds, poisoned: [], attack: nil)
             report.add(BenchMetric("\(algorithm.rawValue)_hr_at_10", out.hitRate, unit: "ratio"))
-            report.add(BenchMetric("\(algorithm.rawValue)_train_ms_per_twin", out.trainSecondsPerTwin * 1000, unit: "ms"))
+            report.add(
+                BenchMetric("\(algorithm.rawValue)_train_ms_per_twin", out.trainSecondsPerTwin * 1000, unit: "ms"))
             report.add(BenchMetric("\(algorithm.rawValue)_rows_per_update", out.updateRows, unit: "rows"))
             if out.hitRate < 0.05 { failures.append("\(algorithm.rawValue) did not learn (HR@10 \(out.hitRate))") }
         }
@@ -77,14 +79,16 @@ struct RecommenderBench: AsyncParsableCommand {
         let bpr = try TrainerConfiguration(algorithm: .bpr, epochs: 5, clipNorm: 5)
         for (ruleName, rule) in [
             ("mean", AggregationRule.weightedMean), ("median", .median), ("trimmed_mean", .trimmedMean(beta: 0.4)),
-            ("multi_krum", .multiKrum(byzantine: 0.4)), ("centered_clipping", .centeredClipping(radius: nil, iterations: 3)),
+            ("multi_krum", .multiKrum(byzantine: 0.4)),
+            ("centered_clipping", .centeredClipping(radius: nil, iterations: 3)),
             ("norm_bounding", .normBounding(maxNorm: 1)),
         ] {
             for (label, attackers, attack) in [
                 ("clean", Set<Int>(), Attack?.none), ("sign_flip_x10", poisoned, Attack.signFlip(scale: 10)),
                 ("label_flip", poisoned, nil),
             ] {
-                let out = try simulate(world, config: bpr, rule: rule, rounds: rounds, poisoned: attackers, attack: attack)
+                let out = try simulate(
+                    world, config: bpr, rule: rule, rounds: rounds, poisoned: attackers, attack: attack)
                 report.add(BenchMetric("\(ruleName)_\(label)_honest_hr_at_10", out.hitRate, unit: "ratio"))
             }
         }
@@ -107,17 +111,21 @@ struct RecommenderBench: AsyncParsableCommand {
         let aggregator = try UpdateAggregator(rule: rule)
         var book = ReputationBook()
         var rng = SeededGenerator(seed: 21)
-        var trainTime = 0.0, trained = 0, rows = 0
+        var trainTime = 0.0
+        var trained = 0
+        var rows = 0
         let attackerIDs = Set(poisoned.map { "u\($0)" })
         for _ in 0..<rounds {
             var updates: [ModelUpdate] = []
             for (index, user) in world.users.enumerated() {
                 var interactions = user.interactions
                 if poisoned.contains(index), attack == nil {
-                    interactions = try PoisonedInteractions.labelFlip(interactions, itemCount: world.itemCount, using: &rng)
+                    interactions = try PoisonedInteractions.labelFlip(
+                        interactions, itemCount: world.itemCount, using: &rng)
                 }
                 let start = ContinuousClock.now
-                let out = try trainer.train(model: model, user: vectors[index], interactions: interactions, twinID: "u\(index)", using: &rng)
+                let out = try trainer.train(
+                    model: model, user: vectors[index], interactions: interactions, twinID: "u\(index)", using: &rng)
                 trainTime += AggregateBench.seconds(ContinuousClock.now - start)
                 trained += 1
                 rows += out.update.rows.count
@@ -127,11 +135,13 @@ struct RecommenderBench: AsyncParsableCommand {
             if let attack, !poisoned.isEmpty {
                 updates = try AttackSimulator.apply(attack, to: updates, attackers: attackerIDs, using: &rng)
             }
-            let round = try aggregator.aggregate(updates, model: model, weights: book.weights(for: updates.map(\.twinID)))
+            let round = try aggregator.aggregate(
+                updates, model: model, weights: book.weights(for: updates.map(\.twinID)))
             try book.record(round.twins)
             if federate { model = try model.applying(round) }
         }
-        var hits = 0, honest = 0
+        var hits = 0
+        var honest = 0
         for (index, user) in world.users.enumerated() where !poisoned.contains(index) {
             guard let vector = vectors[index] else { continue }
             honest += 1
