@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "HiveHub",
             dependencies: [
-                "HiveCore",
+                "HiveCore", "HiveLedger", "HiveLedgerStorage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -227,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "HiveHubTests",
             dependencies: [
-                "HiveHub", "HiveCore", "HiveEmbeddings",
+                "HiveHub", "HiveCore", "HiveEmbeddings", "HiveLedger", "HiveLedgerStorage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings

@@ -1,10 +1,13 @@
 import HiveCore
+import HiveLedger
 import Hummingbird
 
 extension HubAPI {
     /// Answer of `POST /patterns` and `POST /updates`.
     struct BatchResult: Codable {
         var results: [OmegaSyncResponse.EnvelopeResult]
+        /// Ledger inclusion receipts of the accepted envelopes, by envelope id.
+        var receipts: [String: InclusionReceipt]?
     }
 
     struct EnvelopeBatch: Codable {
@@ -32,7 +35,8 @@ extension HubAPI {
             do {
                 let twin = try await requireTwin(request, context)
                 let sync = try decode(OmegaSyncRequest.self, from: try await body(request))
-                return try json(try await core.sync(sync, twin: twin))
+                let answer = try await core.syncWithReceipts(sync, twin: twin)
+                return try json(SyncAnswer(response: answer.response, receipts: answer.receipts))
             } catch {
                 core.metrics.recordSyncFailure()
                 throw error
@@ -41,7 +45,8 @@ extension HubAPI {
         api.post("patterns") { request, context in
             let twin = try await requireTwin(request, context)
             let batch = try decodeBatch(try await body(request))
-            return try json(BatchResult(results: try await core.push(batch.envelopes, twin: twin, kinds: [.pattern])))
+            let pushed = try await core.pushWithReceipts(batch.envelopes, twin: twin, kinds: [.pattern])
+            return try json(BatchResult(results: pushed.results, receipts: pushed.receipts))
         }
         api.get("patterns") { request, context in
             _ = try await requirePrincipal(request, context)
@@ -66,7 +71,8 @@ extension HubAPI {
                     "model updates need the aggregation engine (HiveLearning), which is not in this build")
             }
             let batch = try decodeBatch(try await body(request))
-            return try json(BatchResult(results: try await core.push(batch.envelopes, twin: twin, kinds: [.modelUpdate])))
+            let pushed = try await core.pushWithReceipts(batch.envelopes, twin: twin, kinds: [.modelUpdate])
+            return try json(BatchResult(results: pushed.results, receipts: pushed.receipts))
         }
         api.get("model") { request, context in
             _ = try await requirePrincipal(request, context)

@@ -35,6 +35,7 @@ public struct HubAPI: Sendable {
         addSkillRoutes(to: api)
         addOperationRoutes(to: api)
         addEventRoutes(to: api)
+        addLedgerRoutes(to: api)
         routes.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }

@@ -30,12 +30,12 @@ public struct HubServer: Sendable {
         let store: any HubStore
         var services: [any Service] = []
         if let url = configuration.databaseURL {
-            let postgres = try PostgresHubStore(url: url, logger: logger)
+            let postgres = try PostgresHubStore(url: url, ledgerSigner: identity.identity, logger: logger)
             services.append(postgres.client)
             store = postgres
         } else {
             let path = (configuration.dataDirectory as NSString).appendingPathComponent("hub.sqlite")
-            store = try SQLiteHubStore(path: path)
+            store = try SQLiteHubStore(path: path, ledgerSigner: identity.identity)
         }
         let core = OmegaCore(
             configuration: configuration, identity: identity, store: store, engine: engine, ranker: ranker, metrics: metrics,

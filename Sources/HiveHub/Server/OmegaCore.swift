@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import HiveLedger
 import Logging
 
 /// The hub's logic, independent of HTTP: registration, authentication, sync, skill exchange,
@@ -146,6 +147,14 @@ public final class OmegaCore: Sendable {
     public func push(_ envelopes: [SignedEnvelope], twin: TwinRecord, kinds: Set<EnvelopeKind>) async throws
         -> [OmegaSyncResponse.EnvelopeResult]
     {
+        try await pushWithReceipts(envelopes, twin: twin, kinds: kinds).results
+    }
+
+    /// ``push(_:twin:kinds:)`` plus the ledger inclusion receipt of each accepted envelope, by id.
+    public func pushWithReceipts(_ envelopes: [SignedEnvelope], twin: TwinRecord, kinds: Set<EnvelopeKind>) async throws
+        -> (results: [OmegaSyncResponse.EnvelopeResult], receipts: [String: InclusionReceipt])
+    {
+        var receipts: [String: InclusionReceipt] = [:]
         var results = [OmegaSyncResponse.EnvelopeResult?](repeating: nil, count: envelopes.count)
         var items: [IngestItem] = []
         var itemIndexes: [Int] = []
@@ -165,13 +174,14 @@ public final class OmegaCore: Sendable {
             }
         }
         let rejected = results.compactMap { $0 }.filter { $0.status == .rejected }.count
-        let outcomes = try await store.ingest(items, twinID: twin.id, rejected: rejected, nowMs: nowMs)
-        for (position, outcome) in outcomes.enumerated() {
+        let report = try await store.ingestWithReceipts(items, twinID: twin.id, rejected: rejected, nowMs: nowMs)
+        for (position, outcome) in report.outcomes.enumerated() {
             let index = itemIndexes[position]
             let id = envelopes[index].id
             switch outcome {
             case .accepted:
                 results[index] = .init(id: id, status: .accepted)
+                if position < report.receipts.count, let receipt = report.receipts[position] { receipts[id] = receipt }
                 _ = try? clock.receive(envelopes[index].stamp)
             case .duplicate:
                 results[index] = .init(id: id, status: .duplicate)
@@ -183,17 +193,25 @@ public final class OmegaCore: Sendable {
         metrics.envelopesAccepted.increment(by: Int64(final.filter { $0.status == .accepted }.count))
         metrics.envelopesDuplicate.increment(by: Int64(final.filter { $0.status == .duplicate }.count))
         metrics.envelopesRejected.increment(by: Int64(final.filter { $0.status == .rejected }.count))
-        return final
+        return (final, receipts)
     }
 
     // MARK: Sync
 
     /// One Omega Sync round for an authenticated twin.
     public func sync(_ request: OmegaSyncRequest, twin: TwinRecord) async throws -> OmegaSyncResponse {
+        try await syncWithReceipts(request, twin: twin).response
+    }
+
+    /// ``sync(_:twin:)`` plus the ledger inclusion receipt of each accepted envelope, by id.
+    public func syncWithReceipts(_ request: OmegaSyncRequest, twin: TwinRecord) async throws
+        -> (response: OmegaSyncResponse, receipts: [String: InclusionReceipt])
+    {
         let started = ContinuousClock.now
         var results: [OmegaSyncResponse.EnvelopeResult] = []
+        var receipts: [String: InclusionReceipt] = [:]
         if request.type.pushes, !request.envelopes.isEmpty {
-            results = try await push(request.envelopes, twin: twin, kinds: Self.acceptedKinds)
+            (results, receipts) = try await pushWithReceipts(request.envelopes, twin: twin, kinds: Self.acceptedKinds)
         } else {
             // Nothing to store, but a pull is a sync too: stamp the twin's last sync.
             _ = try await store.ingest([], twinID: twin.id, rejected: 0, nowMs: nowMs)
@@ -218,7 +236,7 @@ public final class OmegaCore: Sendable {
         let bytesOut = (try? HiveJSON.encode(response).count) ?? 0
         metrics.recordSync(
             bytesIn: bytesIn, bytesOut: bytesOut, latencyMs: Double(RoundWriter.elapsedMs(since: started)))
-        return response
+        return (response, receipts)
     }
 
     /// Pull again at once when more is waiting; otherwise at the next aggregation round (at most 15 minutes).

@@ -1,4 +1,5 @@
 import HiveCore
+import HiveLedger
 
 /// The hub's storage. Two implementations — ``SQLiteHubStore`` (embedded default) and
 /// ``PostgresHubStore`` (several replicas) — pass one shared test suite.
@@ -37,8 +38,14 @@ public protocol HubStore: Sendable {
 
     /// Stores verified envelopes for `twinID` (dedupe by id), publishes skill traces, adds
     /// `rejected` (plus any duplicate trace ids it refuses) to the twin's rejected count and
-    /// stamps its last sync, all in one transaction.
-    func ingest(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> [IngestOutcome]
+    /// stamps its last sync, all in one transaction. Each accepted envelope (and each skill it
+    /// publishes) is appended to the ledger in that transaction; see ``IngestReport``.
+    func ingestWithReceipts(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> IngestReport
+
+    // MARK: Ledger
+
+    /// The transparency ledger in the same database (read side of the `/ledger` routes).
+    var ledger: any LedgerStorage { get }
 
     // MARK: Feed
 

@@ -1,5 +1,7 @@
 import Foundation
 import HiveCore
+import HiveLedger
+import HiveLedgerStorage
 import Logging
 import PostgresNIO
 
@@ -19,6 +21,9 @@ public final class PostgresHubStore: HubStore {
     public let client: PostgresClient
     private let logger: Logger
     private let schema: String?
+    /// Signs ledger tree heads (the hub key); without one, entries are logged but no receipts given.
+    let ledgerSigner: (any TreeHeadSigner)?
+    public let ledger: any LedgerStorage
 
     static let feedLock: Int64 = 0x4869_7665_0001
     static let roundLock: Int64 = 0x4869_7665_0002
@@ -27,7 +32,9 @@ public final class PostgresHubStore: HubStore {
     /// - Parameters:
     ///   - url: `postgres://user[:password]@host[:port]/database[?sslmode=require]`.
     ///   - schema: a schema to create and use instead of `public` (tests isolate themselves with it).
-    public init(url: String, schema: String? = nil, logger: Logger) throws {
+    ///   - ledgerSigner: signs ledger tree heads (the hub key).
+    public init(url: String, schema: String? = nil, ledgerSigner: (any TreeHeadSigner)? = nil, logger: Logger) throws {
+        self.ledgerSigner = ledgerSigner
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
             let host = components.host, !host.isEmpty
         else {
@@ -48,6 +55,7 @@ public final class PostgresHubStore: HubStore {
         self.schema = schema
         self.logger = logger
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.ledger = PostgresLedgerStore(client: client, logger: logger)
     }
 
     private func io<T>(_ body: () async throws -> T) async throws -> T {
@@ -102,6 +110,11 @@ public final class PostgresHubStore: HubStore {
                 }
                 try await connection.query("INSERT INTO hub_migrations (version) VALUES (1)", logger: logger)
             }
+        }
+        // The ledger's tables live beside the hub's (same schema), so hub writes can append in their transaction.
+        let ledgerLogger = self.logger
+        try await io {
+            try await client.withConnection { connection in try await LedgerPostgres.createSchema(on: connection, logger: ledgerLogger) }
         }
     }
 
@@ -202,6 +215,7 @@ public final class PostgresHubStore: HubStore {
 
     public func setBlocked(twinID: String, blocked: Bool, nowMs: Int64) async throws -> TwinRecord {
         let logger = self.logger
+        let signer = ledgerSigner
         return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
             guard var twin = try await Self.fetchTwin(connection, id: twinID, logger: logger) else {
@@ -213,6 +227,9 @@ public final class PostgresHubStore: HubStore {
                     connection, kind: .twinBlocked, twinID: twinID, ref: twinID,
                     data: StoreCodec.json(StoreCodec.TwinBlocked(twinID: twinID, blocked: blocked)), nowMs: nowMs, logger: logger)
                 twin.blocked = blocked
+                _ = try await HubLedgerPostgres.record(
+                    [.blocklist(twinID: twinID, blocked: blocked, nowMs: nowMs)], signer: signer, nowMs: nowMs, on: connection,
+                    logger: logger)
             }
             return twin
         }
@@ -234,9 +251,12 @@ public final class PostgresHubStore: HubStore {
 
     // MARK: Ingest
 
-    public func ingest(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> [IngestOutcome] {
+    public func ingestWithReceipts(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> IngestReport {
         let logger = self.logger
+        let signer = ledgerSigner
         return try await transaction { connection in
+            var entries: [HubLedgerEntry] = []
+            var receiptSlots: [Int?] = []
             if items.contains(where: { $0.skill != nil }) {
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
             }
@@ -254,10 +274,12 @@ public final class PostgresHubStore: HubStore {
                         "SELECT 1 FROM envelopes WHERE id = \(envelope.id)", logger: logger) { envelopeExists = true }
                     if envelopeExists {
                         outcomes.append(.duplicate)
+                        receiptSlots.append(nil)
                         continue
                     }
                     if exists {
                         outcomes.append(.duplicateTrace(skill.traceID))
+                        receiptSlots.append(nil)
                         duplicateTraces += 1
                         continue
                     }
@@ -273,6 +295,7 @@ public final class PostgresHubStore: HubStore {
                     """, logger: logger) { inserted = true }
                 guard inserted else {
                     outcomes.append(.duplicate)
+                    receiptSlots.append(nil)
                     continue
                 }
                 if let skill = item.skill {
@@ -288,6 +311,11 @@ public final class PostgresHubStore: HubStore {
                 }
                 accepted += 1
                 outcomes.append(.accepted)
+                receiptSlots.append(entries.count)
+                entries.append(.envelope(envelope, twinID: twinID))
+                if let skill = item.skill {
+                    entries.append(.skill(traceID: skill.traceID, envelopeID: envelope.id, twinID: twinID, nowMs: nowMs))
+                }
             }
             try await connection.query(
                 """
@@ -295,7 +323,9 @@ public final class PostgresHubStore: HubStore {
                                  rejected_count = rejected_count + \(Int64(rejected + duplicateTraces)), last_sync_at = \(nowMs)
                 WHERE id = \(twinID)
                 """, logger: logger)
-            return outcomes
+            let receipts = try await HubLedgerPostgres.record(entries, signer: signer, nowMs: nowMs, on: connection, logger: logger)
+            return IngestReport(
+                outcomes: outcomes, receipts: receiptSlots.map { slot in slot.flatMap { receipts.isEmpty ? nil : receipts[$0] } })
         }
     }
 
@@ -425,6 +455,7 @@ public final class PostgresHubStore: HubStore {
     public func runRound(nowMs: Int64, _ body: @Sendable (RoundInput) throws -> RoundOutput) async throws -> RoundRecord {
         let started = ContinuousClock.now
         let logger = self.logger
+        let signer = ledgerSigner
         return try await transaction { connection in
             var locked = false
             for try await value in try await connection.query(
@@ -531,6 +562,9 @@ public final class PostgresHubStore: HubStore {
                 VALUES (\(round), \(nowMs), \(record.durationMs), \(record.updatesUsed), \(record.patternsConsidered),
                         \(record.patternsConsolidated), \(version))
                 """, logger: logger)
+            let entries = try [HubLedgerEntry.round(round, output: output, nowMs: nowMs)]
+                + output.consolidated.map { try HubLedgerEntry.pattern($0, round: round, nowMs: nowMs) }
+            _ = try await HubLedgerPostgres.record(entries, signer: signer, nowMs: nowMs, on: connection, logger: logger)
             return record
         }
     }

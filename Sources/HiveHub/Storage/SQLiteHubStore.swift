@@ -1,15 +1,21 @@
 import Foundation
 import GRDB
 import HiveCore
+import HiveLedger
+import HiveLedgerStorage
 
 /// ``HubStore`` on SQLite through GRDB: one file (`<data>/hub.sqlite`), WAL mode (readers never
 /// wait for the writer), migrations, one writer. The embedded default of `hive serve`.
 public final class SQLiteHubStore: HubStore {
     public let backend = "sqlite"
     private let pool: DatabasePool
+    /// Signs ledger tree heads (the hub key); without one, entries are logged but no receipts given.
+    let ledgerSigner: (any TreeHeadSigner)?
+    public let ledger: any LedgerStorage
 
-    /// Opens (creating) the database at `path`.
-    public init(path: String) throws {
+    /// Opens (creating) the database at `path`; `ledgerSigner` (the hub key) signs ledger tree heads.
+    public init(path: String, ledgerSigner: (any TreeHeadSigner)? = nil) throws {
+        self.ledgerSigner = ledgerSigner
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
@@ -21,6 +27,7 @@ public final class SQLiteHubStore: HubStore {
         } catch {
             throw HiveError(.io, "cannot open hub database \(path): \(error)")
         }
+        ledger = SQLiteLedgerStore(writer: pool)
     }
 
     public func migrate() async throws {
@@ -28,6 +35,7 @@ public final class SQLiteHubStore: HubStore {
         migrator.registerMigration("v1") { db in
             for statement in HubSchema.sqlite { try db.execute(sql: statement) }
         }
+        LedgerSQLite.registerMigrations(in: &migrator)
         try await io { try migrator.migrate(self.pool) }
     }
 
@@ -132,6 +140,8 @@ public final class SQLiteHubStore: HubStore {
                         db, kind: .twinBlocked, twinID: twinID, ref: twinID,
                         data: StoreCodec.json(StoreCodec.TwinBlocked(twinID: twinID, blocked: blocked)), nowMs: nowMs)
                     twin.blocked = blocked
+                    _ = try HubLedgerSQLite.record(
+                        [.blocklist(twinID: twinID, blocked: blocked, nowMs: nowMs)], signer: self.ledgerSigner, nowMs: nowMs, db)
                 }
                 return twin
             }
@@ -152,22 +162,27 @@ public final class SQLiteHubStore: HubStore {
 
     // MARK: Ingest
 
-    public func ingest(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> [IngestOutcome] {
-        try await io {
+    public func ingestWithReceipts(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> IngestReport {
+        let signer = ledgerSigner
+        return try await io {
             try await pool.write { db in
                 var outcomes: [IngestOutcome] = []
+                var entries: [HubLedgerEntry] = []
+                var receiptSlots: [Int?] = []
                 var accepted: Int64 = 0
                 var duplicateTraces = 0
                 for item in items {
                     let envelope = item.envelope
                     if try Bool.fetchOne(db, sql: "SELECT 1 FROM envelopes WHERE id = ?", arguments: [envelope.id]) != nil {
                         outcomes.append(.duplicate)
+                        receiptSlots.append(nil)
                         continue
                     }
                     if let skill = item.skill,
                         try Bool.fetchOne(db, sql: "SELECT 1 FROM skills WHERE trace_id = ?", arguments: [skill.traceID]) != nil
                     {
                         outcomes.append(.duplicateTrace(skill.traceID))
+                        receiptSlots.append(nil)
                         duplicateTraces += 1
                         continue
                     }
@@ -193,6 +208,11 @@ public final class SQLiteHubStore: HubStore {
                     }
                     accepted += 1
                     outcomes.append(.accepted)
+                    receiptSlots.append(entries.count)
+                    entries.append(.envelope(envelope, twinID: twinID))
+                    if let skill = item.skill {
+                        entries.append(.skill(traceID: skill.traceID, envelopeID: envelope.id, twinID: twinID, nowMs: nowMs))
+                    }
                 }
                 try db.execute(
                     sql: """
@@ -200,7 +220,9 @@ public final class SQLiteHubStore: HubStore {
                                          last_sync_at = ? WHERE id = ?
                         """,
                     arguments: [accepted, rejected + duplicateTraces, nowMs, twinID])
-                return outcomes
+                let receipts = try HubLedgerSQLite.record(entries, signer: signer, nowMs: nowMs, db)
+                return IngestReport(
+                    outcomes: outcomes, receipts: receiptSlots.map { slot in slot.flatMap { receipts.isEmpty ? nil : receipts[$0] } })
             }
         }
     }
@@ -408,6 +430,9 @@ public final class SQLiteHubStore: HubStore {
                         round, nowMs, record.durationMs, record.updatesUsed, record.patternsConsidered,
                         record.patternsConsolidated, version,
                     ])
+                let entries = try [HubLedgerEntry.round(round, output: output, nowMs: nowMs)]
+                    + output.consolidated.map { try HubLedgerEntry.pattern($0, round: round, nowMs: nowMs) }
+                _ = try HubLedgerSQLite.record(entries, signer: self.ledgerSigner, nowMs: nowMs, db)
                 return record
             }
         }

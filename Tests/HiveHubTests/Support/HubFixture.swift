@@ -38,6 +38,8 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
 enum Fixture {
     static let adminSecret = "test-admin-token-0123456789abcdef0123456789"
+    /// The hub key of test stores (signs ledger tree heads) and, by default, of test cores.
+    static let hubKey = NodeIdentity.generate()
 
     static func temporaryDirectory() throws -> String {
         let path = NSTemporaryDirectory() + "hive-hub-tests-" + UUID().uuidString
@@ -51,13 +53,13 @@ enum Fixture {
         case .sqlite:
             let directory = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let store = try SQLiteHubStore(path: directory + "/hub.sqlite")
+            let store = try SQLiteHubStore(path: directory + "/hub.sqlite", ledgerSigner: hubKey)
             try await store.migrate()
             return try await body(store)
         case .postgres:
             guard let url = Backend.postgresURL else { throw HiveError(.unavailable, "no PostgreSQL URL") }
             let schema = "hub_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-            let store = try PostgresHubStore(url: url, schema: String(schema), logger: Logger(label: "test"))
+            let store = try PostgresHubStore(url: url, schema: String(schema), ledgerSigner: hubKey, logger: Logger(label: "test"))
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await store.client.run() }
                 defer { group.cancelAll() }
@@ -78,8 +80,8 @@ enum Fixture {
     static func withPostgresReplicas<T>(_ body: (PostgresHubStore, PostgresHubStore) async throws -> T) async throws -> T {
         guard let url = Backend.postgresURL else { throw HiveError(.unavailable, "no PostgreSQL URL") }
         let schema = "hub_replicas_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
-        let first = try PostgresHubStore(url: url, schema: String(schema), logger: Logger(label: "replica-a"))
-        let second = try PostgresHubStore(url: url, schema: String(schema), logger: Logger(label: "replica-b"))
+        let first = try PostgresHubStore(url: url, schema: String(schema), ledgerSigner: hubKey, logger: Logger(label: "replica-a"))
+        let second = try PostgresHubStore(url: url, schema: String(schema), ledgerSigner: hubKey, logger: Logger(label: "replica-b"))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await first.client.run() }
             group.addTask { await second.client.run() }
@@ -99,7 +101,7 @@ enum Fixture {
 
     static func core(
         store: any HubStore, clock: TestClock, configure: (inout HubConfiguration) -> Void = { _ in },
-        engine: (any AggregationEngine)? = nil, hubKey: NodeIdentity = .generate()
+        engine: (any AggregationEngine)? = nil, hubKey: NodeIdentity = Fixture.hubKey
     ) -> OmegaCore {
         var configuration = HubConfiguration()
         configuration.rateLimitPerMinute = 1000
