@@ -29,6 +29,18 @@ public final class PostgresHubStore: HubStore {
     static let roundLock: Int64 = 0x4869_7665_0002
     static let migrationLock: Int64 = 0x4869_7665_0003
 
+    /// Advisory locks are database-wide; hubs in different schemas of one database are
+    /// independent deployments and must not serialise each other's rounds, so the keys are
+    /// salted with the schema (FNV-1a). Replicas of one hub share the schema, hence the keys.
+    private var lockSalt: Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (schema ?? "public").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int64(bitPattern: hash & 0x7fff_ffff_0000_0000)
+    }
+    private var feedLock: Int64 { Self.feedLock ^ lockSalt }
+    private var roundLock: Int64 { Self.roundLock ^ lockSalt }
+    private var migrationLock: Int64 { Self.migrationLock ^ lockSalt }
+
     /// - Parameters:
     ///   - url: `postgres://user[:password]@host[:port]/database[?sslmode=require]`.
     ///   - schema: a schema to create and use instead of `public` (tests isolate themselves with it).
@@ -97,7 +109,7 @@ public final class PostgresHubStore: HubStore {
             _ = try await io { try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger) }
         }
         try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS hub_migrations (version INTEGER PRIMARY KEY)", logger: logger)
             var applied = false
@@ -217,7 +229,7 @@ public final class PostgresHubStore: HubStore {
         let logger = self.logger
         let signer = ledgerSigner
         return try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(\(feedLock))", logger: logger)
             guard var twin = try await Self.fetchTwin(connection, id: twinID, logger: logger) else {
                 throw HiveError(.notFound, "no twin \(twinID)")
             }
@@ -258,7 +270,7 @@ public final class PostgresHubStore: HubStore {
             var entries: [HubLedgerEntry] = []
             var receiptSlots: [Int?] = []
             if items.contains(where: { $0.skill != nil }) {
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+                try await connection.query("SELECT pg_advisory_xact_lock(\(feedLock))", logger: logger)
             }
             var outcomes: [IngestOutcome] = []
             var accepted: Int64 = 0
@@ -459,14 +471,14 @@ public final class PostgresHubStore: HubStore {
         return try await transaction { connection in
             var locked = false
             for try await value in try await connection.query(
-                "SELECT pg_try_advisory_xact_lock(\(Self.roundLock))", logger: logger
+                "SELECT pg_try_advisory_xact_lock(\(roundLock))", logger: logger
             ).decode(Bool.self) { locked = value }
             guard locked else {
                 return RoundRecord(
                     round: 0, startedAt: nowMs, durationMs: 0, updatesUsed: 0, patternsConsidered: 0,
                     patternsConsolidated: 0, modelVersion: 0, ran: false)
             }
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(\(feedLock))", logger: logger)
             var round: Int64 = 1
             for try await last in try await connection.query(
                 "SELECT COALESCE(MAX(round), 0)::BIGINT FROM rounds", logger: logger
@@ -572,7 +584,7 @@ public final class PostgresHubStore: HubStore {
     public func prune(minQuality: Double, maxAgeMs: Int64?, nowMs: Int64) async throws -> PruneResult {
         let logger = self.logger
         return try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.feedLock))", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(\(feedLock))", logger: logger)
             let cutoff = maxAgeMs.map { nowMs - $0 } ?? Int64.min
             var doomed: [String] = []
             for try await id in try await connection.query(
