@@ -106,6 +106,7 @@ let package = Package(
             name: "HiveHub",
             dependencies: [
                 "HiveCore",
+                "HiveLearning", "HiveEmbeddings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
