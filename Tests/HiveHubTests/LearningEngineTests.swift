@@ -17,12 +17,12 @@ struct LearningEngineTests {
     }
 
     /// An honest-looking update: items 1…3 moved along +0.25 with per-twin jitter (‖Δ‖ ≈ 0.9).
-    static func update(twin: String, seed: Int, scale: Float = 1, items: [Int] = [1, 2, 3]) throws -> ModelUpdate {
+    static func update(twin: String, seed: Int, scale: Float = 1, bias: Float = 0.1, items: [Int] = [1, 2, 3]) throws -> ModelUpdate {
         let rows = items.map { item in
             RowUpdate(
                 item: item,
                 factors: (0..<rank).map { k in scale * (0.25 + 0.01 * Float((seed * 7 + k * 3 + item) % 5 - 2)) },
-                bias: scale * 0.1)
+                bias: scale * bias)
         }
         return try ModelUpdate(twinID: twin, baseVersion: 0, rank: rank, rows: rows, interactionCount: 10)
     }
@@ -86,7 +86,7 @@ struct LearningEngineTests {
     func badUpdatesRejected() async throws {
         try await withHub { hub, core, clock in
             let twin = try await hub.register()
-            let good = try Self.update(twin: twin.twinID, seed: 0)
+            let good = try Self.update(twin: twin.twinID, seed: 0, bias: 0.5)
             let goodJSON = String(decoding: try CanonicalJSON.encode(good), as: UTF8.self)
             let wrongRank = try ModelUpdate(
                 twinID: twin.twinID, baseVersion: 0, rank: 3, rows: [RowUpdate(item: 1, factors: [0, 0, 0], bias: 0)],
@@ -95,8 +95,8 @@ struct LearningEngineTests {
                 twinID: twin.twinID, baseVersion: 0, rank: Self.rank,
                 rows: [RowUpdate(item: 50, factors: [0.1, 0.1, 0.1, 0.1], bias: 0)], interactionCount: 1)
             let payloads: [[UInt8]] = [
-                Array(goodJSON.replacingOccurrences(of: "\"bias\":0.1", with: "\"bias\":NaN").utf8),
-                Array(goodJSON.replacingOccurrences(of: "\"bias\":0.1", with: "\"bias\":10000000").utf8),
+                Array(goodJSON.replacingOccurrences(of: "\"bias\":0.5", with: "\"bias\":NaN").utf8),
+                Array(goodJSON.replacingOccurrences(of: "\"bias\":0.5", with: "\"bias\":10000000").utf8),
                 try CanonicalJSON.encode(wrongRank),
                 try CanonicalJSON.encode(outOfRange),
             ]
