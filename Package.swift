@@ -25,6 +25,8 @@ let vectorKernelSettings: [SwiftSetting] = {
     return [.unsafeFlags(flags)]
 }()
 
+let optimisedDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Hive",
     platforms: [.macOS(.v15)],
@@ -38,6 +40,7 @@ let package = Package(
         .library(name: "HiveLedgerStorage", targets: ["HiveLedgerStorage"]),
         .library(name: "HiveTwin", targets: ["HiveTwin"]),
         .library(name: "HiveHub", targets: ["HiveHub"]),
+        .library(name: "HiveMesh", targets: ["HiveMesh"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -51,6 +54,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // HiveMesh (issue 13): peer channel over TCP.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // HiveTwin's SyncClient (issue 10): the twin's HTTP client.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // `hive bench sync` latency percentiles (issue 10).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -77,7 +86,8 @@ let package = Package(
             // keeps the parity tests (117 sentences through the real model) at seconds, not minutes.
             swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
-        .target(name: "HiveLearning", dependencies: ["HiveCore"], swiftSettings: strictSettings),
+        // -O in debug too: the learning and evaluation tests train real models, ~10× slower unoptimised.
+        .target(name: "HiveLearning", dependencies: ["HiveCore"], swiftSettings: strictSettings + optimisedDebug),
         .target(
             name: "HiveLedger",
             dependencies: ["HiveCore", .product(name: "Crypto", package: "swift-crypto")],
@@ -92,13 +102,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .target(name: "HiveEvaluation", dependencies: ["HiveCore", "HiveLearning"], swiftSettings: strictSettings),
+        .target(name: "HiveEvaluation", dependencies: ["HiveCore", "HiveLearning"], swiftSettings: strictSettings + optimisedDebug),
         .target(
             name: "HiveTwin",
             dependencies: [
-                "HiveCore", "HiveVectors", "HiveEmbeddings",
+                "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),
@@ -121,6 +132,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "HiveMesh",
+            dependencies: [
+                "HiveCore", "HiveTwin",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Writes to a twin store in a loop until killed: the crash-safety tests SIGKILL it mid-batch.
         .executableTarget(
             name: "twin-crash-writer",
@@ -132,11 +153,13 @@ let package = Package(
             name: "hive",
             dependencies: [
                 "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveLedgerStorage",
-                "HiveEvaluation", "HiveTwin", "HiveHub",
+                "HiveEvaluation", "HiveTwin", "HiveHub", "HiveMesh",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strictSettings
         ),
@@ -188,12 +211,29 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Sync end to end (issue 10): twins against a live in-process hub on loopback.
+        .testTarget(
+            name: "HiveSyncTests",
+            dependencies: [
+                "HiveCore", "HiveTwin", "HiveHub", "HiveLearning", "HiveEmbeddings",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "HiveHubTests",
             dependencies: [
                 "HiveHub", "HiveCore", "HiveEmbeddings",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HiveMeshTests",
+            dependencies: ["HiveMesh", "HiveTwin", "HiveCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
     ],

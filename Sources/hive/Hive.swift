@@ -8,6 +8,9 @@ struct Hive: AsyncParsableCommand {
         commandName: "hive",
         abstract: "Federated, offline-first AI twins.",
         version: HiveVersion.current,
-        subcommands: [KeysCommand.self, BenchCommand.self, LedgerCommand.self, ModelCommand.self, EmbedCommand.self, ServeCommand.self]
+        subcommands: [
+            KeysCommand.self, ServeCommand.self, TwinCommand.self, MeshCommand.self, LedgerCommand.self,
+            ModelCommand.self, EmbedCommand.self, BenchCommand.self,
+        ]
     )
 }

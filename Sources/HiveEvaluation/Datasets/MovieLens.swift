@@ -31,6 +31,31 @@ public enum MovieLens {
     /// ML-100K.
     public static func load100K(ratings: String, items: String) throws -> InteractionDataset {
         var builder = Builder()
+        for (item, location) in try readItems100K(items) {
+            try builder.addItem(item.externalID, title: item.title, genres: item.genres, at: location)
+        }
+        try forEachLine(ratings) { line, number in
+            let fields = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
+            guard fields.count == 4 else {
+                throw HiveError(.malformed, "\(name(ratings)):\(number): expected 4 tab-separated fields, got \(fields.count)")
+            }
+            try builder.addRating(user: fields[0], item: fields[1], rating: fields[2], timestamp: fields[3], at: "\(name(ratings)):\(number)")
+        }
+        return builder.dataset(name: "ml-100k")
+    }
+
+    /// The catalogue of an ML-100K `u.item` file (id, title, genres), in file order; a twin imports
+    /// it with `hive twin import-items`. Malformed lines and duplicate ids name file and line.
+    public static func loadItems100K(_ path: String) throws -> [InteractionDataset.Item] {
+        var builder = Builder()
+        for (item, location) in try readItems100K(path) {
+            try builder.addItem(item.externalID, title: item.title, genres: item.genres, at: location)
+        }
+        return builder.items
+    }
+
+    static func readItems100K(_ items: String) throws -> [(InteractionDataset.Item, String)] {
+        var result: [(InteractionDataset.Item, String)] = []
         try forEachLine(items) { line, number in
             let fields = line.split(separator: "|", omittingEmptySubsequences: false)
             guard fields.count >= 5 + genres100K.count else {
@@ -45,16 +70,9 @@ public enum MovieLens {
                 default: throw HiveError(.malformed, "\(name(items)):\(number): genre flag must be 0 or 1, got '\(flag)'")
                 }
             }
-            try builder.addItem(String(fields[0]), title: String(fields[1]), genres: genres, at: "\(name(items)):\(number)")
+            result.append((.init(externalID: String(fields[0]), title: String(fields[1]), genres: genres), "\(name(items)):\(number)"))
         }
-        try forEachLine(ratings) { line, number in
-            let fields = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
-            guard fields.count == 4 else {
-                throw HiveError(.malformed, "\(name(ratings)):\(number): expected 4 tab-separated fields, got \(fields.count)")
-            }
-            try builder.addRating(user: fields[0], item: fields[1], rating: fields[2], timestamp: fields[3], at: "\(name(ratings)):\(number)")
-        }
-        return builder.dataset(name: "ml-100k")
+        return result
     }
 
     /// ML-1M.

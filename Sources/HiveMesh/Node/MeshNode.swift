@@ -1,0 +1,152 @@
+import Foundation
+import HiveCore
+import HiveTwin
+
+/// One twin's presence in the mesh: the channel, anti-entropy of its snapshot and relay log,
+/// SWIM membership, leader selection and community votes, over one ``TwinStore``.
+///
+/// ``start()`` binds and dials the seeds; ``run()`` drives everything until cancelled.
+public actor MeshNode: MeshChannelHandler {
+    public nonisolated let store: TwinStore
+    public nonisolated let snapshots: SnapshotStore
+    public nonisolated let outbox: OfflineEnvelopeStore
+    public nonisolated let channel: TwinMeshChannel
+    public nonisolated let configuration: MeshNodeConfiguration
+    public nonisolated var nodeID: String { store.identity.nodeID }
+
+    let hub: (any MeshHubLink)?
+    var log: RelayLog
+    var cursors: [String: AntiEntropyPull] = [:]
+    var pulling: [String: UInt64] = [:]
+    var membership: SwimMembership
+    var coordinator: ClusterCoordinator
+    var consensus: MeshConsensus
+    var acked: Set<UInt64> = []
+    var probeSeq: UInt64 = 0
+    var relayedProbes: [UInt64: (requester: String, seq: UInt64)] = [:]
+    var hubDelivered: Set<String> = []
+    /// Whether the last attempt to reach the hub succeeded.
+    public internal(set) var hubReachable = false
+    /// Envelopes or diffs refused from peers (bad signature, local-only keys, malformed).
+    public internal(set) var refusedEnvelopes = 0
+    /// Leader terms this node observed, with the leader of each (for split-brain checks).
+    public internal(set) var observedLeaders: [UInt64: Set<String>] = [:]
+
+    public init(store: TwinStore, configuration: MeshNodeConfiguration, hub: (any MeshHubLink)? = nil) throws {
+        self.store = store
+        self.snapshots = SnapshotStore(store: store)
+        self.outbox = OfflineEnvelopeStore(store: store)
+        self.configuration = configuration
+        self.hub = hub
+        self.channel = TwinMeshChannel(identity: store.identity, configuration: configuration.channel)
+        self.log = RelayLog(epoch: UUID().uuidString.lowercased())
+        let id = store.identity.nodeID
+        self.membership = SwimMembership(localID: id, address: nil, configuration: configuration.swim)
+        let probe = configuration.swim.probeIntervalMs
+        self.coordinator = ClusterCoordinator(localID: id, leaseMs: probe * 3, electionTimeoutMs: probe * 3, expectedClusterSize: configuration.expectedClusterSize)
+        var consensus = try MeshConsensus(
+            quorum: configuration.quorum, threshold: configuration.threshold, blockedVoters: configuration.blockedVoters)
+        consensus.hubBlocklist = configuration.hubBlocklist
+        self.consensus = consensus
+    }
+
+    /// Binds the listening socket and queues the seed peers; returns the bound address.
+    @discardableResult
+    public func start() async throws -> MeshAddress {
+        let bound = try await channel.listen(on: configuration.listen)
+        membership = SwimMembership(localID: nodeID, address: bound, configuration: configuration.swim)
+        for seed in configuration.seeds { channel.dial(seed) }
+        return bound
+    }
+
+    /// Runs the channel and the protocol loops until cancelled.
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await self.channel.run(handler: self) }
+            group.addTask { try await self.loop(every: self.configuration.antiEntropyIntervalMs) { await $0.antiEntropyTick() } }
+            group.addTask { try await self.loop(every: self.configuration.swim.probeIntervalMs) { await $0.probeTick() } }
+            group.addTask { try await self.loop(every: self.configuration.swim.probeIntervalMs) { await $0.coordinatorTick() } }
+            if hub != nil {
+                group.addTask { try await self.loop(every: self.configuration.hubIntervalMs) { await $0.hubTick() } }
+            }
+        }
+    }
+
+    private nonisolated func loop(every intervalMs: UInt64, _ body: @Sendable (MeshNode) async -> Void) async throws {
+        while !Task.isCancelled {
+            await body(self)
+            try await Task.sleep(for: .milliseconds(Int64(clamping: intervalMs)))
+        }
+    }
+
+    var nowMs: UInt64 { HybridLogicalClock.systemMilliseconds() }
+
+    // MARK: - Channel events
+
+    public func peerConnected(_ session: MeshPeerSession) async {
+        membership.observedAlive(session.remoteNodeID, address: session.remoteListen, nowMs: nowMs)
+        // A peer we hold suspect or dead is back: re-gossip that so it refutes with a higher incarnation.
+        membership.regossip(session.remoteNodeID)
+        if let address = session.remoteListen { channel.dial(address) }
+        await sendPull(to: session)
+    }
+
+    public func peerDisconnected(_ session: MeshPeerSession) async {
+        if channel.session(for: session.remoteNodeID) == nil { pulling[session.remoteNodeID] = nil }
+    }
+
+    public func received(_ message: MeshMessage, from session: MeshPeerSession) async {
+        let peer = session.remoteNodeID
+        switch message {
+        case .hello, .auth:
+            session.close()  // handshake messages after the handshake: a confused or hostile peer
+        case .pull(let pull):
+            await answer(pull, to: session)
+        case .push(let push):
+            await absorb(push, from: session)
+        case .ping(let ping):
+            apply(ping.updates)
+            try? await session.send(.ack(SwimAck(seq: ping.seq, target: nodeID, updates: membership.piggyback())))
+        case .ack(let ack):
+            apply(ack.updates)
+            if let relay = relayedProbes.removeValue(forKey: ack.seq) {
+                try? await channel.session(for: relay.requester)?.send(
+                    .ack(SwimAck(seq: relay.seq, target: ack.target, updates: [])))
+            } else {
+                acked.insert(ack.seq)
+            }
+        case .pingReq(let request):
+            guard let target = channel.session(for: request.target) else { return }
+            probeSeq += 1
+            relayedProbes[probeSeq] = (peer, request.seq)
+            try? await target.send(.ping(SwimPing(seq: probeSeq, updates: membership.piggyback())))
+        case .election(let election):
+            if election.kind == .announce { observedLeaders[election.term, default: []].insert(election.candidate) }
+            let replies = coordinator.handle(
+                election, from: peer, nowMs: nowMs, live: membership.liveIDs, clusterSize: membership.size)
+            await send(replies)
+        }
+    }
+
+    private func apply(_ updates: [MemberUpdate]) {
+        let now = nowMs
+        for update in updates.prefix(64) {
+            if membership.apply(update, nowMs: now), let address = update.address, update.status != .dead,
+                update.nodeID != nodeID
+            {
+                channel.dial(address)
+            }
+        }
+    }
+
+    private func send(_ messages: [(to: String?, message: ElectionMessage)]) async {
+        for (recipient, message) in messages {
+            if message.kind == .announce { observedLeaders[message.term, default: []].insert(message.candidate) }
+            if let recipient {
+                try? await channel.session(for: recipient)?.send(.election(message))
+            } else {
+                for session in channel.sessions.values { try? await session.send(.election(message)) }
+            }
+        }
+    }
+}

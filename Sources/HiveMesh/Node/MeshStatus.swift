@@ -1,0 +1,23 @@
+/// A snapshot of a node's mesh state, for `hive mesh status` and tests.
+public struct MeshStatus: Sendable, Hashable, Codable {
+    public struct Peer: Sendable, Hashable, Codable {
+        public var nodeID: String
+        public var address: MeshAddress?
+        public var status: MemberStatus
+        public var incarnation: UInt64
+        public var connected: Bool
+    }
+
+    public var nodeID: String
+    public var listen: MeshAddress?
+    public var term: UInt64
+    public var leader: String?
+    public var isLeader: Bool
+    public var peers: [Peer]
+    public var relayLogCount: Int
+    public var hubReachable: Bool
+    public var verdicts: [MeshVerdict]
+    public var blocklist: [String]
+    public var refusedEnvelopes: Int
+    public var refusedHandshakes: Int
+}

@@ -1,0 +1,388 @@
+import Foundation
+import GRDB
+import HiveCore
+
+/// The twin side of the Omega Sync Protocol: authenticate → push the outbox in batches → handle
+/// each envelope's result → pull since the cursor → verify the hub's signature → apply under the
+/// conflict policy → persist the cursor.
+///
+/// **Exactly-once.** Every step is idempotent and resumable after a crash at any point: outbox
+/// rows are marked only after the hub answered (a lost answer re-sends them and the hub reports
+/// `duplicate`, which also marks them delivered); a pull is applied and the cursor advanced in one
+/// transaction (a crash re-pulls the same page; skills are deduplicated through the inbox and
+/// patterns/rows are keyed upserts).
+///
+/// **Pinning.** The hub key is pinned in ``SyncState`` (at `twin init`). A hub that registers the
+/// twin under another key, issues a token not signed by the pinned key, or signs a pull with
+/// another key is refused with ``HiveError/Code/badSignature`` and nothing is applied.
+///
+/// **Transport stamps.** The hub requires an envelope's stamp to carry the signer's node id and
+/// to lie within its drift bound. Twin records are stamped by the store's clock (node id = twin
+/// id) and may have been stamped while the device clock ran ahead. The envelope's outer stamp is
+/// a transport stamp (the payload, which the id hashes, keeps the record's own stamp), so the
+/// client re-signs the outer stamp with the signer's node id and, when it leads the hub's clock
+/// (device clock + measured offset) by more than ``Configuration/restampSlackMs``, with hub time.
+/// The envelope id is unchanged, so deduplication still holds.
+///
+/// **Retries.** Failed exchanges (connection errors, 5xx, 429) are retried with full-jitter
+/// exponential backoff (``RetryPolicy``); an expired token triggers one re-authentication.
+public actor SyncClient {
+    /// Tuning and policy.
+    public struct Configuration: Sendable {
+        /// The user the twin serves (registration).
+        public var userID: String
+        /// Registration labels.
+        public var metadata: [String: String] = [:]
+        /// Envelopes per push request (≤ 512).
+        public var batchSize = 256
+        /// Items per pull request (≤ 1000).
+        public var pullCount = 500
+        /// Backoff between failed exchanges; `maxAttempts` bounds the tries per exchange.
+        public var retry = RetryPolicy(baseMs: 100, capMs: 10_000, maxAttempts: 6)
+        public var conflicts = ConflictPolicy.standard
+        /// A transport stamp leading hub time by more than this is re-issued at hub time.
+        public var restampSlackMs: UInt64 = 60_000
+        /// Safety bound on push batches and pull pages per sync.
+        public var maxRounds = 10_000
+
+        public init(userID: String) { self.userID = userID }
+    }
+
+    public nonisolated let store: TwinStore
+    public nonisolated let outbox: OfflineEnvelopeStore
+    public nonisolated let knowledge: SyncedKnowledge
+    public nonisolated let transport: any SyncTransport
+    public nonisolated let configuration: Configuration
+    public nonisolated let offset: HubClockOffset
+    private let pinnedKey: [UInt8]
+    private var token: String?
+
+    /// Opens the client over `store`. The hub key must be pinned (``SyncState/pin(hubKeyHex:hubURL:in:)``).
+    public init(
+        store: TwinStore, transport: any SyncTransport, configuration: Configuration, offset: HubClockOffset? = nil
+    ) throws {
+        let state = try SyncState.load(from: store)
+        guard let hex = state.hubKeyHex, let key = Hex.decode(hex), key.count == Ed25519.publicKeyLength else {
+            throw HiveError(.invalidInput, "no hub key is pinned for this twin; run `hive twin init --hub URL` first")
+        }
+        guard configuration.batchSize >= 1, configuration.batchSize <= OmegaSyncRequest.maxEnvelopes else {
+            throw HiveError(.invalidInput, "batchSize must be 1–\(OmegaSyncRequest.maxEnvelopes)")
+        }
+        guard (1...OmegaSyncRequest.maxPullLimit).contains(configuration.pullCount) else {
+            throw HiveError(.invalidInput, "pullCount must be 1–\(OmegaSyncRequest.maxPullLimit)")
+        }
+        self.store = store
+        self.outbox = OfflineEnvelopeStore(store: store, policy: configuration.retry)
+        self.knowledge = try SyncedKnowledge(store: store)
+        self.transport = transport
+        self.configuration = configuration
+        self.pinnedKey = key
+        let offset = offset ?? HubClockOffset()
+        if offset.milliseconds == 0 { offset.set(state.clockOffsetMs) }
+        self.offset = offset
+    }
+
+    /// Reads the hub's public key (`GET /api/v1/hub`) for pinning at `twin init` (trust on first use).
+    public static func fetchHubKey(transport: any SyncTransport) async throws -> String {
+        let response = try await transport.send(SyncHTTPRequest(method: "GET", path: "/api/v1/hub"))
+        guard response.status == 200 else {
+            throw HiveError(.unavailable, "GET /api/v1/hub answered \(response.status)")
+        }
+        let info = try HiveJSON.decode(HubWire.HubInfo.self, from: response.body)
+        guard let key = Hex.decode(info.publicKey), key.count == Ed25519.publicKeyLength,
+            NodeIdentity.nodeID(forPublicKey: key) == info.nodeID
+        else { throw HiveError(.malformed, "the hub's public key and node id do not match") }
+        return info.publicKey.lowercased()
+    }
+
+    // MARK: The round
+
+    /// One full sync round. Throws only when the round could not finish (hub unreachable after
+    /// retries, pinning violated); whatever completed before stays completed.
+    public func sync() async throws -> SyncReport {
+        var report = SyncReport()
+        try await authenticate(&report)
+        try await push(&report)
+        try await pull(&report)
+        let stats = try outbox.stats()
+        report.pendingAfter = stats.pending
+        report.deadLettered = stats.deadLettered
+        report.clockOffsetMs = offset.milliseconds
+        let now = Int64(clamping: offset.deviceMs)
+        try store.write { db in try SyncState.set(SyncState.Key.lastSync, now, in: db) }
+        report.cursor = try SyncState.load(from: store).cursor
+        return report
+    }
+
+    // MARK: Authentication
+
+    /// Challenge → signed registration → token; checks the hub's key and adopts its clock offset.
+    /// A challenge is single-use, so a registration whose answer was lost starts over with a new one.
+    func authenticate(_ report: inout SyncReport) async throws {
+        var attempt = 0
+        while true {
+            do {
+                try await authenticateOnce(&report)
+                return
+            } catch let error as HiveError where error.code == .badSignature || error.code == .inconsistent || error.code == .forbidden {
+                throw error
+            } catch {
+                attempt += 1
+                guard attempt < configuration.retry.maxAttempts else { throw error }
+                report.retries += 1
+                try await Task.sleep(for: .milliseconds(Int64(clamping: configuration.retry.delay(afterAttempts: attempt))))
+            }
+        }
+    }
+
+    func authenticateOnce(_ report: inout SyncReport) async throws {
+        let challengeResponse = try await exchange(
+            SyncHTTPRequest(method: "POST", path: "/api/v1/twins/challenge"), report: &report, authenticated: false, retries: false)
+        let challenge = try HiveJSON.decode(HubWire.Challenge.self, from: challengeResponse)
+        let identity = store.identity
+        let signature = try identity.sign(
+            HubWire.registrationMessage(challenge: challenge.challenge, publicKeyHex: identity.publicKeyHex, userID: configuration.userID))
+        let body = try HiveJSON.encode(
+            HubWire.RegisterRequest(
+                publicKey: identity.publicKeyHex, userID: configuration.userID, metadata: configuration.metadata,
+                challenge: challenge.challenge, signature: Data(signature).base64EncodedString()))
+        let sentAt = offset.deviceMs
+        let answer = try await exchange(
+            SyncHTTPRequest(method: "POST", path: "/api/v1/twins", body: Array(body)), report: &report, authenticated: false,
+            retries: false)
+        let receivedAt = offset.deviceMs
+        let registered = try HiveJSON.decode(HubWire.RegisterResponse.self, from: answer)
+        guard registered.hubPublicKey.lowercased() == Hex.encode(pinnedKey) else {
+            throw HiveError(
+                .badSignature,
+                "hub answered with key \(registered.hubPublicKey.prefix(16))…, not the pinned \(Hex.encode(pinnedKey).prefix(16))…; refusing to sync")
+        }
+        guard registered.twinID == store.twinID else {
+            throw HiveError(.inconsistent, "hub registered twin \(registered.twinID.prefix(32)), expected \(store.twinID)")
+        }
+        let claims = try HubWire.verifyToken(registered.accessToken, hubPublicKey: pinnedKey)
+        // iat has one-second resolution: take the middle of that second against the request's midpoint.
+        let deviceMid = Int64(clamping: sentAt / 2 + receivedAt / 2)
+        offset.set(claims.iat * 1000 + 500 - deviceMid)
+        let measured = offset.milliseconds
+        try store.write { db in try SyncState.set(SyncState.Key.clockOffset, measured, in: db) }
+        token = registered.accessToken
+    }
+
+    // MARK: Push
+
+    func push(_ report: inout SyncReport) async throws {
+        for _ in 0..<configuration.maxRounds {
+            let now = Int64(clamping: store.nowMs)
+            let cap = Int64(clamping: configuration.retry.capMs)
+            // Strict order: stop at the first envelope still backing off. Times in the outbox were
+            // written by the store clock, which jumps when the hub's offset is adopted: a never-tried
+            // envelope is always due, and a backoff further away than the cap is from the old frame.
+            let items = try outbox.pending(limit: configuration.batchSize).prefix {
+                $0.attempts == 0 || $0.nextAttemptMs <= now || $0.nextAttemptMs - now > cap
+            }
+            guard !items.isEmpty else { return }
+            var envelopes: [SignedEnvelope] = []
+            for item in items {
+                let (envelope, restamped) = try transportEnvelope(item.envelope)
+                envelopes.append(envelope)
+                if restamped { report.restamped += 1 }
+            }
+            let request = try OmegaSyncRequest(type: .push, envelopes: envelopes)
+            let response: OmegaSyncResponse
+            do {
+                response = try await syncExchange(request, report: &report)
+            } catch {
+                try recordFailure(Array(items), error: error)
+                throw error
+            }
+            if response.metadata.viewerRank > 0 { report.viewerRank = response.metadata.viewerRank }
+            let byID = Dictionary(response.results.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            var delivered: [Int64] = []
+            var dead: [(Int64, String)] = []
+            var missing: [OutboxItem] = []
+            for item in items {
+                guard let result = byID[item.envelope.id] else {
+                    missing.append(item)
+                    continue
+                }
+                switch result.status {
+                case .accepted:
+                    report.accepted += 1
+                    delivered.append(item.sequence)
+                case .duplicate:
+                    report.duplicates += 1
+                    delivered.append(item.sequence)
+                case .rejected:
+                    report.rejected += 1
+                    dead.append((item.sequence, "rejected by hub: \(result.reason ?? "no reason given")"))
+                }
+            }
+            let deviceNow = Int64(clamping: store.nowMs)
+            try store.write { db in
+                let mark = try db.cachedStatement(
+                    sql: "UPDATE outbox SET state = 'delivered', delivered_ms = ?, attempts = attempts + 1 WHERE seq = ? AND state = 'pending'")
+                for sequence in delivered { try mark.execute(arguments: [deviceNow, sequence]) }
+                let bury = try db.cachedStatement(
+                    sql: "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE seq = ? AND state = 'pending'")
+                for (sequence, reason) in dead { try bury.execute(arguments: [String(reason.prefix(500)), sequence]) }
+            }
+            if !missing.isEmpty {
+                try recordFailure(missing, error: HiveError(.inconsistent, "the hub returned no result for the envelope"))
+                return
+            }
+        }
+    }
+
+    /// Re-signs the outer stamp when it must change for transport (see the type's documentation).
+    func transportEnvelope(_ envelope: SignedEnvelope) throws -> (SignedEnvelope, Bool) {
+        let identity = store.identity
+        let hubNow = store.offsetAwareHubNow(offset)
+        var physical = envelope.stamp.physicalMs
+        if physical > hubNow, physical - hubNow > configuration.restampSlackMs { physical = hubNow }
+        let stamp = HLCTimestamp(physicalMs: physical, logical: envelope.stamp.logical, nodeID: identity.nodeID)
+        guard stamp != envelope.stamp else { return (envelope, false) }
+        guard envelope.signer == identity.publicKey else { return (envelope, false) }
+        return (try SignedEnvelope.sign(payload: envelope.payload, kind: envelope.kind, stamp: stamp, identity: identity), true)
+    }
+
+    /// Schedules a backoff for `items` after a failed exchange (dead-letters after `maxAttempts`).
+    func recordFailure(_ items: [OutboxItem], error: any Error) throws {
+        let now = Int64(clamping: store.nowMs)
+        let message = String(String(describing: error).prefix(500))
+        let policy = configuration.retry
+        try store.write { db in
+            for item in items {
+                let attempts = item.attempts + 1
+                if attempts >= policy.maxAttempts * 4 {
+                    // Transport failures are not the envelope's fault: allow many more rounds before giving up.
+                    try db.execute(
+                        sql: "UPDATE outbox SET state = 'dead', attempts = ?, last_error = ? WHERE seq = ? AND state = 'pending'",
+                        arguments: [attempts, message, item.sequence])
+                } else {
+                    try db.execute(
+                        sql: "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_ms = ? WHERE seq = ? AND state = 'pending'",
+                        arguments: [attempts, message, now + Int64(clamping: policy.delay(afterAttempts: min(attempts, 8))), item.sequence])
+                }
+            }
+        }
+    }
+
+    // MARK: Pull
+
+    func pull(_ report: inout SyncReport) async throws {
+        for _ in 0..<configuration.maxRounds {
+            let since = try SyncState.load(from: store).cursor
+            let request = try OmegaSyncRequest(type: .pull, since: since, maxPullCount: configuration.pullCount)
+            let response = try await syncExchange(request, report: &report)
+            report.nextSyncRecommendedMs = response.metadata.nextSyncRecommended
+            if response.metadata.viewerRank > 0 { report.viewerRank = response.metadata.viewerRank }
+            guard let pull = response.pull, let signature = response.pullSignature else {
+                throw HiveError(.malformed, "the hub's pull answer carries no pull or no signature")
+            }
+            try signature.verify(pull, domain: SyncPull.signatureDomain, hubPublicKey: pinnedKey)
+            guard pull.since == since, pull.cursor >= since else {
+                throw HiveError(.inconsistent, "pull answers since \(pull.since) → \(pull.cursor); asked since \(since)")
+            }
+            let conflicts = configuration.conflicts
+            let now = Int64(clamping: store.nowMs)
+            let applied = try store.write { db -> SyncReport in
+                var part = SyncReport()
+                // Re-check inside the writer: a concurrent sync may have applied this page already.
+                let current = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.cursor]) ?? 0
+                guard current == since else { return part }
+                for pattern in pull.patterns {
+                    if try knowledge.apply(pattern, strategy: conflicts.patterns, nowMs: now, in: db) { part.conflictsResolved += 1 }
+                    part.patternsPulled += 1
+                }
+                for delta in pull.modelDeltas {
+                    let (rows, collided) = try knowledge.apply(delta, strategy: conflicts.modelRows, in: db)
+                    part.modelRowsPulled += rows
+                    part.conflictsResolved += collided
+                }
+                for skill in pull.skills {
+                    let (applied, collided) = try knowledge.apply(skill: skill, strategy: conflicts.skills, nowMs: now, in: db)
+                    if applied { part.skillsPulled += 1 }
+                    if collided { part.conflictsResolved += 1 }
+                }
+                try SyncState.set(SyncState.Key.cursor, pull.cursor, in: db)
+                try SyncState.set(SyncState.Key.pullSignature, signature.value, in: db)
+                return part
+            }
+            report.patternsPulled += applied.patternsPulled
+            report.modelRowsPulled += applied.modelRowsPulled
+            report.skillsPulled += applied.skillsPulled
+            report.conflictsResolved += applied.conflictsResolved
+            if !pull.hasMore || pull.cursor == since { return }
+        }
+    }
+
+    // MARK: Exchanges
+
+    func syncExchange(_ request: OmegaSyncRequest, report: inout SyncReport) async throws -> OmegaSyncResponse {
+        let body = Array(try HiveJSON.encode(request))
+        let bytes = try await exchange(SyncHTTPRequest(method: "POST", path: "/api/v1/sync", body: body), report: &report, authenticated: true)
+        let response = try HiveJSON.decode(OmegaSyncResponse.self, from: bytes)
+        if !response.accessToken.isEmpty {
+            _ = try HubWire.verifyToken(response.accessToken, hubPublicKey: pinnedKey)
+            token = response.accessToken
+        }
+        return response
+    }
+
+    /// Sends with retries: connection errors, 5xx and 429 back off (full jitter) and retry; 401
+    /// re-authenticates once; other 4xx fail at once with the hub's problem detail.
+    func exchange(_ request: SyncHTTPRequest, report: inout SyncReport, authenticated: Bool, retries: Bool = true) async throws
+        -> [UInt8]
+    {
+        var attempt = 0
+        var reauthenticated = false
+        while true {
+            var request = request
+            if authenticated { request.bearer = token }
+            var failure: any Error
+            do {
+                let response = try await transport.send(request)
+                switch response.status {
+                case 200..<300:
+                    return response.body
+                case 401 where authenticated && !reauthenticated:
+                    reauthenticated = true
+                    try await authenticate(&report)
+                    continue
+                case 429, 500...599:
+                    failure = HiveError(.unavailable, "\(request.path) answered \(response.status): \(Self.detail(response.body))")
+                default:
+                    throw HiveError(
+                        response.status == 403 ? .forbidden : response.status == 401 ? .unauthorized : .invalidInput,
+                        "\(request.path) answered \(response.status): \(Self.detail(response.body))")
+                }
+            } catch let error as HiveError where error.code != .unavailable {
+                throw error
+            } catch {
+                failure = error
+            }
+            attempt += 1
+            guard retries, attempt < configuration.retry.maxAttempts else {
+                throw HiveError(.unavailable, "hub unreachable after \(attempt) attempts: \(String(describing: failure).prefix(300))")
+            }
+            report.retries += 1
+            let delay = configuration.retry.delay(afterAttempts: attempt)
+            try await Task.sleep(for: .milliseconds(Int64(clamping: delay)))
+        }
+    }
+
+    static func detail(_ body: [UInt8]) -> String {
+        if let problem = try? HiveJSON.decode(HubWire.Problem.self, from: body) {
+            return [problem.title, problem.detail].compactMap { $0 }.joined(separator: ": ")
+        }
+        return String(decoding: body.prefix(300), as: UTF8.self)
+    }
+}
+
+extension TwinStore {
+    /// Best estimate of the hub's clock: the device clock plus the measured offset.
+    func offsetAwareHubNow(_ offset: HubClockOffset) -> UInt64 {
+        UInt64(max(0, Int64(clamping: offset.deviceMs) &+ offset.milliseconds))
+    }
+}
