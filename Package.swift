@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "HiveHub",
             dependencies: [
-                "HiveCore", "HiveLedger", "HiveLedgerStorage",
+                "HiveCore", "HiveLedger", "HiveLedgerStorage", "HiveLearning", "HiveEmbeddings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

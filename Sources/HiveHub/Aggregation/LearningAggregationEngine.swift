@@ -1,0 +1,206 @@
+import Crypto
+import Foundation
+import HiveCore
+import HiveEmbeddings
+import HiveLearning
+
+/// The hub's aggregation engine over HiveLearning: robust fusion of twins' sparse model updates
+/// (``UpdateAggregator``, default norm bounding with reputation weights), reputation kept in a
+/// ``ReputationBook`` from each round's ``TwinDiagnostics``, and ``PatternConsensus`` over
+/// pending patterns.
+///
+/// Patterns need vectors and ``RoundInput`` carries no embedder, so approach texts are embedded
+/// with HiveEmbeddings' explicit ``HashingEmbedder`` (shared words, not meaning); ``name`` says so
+/// (`/stats` and `/health` show it). Item ids bridge as ``LearningEngineConfiguration`` documents:
+/// integer index ↔ its decimal string.
+public struct LearningAggregationEngine: AggregationEngine {
+    public let configuration: LearningEngineConfiguration
+    private let aggregator: UpdateAggregator
+    private let consensus: PatternConsensus
+    private let embedder: HashingEmbedder
+
+    /// Throws `invalid-input` for a bad configuration.
+    public init(configuration: LearningEngineConfiguration) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        aggregator = try UpdateAggregator(rule: configuration.rule, maxStaleness: configuration.maxStaleness)
+        consensus = PatternConsensus(configuration: configuration.consensus)
+        embedder = try HashingEmbedder(dimensions: configuration.patternEmbeddingDimensions)
+    }
+
+    /// Rule and pattern-embedding method, e.g. `norm-bounding(1.0)+consensus[hashing-ngram-v1:d384:n2]`.
+    public var name: String { "\(Self.describe(configuration.rule))+consensus[\(patternEmbeddingMethod)]" }
+
+    /// How pattern approach texts are embedded for consensus (always the hashing embedder here).
+    public var patternEmbeddingMethod: String { embedder.modelID }
+
+    public func validateModelUpdate(_ payload: [UInt8]) throws {
+        _ = try decodeUpdate(payload)
+    }
+
+    /// A decoded update that fits the configured model (rank, item range); throws naming the problem.
+    func decodeUpdate(_ payload: [UInt8]) throws -> ModelUpdate {
+        let update: ModelUpdate
+        do {
+            update = try HiveJSON.decode(ModelUpdate.self, from: payload)
+        } catch let error as HiveError {
+            throw error
+        } catch {
+            throw HiveError(.invalidInput, "model update: \(HiveJSON.describe(error))")
+        }
+        guard update.rank == configuration.rank else {
+            throw HiveError(
+                .dimensionMismatch, "model update has rank \(update.rank); the hub's model has rank \(configuration.rank)")
+        }
+        if let last = update.rows.last, last.item >= configuration.itemCount {
+            throw HiveError(
+                .invalidInput,
+                "model update touches item \(last.item); the hub's model has \(configuration.itemCount) items (0…\(configuration.itemCount - 1))"
+            )
+        }
+        return update
+    }
+
+    public func round(_ input: RoundInput) throws -> RoundOutput {
+        var consumed: [String] = []
+        var book = try Self.book(input.reputations, configuration: configuration.reputation)
+
+        // Model updates: the newest valid one per twin counts; invalid, mis-attributed, stale and
+        // superseded ones are consumed so they do not linger.
+        var modelDelta: ModelRowsDelta?
+        if !input.modelUpdates.isEmpty {
+            let model = try currentModel(input)
+            var latest: [String: (envelopeID: String, update: ModelUpdate)] = [:]
+            for contribution in input.modelUpdates {
+                consumed.append(contribution.envelopeID)
+                guard let update = try? decodeUpdate(contribution.payload), update.twinID == contribution.twinID,
+                    (try? update.validate(against: model, maxStaleness: configuration.maxStaleness)) != nil
+                else { continue }
+                latest[contribution.twinID] = (contribution.envelopeID, update)
+            }
+            let updates = latest.keys.sorted().compactMap { latest[$0]?.update }
+            if !updates.isEmpty {
+                let weights = book.weights(for: updates.map(\.twinID))
+                let round = try aggregator.aggregate(updates, model: model, weights: weights)
+                let next = try model.applying(round, learningRate: configuration.learningRate)
+                try book.record(round.twins)
+                let rows = round.rows.map { row in
+                    ModelRowsDelta.Row(
+                        item: String(row.item), vector: Array(next.factors(of: row.item)) + [next.biases[row.item]])
+                }
+                modelDelta = try ModelRowsDelta(
+                    version: input.modelVersion + 1, dimension: configuration.rank + 1, rows: rows)
+            }
+        }
+
+        let (consolidated, patternsConsumed) = try consolidate(input, book: book)
+        consumed += patternsConsumed
+
+        var reputations: [String: Double] = [:]
+        for (twin, score) in book.scores where input.reputations[twin] != nil { reputations[twin] = score }
+        return RoundOutput(
+            consolidated: consolidated, modelDelta: modelDelta, reputations: reputations, consumed: consumed,
+            patternsConsidered: input.patterns.count)
+    }
+
+    /// The global model as stored: zero rows except those published; throws `inconsistent` when
+    /// a stored row does not fit the configured shape.
+    func currentModel(_ input: RoundInput) throws -> ItemFactorModel {
+        let width = configuration.rank + 1
+        if let dimension = input.modelDimension, dimension != width {
+            throw HiveError(
+                .inconsistent, "stored model rows have dimension \(dimension); the engine's rank \(configuration.rank) needs \(width)")
+        }
+        guard input.modelVersion >= 0 else {
+            throw HiveError(.inconsistent, "stored model version \(input.modelVersion) is negative")
+        }
+        var factors = [Float](repeating: 0, count: configuration.itemCount * configuration.rank)
+        var biases = [Float](repeating: 0, count: configuration.itemCount)
+        for (key, vector) in input.currentRows {
+            guard let item = Int(key), String(item) == key, (0..<configuration.itemCount).contains(item),
+                vector.count == width
+            else {
+                throw HiveError(.inconsistent, "stored model row \(key) does not fit \(configuration.itemCount) items × \(width)")
+            }
+            for k in 0..<configuration.rank { factors[item * configuration.rank + k] = vector[k] }
+            biases[item] = vector[configuration.rank]
+        }
+        return try ItemFactorModel(
+            version: UInt64(input.modelVersion), itemCount: configuration.itemCount, rank: configuration.rank,
+            factors: factors, biases: biases)
+    }
+
+    /// Consensus over pending patterns. Members of accepted clusters and undecodable patterns are
+    /// consumed; patterns in clusters still short of voters or agreement stay pending.
+    func consolidate(_ input: RoundInput, book: ReputationBook) throws -> ([ConsolidatedPattern], [String]) {
+        var consumed: [String] = []
+        var patterns: [String: Pattern] = [:]
+        var votes: [PatternVote] = []
+        var decoded: [(PendingContribution, Pattern)] = []
+        for contribution in input.patterns {
+            guard let pattern = try? HiveJSON.decode(Pattern.self, from: contribution.payload) else {
+                consumed.append(contribution.envelopeID)
+                continue
+            }
+            decoded.append((contribution, pattern))
+        }
+        let embeddings = embedder.embed(decoded.map { $0.1.approach })
+        for ((contribution, pattern), embedding) in zip(decoded, embeddings) {
+            // An approach with no words embeds to zeros: it can never join a cluster.
+            guard
+                let vote = try? PatternVote(
+                    patternID: contribution.envelopeID, twinID: contribution.twinID, embedding: embedding,
+                    successRate: pattern.successRate)
+            else {
+                consumed.append(contribution.envelopeID)
+                continue
+            }
+            patterns[contribution.envelopeID] = pattern
+            votes.append(vote)
+        }
+        guard !votes.isEmpty else { return ([], consumed) }
+        var consolidated: [ConsolidatedPattern] = []
+        for cluster in try consensus.evaluate(votes, reputation: book) where cluster.accepted {
+            guard var pattern = patterns[cluster.representative] else { continue }
+            let members = cluster.members.compactMap { patterns[$0] }
+            pattern.origin = .global
+            pattern.alpha = members.reduce(0) { $0 + $1.alpha }
+            pattern.beta = members.reduce(0) { $0 + $1.beta }
+            pattern.provenance = Array(cluster.members.prefix(1024))
+            let digest = SHA256.hash(data: Data("\(pattern.taskType)\u{1F}\(pattern.approach)".utf8))
+            let id = "consensus-" + digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+            pattern.id = id
+            let score = min(1, max(0, cluster.score))
+            let priority: ConsolidatedPattern.Priority = score >= 0.85 ? .high : (score >= 0.75 ? .medium : .low)
+            consolidated.append(
+                try ConsolidatedPattern(
+                    id: id, pattern: pattern, priority: priority, voters: cluster.votes, agreement: score,
+                    quality: score, round: input.round))
+            consumed += cluster.members
+        }
+        return (consolidated, consumed)
+    }
+
+    /// A book holding the store's scores (ReputationBook only takes scores by decoding).
+    static func book(_ scores: [String: Double], configuration: ReputationConfiguration) throws -> ReputationBook {
+        struct Seed: Encodable {
+            var configuration: ReputationConfiguration
+            var scores: [String: Double]
+        }
+        let clamped = scores.mapValues { $0.isFinite ? min(1, max(0, $0)) : configuration.initial }
+        return try JSONDecoder().decode(
+            ReputationBook.self, from: JSONEncoder().encode(Seed(configuration: configuration, scores: clamped)))
+    }
+
+    static func describe(_ rule: AggregationRule) -> String {
+        switch rule {
+        case .weightedMean: "weighted-mean"
+        case .median: "median"
+        case .trimmedMean(let beta): "trimmed-mean(\(beta))"
+        case .krum(let f): "krum(\(f))"
+        case .multiKrum(let f): "multi-krum(\(f))"
+        case .centeredClipping(let radius, let iterations): "centered-clipping(\(radius.map { "\($0)" } ?? "median"),\(iterations))"
+        case .normBounding(let maxNorm): "norm-bounding(\(maxNorm))"
+        }
+    }
+}
