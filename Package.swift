@@ -202,7 +202,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation"], swiftSettings: strictSettings),
+        .testTarget(name: "HiveEvaluationTests", dependencies: ["HiveEvaluation", "HiveLearning"], swiftSettings: strictSettings),
         .testTarget(
             name: "HiveTwinTests",
             dependencies: [

@@ -8,7 +8,7 @@ struct FederatedSimulationTests {
     /// 60 users, 150 items in 6 topics; each user interacts with 9 items of one topic. Item genres
     /// are random, so a twin alone learns nothing from content; the federation learns the topics.
     static func world() -> InteractionDataset {
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         let itemCount = 150, topics = 6
         let genres = ["a", "b", "c"]
         let items = (0..<itemCount).map { InteractionDataset.Item(externalID: String($0 + 1), title: "item \($0)", genres: [genres[Int(rng.next() % 3)]]) }

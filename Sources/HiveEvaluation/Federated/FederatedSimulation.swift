@@ -64,7 +64,7 @@ public struct FederatedSimulation: Sendable {
 
     /// Runs the simulation. `onRound` receives (round, HR@10) for progress output.
     public func run(_ config: Configuration, onRound: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
-        var rng = SplitMix64(seed: config.seed)
+        var rng = SeededGenerator(seed: config.seed)
         var model = try ItemFactorModel(itemCount: split.itemCount, rank: config.rank, seed: config.seed &+ 1)
         let trainer = LocalTrainer(configuration: config.trainer)
         let aggregator = try UpdateAggregator(rule: config.rule)
@@ -128,7 +128,7 @@ public struct FederatedSimulation: Sendable {
     /// Centralised MF: the same trainer with all data in one place — each user's update is
     /// applied to the shared item factors immediately (sequential SGD), no clipping, no averaging.
     public func centralised(rank: Int = 32, epochs: Int, trainer config: TrainerConfiguration, seed: UInt64) throws -> (ItemFactorModel, [[Float]?]) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var model = try ItemFactorModel(itemCount: split.itemCount, rank: rank, seed: seed &+ 1)
         let trainer = LocalTrainer(configuration: config)
         let applier = try UpdateAggregator(rule: .weightedMean)
@@ -147,7 +147,7 @@ public struct FederatedSimulation: Sendable {
     /// User vectors trained alone against a fixed global model (the model is not changed):
     /// what a new twin with `histories` gets from the federation's item factors.
     public func personalise(model: ItemFactorModel, histories: [[Int32]], trainer config: TrainerConfiguration, seed: UInt64) throws -> [[Float]?] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let trainer = LocalTrainer(configuration: config)
         var users = [[Float]?](repeating: nil, count: split.userCount)
         for test in split.tests {

@@ -1,4 +1,5 @@
 import HiveCore
+import HiveLearning
 
 /// The NCF protocol (He et al. 2017): per user the latest interaction is held out and ranked
 /// among `negativeCount` sampled items the user never interacted with.
@@ -29,7 +30,7 @@ public struct LeaveOneOutSplit: Sendable {
         guard negativeCount >= 1 else { throw HiveError(.invalidInput, "negative count must be ≥ 1") }
         var perUser = [[InteractionDataset.Interaction]](repeating: [], count: dataset.userCount)
         for interaction in dataset.interactions { perUser[Int(interaction.user)].append(interaction) }
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var train = [[Int32]](repeating: [], count: dataset.userCount)
         var trainTimes = [[Int64]](repeating: [], count: dataset.userCount)
         var tests: [TestCase] = []
