@@ -54,12 +54,7 @@ public final class HybridLogicalClock: Sendable {
     @discardableResult
     public func receive(_ remote: HLCTimestamp) throws -> HLCTimestamp {
         let physicalMs = physicalClock()
-        if remote.physicalMs > physicalMs, remote.physicalMs - physicalMs > maxDriftMs {
-            throw HiveError(
-                .clockDrift,
-                "remote stamp from \(remote.nodeID) is \(remote.physicalMs - physicalMs) ms in the future (limit \(maxDriftMs) ms)"
-            )
-        }
+        try checkDrift(remote, physicalMs: physicalMs)
         let physical = physicalMs << 16
         let packed = state.withLock { last -> UInt64 in
             let next = max(physical, last + 1, remote.packed + 1)
@@ -71,7 +66,11 @@ public final class HybridLogicalClock: Sendable {
 
     /// Checks a remote stamp against the drift bound without advancing the clock.
     public func validate(_ remote: HLCTimestamp) throws {
-        let physicalMs = physicalClock()
+        try checkDrift(remote, physicalMs: physicalClock())
+    }
+
+    /// Throws ``HiveError/Code/clockDrift`` when `remote` leads `physicalMs` by more than ``maxDriftMs``.
+    private func checkDrift(_ remote: HLCTimestamp, physicalMs: UInt64) throws {
         if remote.physicalMs > physicalMs, remote.physicalMs - physicalMs > maxDriftMs {
             throw HiveError(
                 .clockDrift,
