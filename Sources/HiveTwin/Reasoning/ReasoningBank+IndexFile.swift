@@ -7,8 +7,9 @@ extension ReasoningBank {
     /// The outcome of trying the persisted index at open.
     enum PersistedIndex {
         case loaded(State)
-        /// Why the file cannot be used (the index is then rebuilt from the table).
-        case unusable(String)
+        /// Why the file cannot be used (the index is then rebuilt from the table), and whether
+        /// an index was ever saved for this database (persistence is then kept up).
+        case unusable(String, saved: Bool)
     }
 
     static func indexPath(store: TwinStore, kind: IndexKind) -> String { indexPath(database: store.path, kind: kind) }
@@ -39,14 +40,14 @@ extension ReasoningBank {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM patterns") ?? 0
             )
         }
-        guard let record else { return .unusable("no index was saved for this database") }
-        guard FileManager.default.fileExists(atPath: path) else { return .unusable("index file \(path) is missing") }
+        guard let record else { return .unusable("no index was saved for this database", saved: false) }
+        guard FileManager.default.fileExists(atPath: path) else { return .unusable("index file \(path) is missing", saved: true) }
         let parts = record.split(separator: " ")
         guard parts.count == 2, let savedGeneration = Int64(parts[0]), let checksum = UInt64(parts[1]) else {
-            return .unusable("the saved index record is malformed: \(record.debugDescription)")
+            return .unusable("the saved index record is malformed: \(record.debugDescription)", saved: true)
         }
         guard savedGeneration == generation else {
-            return .unusable("index file \(path) is stale: it reflects pattern write \(savedGeneration), the table is at \(generation)")
+            return .unusable("index file \(path) is stale: it reflects pattern write \(savedGeneration), the table is at \(generation)", saved: true)
         }
         let index: PatternIndex
         do {
@@ -55,11 +56,11 @@ extension ReasoningBank {
             case .hnsw: index = .hnsw(try HNSWIndex(contentsOf: path, expectedChecksum: checksum))
             }
         } catch let error as HiveError {
-            return .unusable("index file \(path) failed verification: \(error.message)")
+            return .unusable("index file \(path) failed verification: \(error.message)", saved: true)
         }
         guard index.count == count, index.dimension == space.dimensions, index.metric == .cosine else {
             return .unusable(
-                "index file \(path) holds \(index.count) vectors of \(index.dimension) dimensions (\(index.metric)); the table has \(count) of \(space.dimensions)"
+                "index file \(path) holds \(index.count) vectors of \(index.dimension) dimensions (\(index.metric)); the table has \(count) of \(space.dimensions)", saved: true
             )
         }
         return .loaded(State(index: index, columns: try columns(store: store)))

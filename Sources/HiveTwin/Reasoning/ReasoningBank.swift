@@ -11,7 +11,9 @@ import Synchronization
 ///   that changed the table has committed, under the same lock. Two kinds (``IndexKind``):
 ///   `.exact` — a ``QuantizedFlatIndex`` (int8 scan, f32 rescoring, exact order); `.hnsw` — an
 ///   ``HNSWIndex``. Either kind is persisted next to the database by ``saveIndex()`` with its
-///   checksum and the table generation it reflects recorded in the store; at open it is loaded
+///   checksum and the table generation it reflects recorded in the store (always for `.hnsw`,
+///   whose graph is costly to build; for `.exact` once ``saveIndex()`` has been called, since its
+///   file keeps f32 rows for rescoring and is about 5× the table's vector bytes); at open it is loaded
 ///   (memory-mapped) only if the checksum verifies and no pattern write happened since (every
 ///   write bumps the generation in its own transaction), and rebuilt from the table otherwise —
 ///   ``indexOrigin`` says which and ``indexRebuildReason`` says why. Either way index and table
@@ -72,11 +74,11 @@ public final class ReasoningBank: Sendable {
             state = Mutex(loaded)
             indexOrigin = "loaded"
             indexRebuildReason = nil
-        case .unusable(let reason):
+        case .unusable(let reason, let saved):
             state = Mutex(try Self.rebuild(store: store, space: space, kind: kind))
             indexOrigin = "rebuilt"
             indexRebuildReason = reason
-            try saveIndex()
+            if saved || kind != .exact { try saveIndex() }
         }
     }
 
@@ -308,6 +310,17 @@ public final class ReasoningBank: Sendable {
 
     static func decodeTags(_ text: String) throws -> [String] {
         text.isEmpty ? [] : text.split(separator: tagSeparator, omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// JSON string lists (skills' provenance keeps this form).
+    static func encodeList(_ list: [String]) throws -> String { try encodeJSON(list) }
+
+    static func decodeList(_ text: String) throws -> [String] {
+        try HiveJSON.decode([String].self, from: Array(text.utf8))
+    }
+
+    static func encodeJSON(_ value: some Encodable) throws -> String {
+        String(decoding: try HiveJSON.encode(value), as: UTF8.self)
     }
 
     static func checkTags(_ tags: [String], field: String) throws {
