@@ -66,7 +66,7 @@ struct PatternStorageTests {
         let other = TemporaryDirectory()
         _ = try Self.seeded(other, identity: identity, count: 150, seed: 99)
         try FileManager.default.removeItem(atPath: path)
-        try FileManager.default.copyItem(atPath: other.file("twin.sqlite.patterns.qflat"), atPath: path)
+        try FileManager.default.copyItem(atPath: other.file("twin.sqlite.patterns.qflat"), toPath: path)
         try expectRebuilt(try reopen(), because: "failed verification")
     }
 
