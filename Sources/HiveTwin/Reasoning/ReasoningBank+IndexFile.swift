@@ -71,18 +71,23 @@ extension ReasoningBank {
     /// rebuilding. Call it before closing a store that was written to; an index saved before
     /// later writes is detected as stale at open and rebuilt, never used.
     public func saveIndex() throws {
-        try state.withLock { state in
-            let checksum: UInt64
-            switch state.index {
-            case .exact(let index): checksum = try index.save(to: indexPath)
-            case .hnsw(let index): checksum = try index.save(to: indexPath)
-            }
-            try store.write { db in
-                let generation = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_generation'") ?? 0
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                    arguments: [Self.recordKey(indexKind), "\(generation) \(checksum)"])
-            }
+        try state.withLock { state in try Self.persist(state.index, store: store, kind: indexKind) }
+    }
+
+    /// Writes `index` (which must reflect every committed pattern write: callers hold the bank's
+    /// lock or have not published the bank yet) and records its checksum with the generation.
+    static func persist(_ index: PatternIndex, store: TwinStore, kind: IndexKind) throws {
+        let path = indexPath(store: store, kind: kind)
+        let checksum: UInt64
+        switch index {
+        case .exact(let index): checksum = try index.save(to: path)
+        case .hnsw(let index): checksum = try index.save(to: path)
+        }
+        try store.write { db in
+            let generation = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_generation'") ?? 0
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                arguments: [recordKey(kind), "\(generation) \(checksum)"])
         }
     }
 

@@ -75,10 +75,19 @@ public final class ReasoningBank: Sendable {
             indexOrigin = "loaded"
             indexRebuildReason = nil
         case .unusable(let reason, let saved):
-            state = Mutex(try Self.rebuild(store: store, space: space, kind: kind))
+            let rebuilt = try Self.rebuild(store: store, space: space, kind: kind)
+            var why = reason
+            if saved || kind != .exact {
+                // The index is derived data: failing to persist it costs the next open a rebuild, not this one.
+                do {
+                    try Self.persist(rebuilt.index, store: store, kind: kind)
+                } catch {
+                    why += "; saving the rebuilt index failed: \(error)"
+                }
+            }
+            state = Mutex(rebuilt)
             indexOrigin = "rebuilt"
-            indexRebuildReason = reason
-            if saved || kind != .exact { try saveIndex() }
+            indexRebuildReason = why
         }
     }
 
