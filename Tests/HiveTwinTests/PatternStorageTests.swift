@@ -70,6 +70,28 @@ struct PatternStorageTests {
         try expectRebuilt(try reopen(), because: "failed verification")
     }
 
+    @Test("an index that cannot be saved is reported, and the store still opens with a correct index")
+    func unsavableIndex() throws {
+        let dir = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        var rng = SplitMix(seed: 8)
+        let vectors = (0..<40).map { _ in rng.vector(32) }
+        let kind = ReasoningBank.IndexKind.hnsw(m: 8, efConstruction: 32, efSearch: 32)
+        do {
+            let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: kind)
+            try bank.storePatterns((0..<40).map { (ReasoningBankTests.draft($0), vectors[$0]) })
+        }
+        // A directory where the file should go: the atomic rename fails.
+        try FileManager.default.removeItem(atPath: dir.file("twin.sqlite.patterns.hnsw"))
+        try FileManager.default.createDirectory(atPath: dir.file("twin.sqlite.patterns.hnsw/blocker"), withIntermediateDirectories: true)
+        let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: kind)
+        #expect(bank.indexOrigin == "rebuilt")
+        #expect(bank.indexRebuildReason?.contains("saving the rebuilt index failed") == true, "\(bank.indexRebuildReason ?? "nil")")
+        #expect(try bank.verifyIndex().isEmpty)
+        #expect(throws: (any Error).self) { try bank.saveIndex() }
+        #expect(try bank.searchPatterns(vector: vectors[9], k: 1).first?.pattern.approach == "approach 9")
+    }
+
     @Test("a v1 database is migrated to compact rows with every pattern, id and stamp unchanged")
     func migratesV1() throws {
         let dir = TemporaryDirectory()

@@ -71,12 +71,14 @@ extension ReasoningBank {
     /// rebuilding. Call it before closing a store that was written to; an index saved before
     /// later writes is detected as stale at open and rebuilt, never used.
     public func saveIndex() throws {
-        try state.withLock { state in try Self.persist(state.index, store: store, kind: indexKind) }
+        try state.withLock { state in try Self.persist(state.index, store: store, kind: indexKind, generation: nil) }
     }
 
     /// Writes `index` (which must reflect every committed pattern write: callers hold the bank's
     /// lock or have not published the bank yet) and records its checksum with the generation.
-    static func persist(_ index: PatternIndex, store: TwinStore, kind: IndexKind) throws {
+    /// With `generation` (the one the index was built at), nothing is recorded if the table has
+    /// moved on since, so a file that misses a write is never marked current.
+    static func persist(_ index: PatternIndex, store: TwinStore, kind: IndexKind, generation built: Int64?) throws {
         let path = indexPath(store: store, kind: kind)
         let checksum: UInt64
         switch index {
@@ -84,7 +86,8 @@ extension ReasoningBank {
         case .hnsw(let index): checksum = try index.save(to: path)
         }
         try store.write { db in
-            let generation = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_generation'") ?? 0
+            let generation = try currentGeneration(db)
+            if let built, built != generation { return }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                 arguments: [recordKey(kind), "\(generation) \(checksum)"])
@@ -117,8 +120,18 @@ extension ReasoningBank {
         }
     }
 
+    static func currentGeneration(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_generation'") ?? 0
+    }
+
     static func rebuild(store: TwinStore, space: EmbeddingSpace, kind: IndexKind) throws -> State {
+        try rebuildAtGeneration(store: store, space: space, kind: kind).state
+    }
+
+    /// The index rebuilt from the table and the table generation it reflects (one read transaction).
+    static func rebuildAtGeneration(store: TwinStore, space: EmbeddingSpace, kind: IndexKind) throws -> (state: State, generation: Int64) {
         try store.read { db in
+            let generation = try currentGeneration(db)
             let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM patterns") ?? 0
             var columns = PatternColumns()
             var ids: [VectorID] = []
@@ -136,13 +149,13 @@ extension ReasoningBank {
             case .exact:
                 var index = try QuantizedFlatIndex(dimension: space.dimensions, metric: .cosine, capacity: count)
                 try index.add(ids: ids, vectors: vectors)
-                return State(index: .exact(index), columns: columns)
+                return (State(index: .exact(index), columns: columns), generation)
             case .hnsw(let m, let efConstruction, let efSearch):
                 var index = try HNSWIndex(
                     dimension: space.dimensions, metric: .cosine, m: m, efConstruction: efConstruction, efSearch: efSearch,
                     capacity: count)
                 try index.add(ids: ids, vectors: vectors)
-                return State(index: .hnsw(index), columns: columns)
+                return (State(index: .hnsw(index), columns: columns), generation)
             }
         }
     }

@@ -75,12 +75,12 @@ public final class ReasoningBank: Sendable {
             indexOrigin = "loaded"
             indexRebuildReason = nil
         case .unusable(let reason, let saved):
-            let rebuilt = try Self.rebuild(store: store, space: space, kind: kind)
+            let (rebuilt, generation) = try Self.rebuildAtGeneration(store: store, space: space, kind: kind)
             var why = reason
             if saved || kind != .exact {
                 // The index is derived data: failing to persist it costs the next open a rebuild, not this one.
                 do {
-                    try Self.persist(rebuilt.index, store: store, kind: kind)
+                    try Self.persist(rebuilt.index, store: store, kind: kind, generation: generation)
                 } catch {
                     why += "; saving the rebuilt index failed: \(error)"
                 }
