@@ -22,6 +22,24 @@ extension OmegaCore {
         return times
     }
 
+    /// When the ledger recorded `patternID` as consolidated (its `pattern` entry's time), scanning
+    /// back from the newest entry over at most ``maxFeedScan`` entries. The ledger is append-only,
+    /// so a pattern pruned since (and gone from the feed) is still found here.
+    func ledgerConsolidation(of patternID: String) async throws -> Int64? {
+        let ledger = store.ledger
+        var end = try await ledger.size()
+        let floor = end > UInt64(Self.maxFeedScan) ? end - UInt64(Self.maxFeedScan) : 0
+        while end > floor {
+            let start = max(floor, end >= 1_000 ? end - 1_000 : 0)
+            for bytes in try await ledger.entries(in: start..<end).reversed() {
+                guard let entry = try? HubLedgerEntry.decode(bytes) else { continue }
+                if entry.kind == .pattern, entry.ref == patternID { return entry.at ?? 0 }
+            }
+            end = start
+        }
+        return nil
+    }
+
     /// Builds the signed distribution package of consolidated patterns with priority `priority` or
     /// higher (best first, at most `limit`), and for `viewerIDs` (every registered twin when nil)
     /// what each is still missing. Unknown viewer ids throw `notFound` naming them; nothing changes.
@@ -90,7 +108,7 @@ extension OmegaCore {
                 explanation:
                     "consolidated in round \(found.round): \(found.voters) twins voted, agreement \(found.agreement), quality \(found.quality), priority \(found.priority.rawValue)")
         }
-        if let at = times[patternID] {
+        if let at = try await ledgerConsolidation(of: patternID) {
             return ConsensusStatus(
                 patternID: patternID, state: .pruned, pattern: nil, consolidatedAt: at, pendingPatterns: counts.patternsPending,
                 explanation: "reached consensus at \(at) ms but has since been pruned (quality or age below the prune thresholds)")

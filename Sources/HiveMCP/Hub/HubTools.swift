@@ -14,7 +14,8 @@ public enum HubTools {
         ]
     }
 
-    static let instructions = """
+    /// What the server tells a client about itself at `initialize`.
+    public static let instructions = """
         Hive hub (Omega Core): fuses what viewer twins learned with robust aggregation and consensus, and logs every \
         decision in a transparency ledger. Call omega_init first; then omega_stats, omega_aggregate, omega_distribute, \
         omega_consensus, omega_prune, omega_register_viewer, skill_publish, skill_search and ledger_verify.

@@ -13,7 +13,8 @@ public enum TwinTools {
         ]
     }
 
-    static let instructions = """
+    /// What the server tells a client about itself at `initialize`.
+    public static let instructions = """
         Hive viewer twin: a private, offline-first agent that learns what its viewer likes. Call viewer_init first \
         (viewerId, optional config). Then record behaviour with viewer_track_behavior, ask for viewer_get_recommendations, \
         and viewer_sync with the hub. reflexion_*, skill_* and pattern_* read and write the twin's memories.
