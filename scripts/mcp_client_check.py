@@ -206,6 +206,19 @@ async def check_hub_stdio(hive, arguments, label, env=None):
             return stats
 
 
+async def check_bridge_refused(hive, base):
+    print("hive mcp hub --hub URL with a wrong admin token")
+    env = dict(get_env(), HIVE_ADMIN_TOKEN="wrong-token-" + "0" * 32)
+    parameters = StdioServerParameters(command=hive, args=["mcp", "hub", "--hub", base], env=env)
+    async with stdio_client(parameters) as (read, write):
+        async with ClientSession(read, write) as session:
+            try:
+                await session.initialize()
+                check(False, "initialize through the relay with a wrong token fails")
+            except Exception as error:
+                check("401" in str(error), f"the relay answers with the hub's 401: {str(error)[:160]}")
+
+
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--hive", default=".build/debug/hive")
@@ -221,6 +234,7 @@ async def main():
             env = dict(get_env(), HIVE_ADMIN_TOKEN=ADMIN_TOKEN)
             bridged = await check_hub_stdio(hive, ["--hub", base], "--hub URL", env=env)
             check(bridged["counts"]["twinsTotal"] == 1, "--hub URL sees the twin that synced")
+            await check_bridge_refused(hive, base)
             local = await check_hub_stdio(hive, ["--data", os.path.join(root, "hub2")], "--data DIR")
             check(local["counts"]["twinsTotal"] == 0, "--data DIR opens a fresh hub")
         finally:

@@ -49,6 +49,8 @@ public actor HubSession {
             configuration.dataDirectory = directory
             let (server, _) = try HubServer.make(configuration: configuration, engine: engine, ranker: ranker, logger: logger)
             try await server.prepare()
+            // A concurrent omega_init may have attached while this one migrated: keep the first.
+            if let core { return (core, false) }
             core = server.core
             return (server.core, true)
         }
@@ -79,7 +81,4 @@ public actor HubSession {
             }
         }
     }
-
-    /// Closes nothing (storage is released with the core) but detaches, for tests.
-    public func detach() { core = nil }
 }

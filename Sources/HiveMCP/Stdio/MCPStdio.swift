@@ -5,18 +5,24 @@ import MCP
 
 /// Serving MCP over stdin/stdout (what Claude Desktop and most MCP clients launch).
 public enum MCPStdio {
-    /// Serves `tools` until the client closes stdin. The SDK's `Server` reads the transport in
-    /// its own task; this awaits it to the end, so the call returns only when serving is over.
+    /// Serves `tools` until the client closes stdin (or the calling task is cancelled). The SDK's
+    /// `Server` reads the transport in a task of its own; this awaits that task to its end, so the
+    /// call returns only when serving is over.
     public static func serve(name: String, instructions: String, tools: [MCPTool], logger: Logger) async throws {
         let server = await ToolServer.make(name: name, instructions: instructions, tools: tools)
         let transport = StdioTransport(logger: logger)
         try await server.start(transport: transport)
-        await withTaskCancellationHandler {
-            await server.waitUntilCompleted()
-        } onCancel: {
-            Task { await server.stop() }
+        // Two children: the end of serving (stdin closed) and this task's cancellation. Whichever
+        // comes first stops the server, which also ends the other; nothing outlives the call.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await server.waitUntilCompleted() }
+            group.addTask {
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) }
+            }
+            await group.next()
+            await server.stop()
+            group.cancelAll()
         }
-        await server.stop()
     }
 
     /// Relays stdio to a remote MCP endpoint (a hub's `/mcp`): every message read from stdin is
@@ -41,25 +47,22 @@ public enum MCPStdio {
                     logger.warning("hub event stream ended", metadata: ["error": "\(HiveJSON.describe(error))"])
                 }
             }
-            // stdin → endpoint, one child task per message; ends when stdin closes.
-            group.addTask {
-                try await withThrowingTaskGroup(of: Void.self) { sends in
-                    for try await message in await local.receive() {
-                        sends.addTask {
-                            do {
-                                try await remote.send(message)
-                            } catch {
-                                guard let reply = errorReply(to: message, error) else { throw error }
-                                try await local.send(reply)
-                            }
+            // stdin → endpoint, one child task per message, until stdin closes.
+            try await withThrowingTaskGroup(of: Void.self) { sends in
+                for try await message in await local.receive() {
+                    sends.addTask {
+                        do {
+                            try await remote.send(message)
+                        } catch {
+                            guard let reply = errorReply(to: message, error) else { throw error }
+                            try await local.send(reply)
                         }
                     }
-                    try await sends.waitForAll()
                 }
-                // stdin closed: end the session, which ends the receive loop and the event stream.
-                await remote.disconnect()
+                try await sends.waitForAll()
             }
-            try await group.next()
+            // stdin closed: end the session (DELETE), which ends the receive loop and the event stream.
+            await remote.disconnect()
             group.cancelAll()
         }
         await local.disconnect()
