@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HiveCore
 import HiveHub
 import Logging
@@ -80,7 +81,7 @@ struct HubToolsTests {
 
     @Test("the omega workflow: enrol, aggregate with progress, consensus, distribute, stats, skills, ledger, prune")
     func workflow() async throws {
-        try await withHub { harness, session, _ in
+        try await withHub { harness, session, directory in
             try await harness.ok("omega_init", ["config": ["aggregationIntervalMs": 0]])
             let viewers = try await Self.enrolViewers(harness)
             #expect(
@@ -150,6 +151,15 @@ struct HubToolsTests {
             let pruned = try await harness.ok("omega_prune", ["minQuality": 1])
             #expect(pruned["patternsRemoved"] == 1)
             #expect(try await harness.ok("omega_consensus", ["patternId": patternID])["state"] == "pruned")
+
+            // Someone with write access to the database rewrites ledger entry 2: verification names it.
+            let database = try DatabaseQueue(path: directory + "/hub.sqlite")
+            try await database.write { db in
+                try db.execute(sql: "DROP TRIGGER ledger_entries_no_update")
+                try db.execute(sql: "UPDATE ledger_entries SET data = X'666f72676564' WHERE idx = 2")
+            }
+            let failure = try await harness.fails("ledger_verify")
+            #expect(failure.contains("inconsistent") && failure.contains("entry 2"), "\(failure)")
         }
     }
 }
