@@ -19,7 +19,8 @@ struct OmegaOperationsTests {
             for user in ["alice", "bob", "carol"] {
                 let key = NodeIdentity.generate()
                 let twin = try key.twin(forUser: user)
-                _ = try await core.enrol(twinID: twin.twinID, userID: user, publicKeyHex: key.publicKeyHex, metadata: ["via": "test"])
+                _ = try await core.enrol(
+                    twinID: twin.twinID, userID: user, publicKeyHex: key.publicKeyHex, metadata: ["via": "test"])
                 keys.append(key)
             }
             try await body(core, clock, keys)
@@ -27,11 +28,13 @@ struct OmegaOperationsTests {
     }
 
     /// Each twin pushes the same signed pattern; a round consolidates it.
-    func consolidate(_ core: OmegaCore, _ clock: TestClock, _ keys: [NodeIdentity]) async throws -> ConsolidatedPattern {
+    func consolidate(_ core: OmegaCore, _ clock: TestClock, _ keys: [NodeIdentity]) async throws -> ConsolidatedPattern
+    {
         for (index, (key, user)) in zip(keys, ["alice", "bob", "carol"]).enumerated() {
             let twin = try #require(try await core.store.twin(id: try key.twin(forUser: user).twinID))
             let envelope = try SignedEnvelope.sign(
-                Fixture.pattern(id: "p-\(index)", key, clock), kind: .pattern, stamp: Fixture.stamp(key, clock), identity: key)
+                Fixture.pattern(id: "p-\(index)", key, clock), kind: .pattern, stamp: Fixture.stamp(key, clock),
+                identity: key)
             let results = try await core.push([envelope], twin: twin, kinds: OmegaCore.acceptedKinds)
             #expect(results.map(\.status) == [.accepted])
         }
@@ -41,15 +44,19 @@ struct OmegaOperationsTests {
         return try #require(try await core.store.consolidatedPatterns(sinceRound: 0, priority: nil, limit: 10).first)
     }
 
-    @Test("enrol: the id must be the twin of user + key; re-enrolling returns the record; bad key and blocked twin refused")
+    @Test(
+        "enrol: the id must be the twin of user + key; re-enrolling returns the record; bad key and blocked twin refused"
+    )
     func enrolment() async throws {
         try await withCore { core, clock, keys in
             let alice = try keys[0].twin(forUser: "alice")
-            let again = try await core.enrol(twinID: alice.twinID, userID: "alice", publicKeyHex: keys[0].publicKeyHex, metadata: [:])
+            let again = try await core.enrol(
+                twinID: alice.twinID, userID: "alice", publicKeyHex: keys[0].publicKeyHex, metadata: [:])
             #expect(again.id == alice.twinID && again.metadata == ["via": "test"])
             // Another user's id on this key.
             await #expect(throws: HiveError.self) {
-                try await core.enrol(twinID: alice.twinID, userID: "mallory", publicKeyHex: keys[0].publicKeyHex, metadata: [:])
+                try await core.enrol(
+                    twinID: alice.twinID, userID: "mallory", publicKeyHex: keys[0].publicKeyHex, metadata: [:])
             }
             do {
                 _ = try await core.enrol(twinID: alice.twinID, userID: "alice", publicKeyHex: "zz", metadata: [:])
@@ -59,20 +66,25 @@ struct OmegaOperationsTests {
             }
             _ = try await core.store.setBlocked(twinID: alice.twinID, blocked: true, nowMs: clock.now)
             await #expect(throws: (any Error).self) {
-                try await core.enrol(twinID: alice.twinID, userID: "alice", publicKeyHex: keys[0].publicKeyHex, metadata: [:])
+                try await core.enrol(
+                    twinID: alice.twinID, userID: "alice", publicKeyHex: keys[0].publicKeyHex, metadata: [:])
             }
             // The enrolled twin authenticates with its own key through the normal challenge flow.
             let bob = NodeIdentity.generate()
             let bobTwin = try bob.twin(forUser: "bob")
-            _ = try await core.enrol(twinID: bobTwin.twinID, userID: "bob", publicKeyHex: bob.publicKeyHex, metadata: [:])
+            _ = try await core.enrol(
+                twinID: bobTwin.twinID, userID: "bob", publicKeyHex: bob.publicKeyHex, metadata: [:])
             let challenge = try await core.challenge()
             let registered = try await core.register(
-                try Registration.Request.signed(identity: bob, userID: "bob", metadata: [:], challenge: challenge.challenge))
+                try Registration.Request.signed(
+                    identity: bob, userID: "bob", metadata: [:], challenge: challenge.challenge))
             #expect(registered.twinID == bobTwin.twinID)
         }
     }
 
-    @Test("distribution: signed package verifies under the hub key; per-viewer pending follows the last sync; unknown ids named")
+    @Test(
+        "distribution: signed package verifies under the hub key; per-viewer pending follows the last sync; unknown ids named"
+    )
     func distribution() async throws {
         try await withCore { core, clock, keys in
             let empty = try await core.distribution(viewerIDs: nil, priority: .low)
@@ -80,7 +92,8 @@ struct OmegaOperationsTests {
             let consolidated = try await consolidate(core, clock, keys)
             let plan = try await core.distribution(viewerIDs: nil, priority: .low)
             #expect(plan.package.patterns.map(\.id) == [consolidated.id])
-            try plan.signature.verify(plan.package, domain: SyncPull.signatureDomain, hubPublicKey: Fixture.hubKey.publicKey)
+            try plan.signature.verify(
+                plan.package, domain: SyncPull.signatureDomain, hubPublicKey: Fixture.hubKey.publicKey)
             // Pushing stamped every twin's last sync before the round: all three still miss the pattern.
             #expect(plan.viewers.allSatisfy { $0.pendingPatterns == 1 && $0.pendingPatternIDs == [consolidated.id] })
             // Alice syncs after the round: nothing pending for her.

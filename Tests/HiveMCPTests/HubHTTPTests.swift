@@ -10,10 +10,13 @@ import Testing
 
 @Suite("Hub /mcp over real HTTP on loopback (Streamable HTTP, admin token)")
 struct HubHTTPTests {
-    static let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}"#
+    static let initialize =
+        #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}"#
 
     /// A raw POST /mcp, returning status and body.
-    static func post(_ url: String, token: String?, session: String? = nil, body: String = initialize) async throws -> (Int, String) {
+    static func post(_ url: String, token: String?, session: String? = nil, body: String = initialize) async throws -> (
+        Int, String
+    ) {
         var request = HTTPClientRequest(url: url + "/mcp")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -39,7 +42,9 @@ struct HubHTTPTests {
         }
     }
 
-    @Test("with the token: SDK client over Streamable HTTP — initialize, tools/list, calls, progress on the event stream, DELETE ends the session")
+    @Test(
+        "with the token: SDK client over Streamable HTTP — initialize, tools/list, calls, progress on the event stream, DELETE ends the session"
+    )
     func session() async throws {
         try await LiveHub.with { url, server in
             let transport = StreamableHTTPClientTransport(endpoint: url + "/mcp", bearer: LiveHub.adminToken)
@@ -53,24 +58,31 @@ struct HubHTTPTests {
                 let (tools, _) = try await client.listTools()
                 #expect(tools.map(\.name) == HubToolsTests.names)
                 let attached = try await client.ok("omega_init")
-                #expect(attached["attachment"] == "running" && attached["hubPublicKey"] == .string(server.core.identity.identity.publicKeyHex))
+                #expect(
+                    attached["attachment"] == "running"
+                        && attached["hubPublicKey"] == .string(server.core.identity.identity.publicKeyHex))
                 #expect(try await client.ok("omega_stats")["counts"]?["twinsTotal"] == 0)
                 let key = NodeIdentity.generate()
                 try await client.ok(
                     "omega_register_viewer",
-                    ["viewerId": .string(try key.twin(forUser: "dana").twinID), "userId": "dana", "publicKey": .string(key.publicKeyHex)])
+                    [
+                        "viewerId": .string(try key.twin(forUser: "dana").twinID), "userId": "dana",
+                        "publicKey": .string(key.publicKeyHex),
+                    ])
                 let token = ProgressToken.unique()
                 let verified = try await client.ok("ledger_verify", progress: token)
                 #expect(verified["ok"] == true && verified["entries"]?.number != nil)
                 // Progress travels on the session's GET stream, separately from the answer.
                 let values = try await progress.wait(for: token, count: 2)
                 #expect(values.first == 0 && values.last == verified["entries"]?.number)
-                #expect(try await client.fails("omega_consensus", ["patternId": 5]).contains("patternId must be a string"))
+                #expect(
+                    try await client.fails("omega_consensus", ["patternId": 5]).contains("patternId must be a string"))
                 let session = try #require(await transport.session)
                 await client.disconnect()
                 // DELETE closed it: the id is unknown now.
                 let (status, _) = try await Self.post(
-                    url, token: LiveHub.adminToken, session: session, body: #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#)
+                    url, token: LiveHub.adminToken, session: session,
+                    body: #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#)
                 #expect(status == 404)
                 group.cancelAll()
             }

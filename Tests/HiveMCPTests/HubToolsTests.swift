@@ -20,7 +20,8 @@ struct HubToolsTests {
         logger.logLevel = .warning
         let directory = try TestFiles.temporaryDirectory("hubdata")
         let engine = try LearningAggregationEngine(configuration: LearningEngineConfiguration(itemCount: 20, rank: 4))
-        let session = HubSession(.dataDirectory(directory, engine: engine, ranker: LexicalSkillRanker(), logger: logger))
+        let session = HubSession(
+            .dataDirectory(directory, engine: engine, ranker: LexicalSkillRanker(), logger: logger))
         let harness = try await MCPHarness.connect(name: "hive-hub", tools: HubTools.all(session))
         try await body(harness, session, directory)
         await harness.close()
@@ -34,7 +35,10 @@ struct HubToolsTests {
             let id = try key.twin(forUser: user).twinID
             let record = try await harness.ok(
                 "omega_register_viewer",
-                ["viewerId": .string(id), "userId": .string(user), "publicKey": .string(key.publicKeyHex), "metadata": ["device": "tv"]])
+                [
+                    "viewerId": .string(id), "userId": .string(user), "publicKey": .string(key.publicKeyHex),
+                    "metadata": ["device": "tv"],
+                ])
             #expect(record["id"] == .string(id) && record["blocked"] == false)
             viewers.append((key, id))
         }
@@ -53,7 +57,8 @@ struct HubToolsTests {
                 case "omega_register_viewer": arguments = ["viewerId": "tw", "userId": "u", "publicKey": "00"]
                 case "omega_consensus": arguments = ["patternId": "p"]
                 case "omega_prune": arguments = ["minQuality": 0.5]
-                case "skill_publish": arguments = ["envelope": ["kind": "k", "payload": "", "signer": "", "signature": "", "stamp": ""]]
+                case "skill_publish":
+                    arguments = ["envelope": ["kind": "k", "payload": "", "signer": "", "signature": "", "stamp": ""]]
                 case "skill_search": arguments = ["query": "q"]
                 default: break
                 }
@@ -67,14 +72,18 @@ struct HubToolsTests {
     @Test("omega_init opens the data directory with its settings; later settings must match; unknown settings named")
     func initialization() async throws {
         try await withHub { harness, session, directory in
-            #expect(try await harness.fails("omega_init", ["config": ["adminToken": "x"]]).contains("unexpected argument config.adminToken"))
-            let first = try await harness.ok("omega_init", ["config": ["trustThreshold": 0.3, "aggregationIntervalMs": 0]])
+            #expect(
+                try await harness.fails("omega_init", ["config": ["adminToken": "x"]]).contains(
+                    "unexpected argument config.adminToken"))
+            let first = try await harness.ok(
+                "omega_init", ["config": ["trustThreshold": 0.3, "aggregationIntervalMs": 0]])
             #expect(first["opened"] == true && first["attachment"] == "data-directory" && first["storage"] == "sqlite")
             #expect(first["trustThreshold"] == 0.3 && first["hubPublicKey"]?.stringValue?.count == 64)
             #expect(FileManager.default.fileExists(atPath: directory + "/hub.sqlite"))
             let again = try await harness.ok("omega_init", ["config": ["trustThreshold": 0.3]])
             #expect(again["opened"] == false && again["hubPublicKey"] == first["hubPublicKey"])
-            #expect(try await harness.fails("omega_init", ["config": ["trustThreshold": 0.5]]).contains("trustThreshold"))
+            #expect(
+                try await harness.fails("omega_init", ["config": ["trustThreshold": 0.5]]).contains("trustThreshold"))
             _ = session
         }
     }
@@ -86,9 +95,16 @@ struct HubToolsTests {
             let viewers = try await Self.enrolViewers(harness)
             #expect(
                 try await harness.fails(
-                    "omega_register_viewer", ["viewerId": .string(viewers[0].id), "userId": "mallory", "publicKey": .string(viewers[0].key.publicKeyHex)]
+                    "omega_register_viewer",
+                    [
+                        "viewerId": .string(viewers[0].id), "userId": "mallory",
+                        "publicKey": .string(viewers[0].key.publicKeyHex),
+                    ]
                 ).contains("is not the twin of user mallory"))
-            #expect(try await harness.fails("omega_register_viewer", ["viewerId": "tw_x", "userId": "u", "publicKey": "abc"]).contains("64 hex digits"))
+            #expect(
+                try await harness.fails(
+                    "omega_register_viewer", ["viewerId": "tw_x", "userId": "u", "publicKey": "abc"]
+                ).contains("64 hex digits"))
 
             // Each viewer contributes the same pattern (as a sync push would).
             let core = try #require(await session.core)
@@ -96,17 +112,22 @@ struct HubToolsTests {
                 let twin = try #require(try await core.store.twin(id: viewer.id))
                 let stamp = HLCTimestamp(physicalMs: UInt64(core.nowMs), logical: 0, nodeID: viewer.key.nodeID)
                 let pattern = try Pattern(
-                    id: "p-\(index)", taskType: .preference, approach: "Similar to recent 5-star rated content", tags: ["drama"],
+                    id: "p-\(index)", taskType: .preference, approach: "Similar to recent 5-star rated content",
+                    tags: ["drama"],
                     alpha: 4, beta: 1, stamp: stamp)
                 let envelope = try SignedEnvelope.sign(pattern, kind: .pattern, stamp: stamp, identity: viewer.key)
-                #expect(try await core.push([envelope], twin: twin, kinds: OmegaCore.acceptedKinds).map(\.status) == [.accepted])
+                #expect(
+                    try await core.push([envelope], twin: twin, kinds: OmegaCore.acceptedKinds).map(\.status) == [
+                        .accepted
+                    ])
             }
 
             let schedule = try await harness.ok("omega_aggregate", ["immediate": false])
             #expect(schedule["ran"] == false && schedule["pendingPatterns"] == 3)
             let token = ProgressToken.unique()
             let round = try await harness.ok("omega_aggregate", progress: token)
-            #expect(round["ran"] == true && round["round"]?["patternsConsolidated"] == 1 && round["pendingPatterns"] == 0)
+            #expect(
+                round["ran"] == true && round["round"]?["patternsConsolidated"] == 1 && round["pendingPatterns"] == 0)
             #expect(try await harness.progress.wait(for: token, count: 2) == [0, 2])
 
             let distribution = try await harness.ok("omega_distribute", ["priority": "low"])
@@ -114,7 +135,9 @@ struct HubToolsTests {
             #expect(distribution["viewers"]?.arrayValue?.count == 3)
             #expect(distribution["viewers"]?.arrayValue?.allSatisfy { $0["pendingPatterns"] == 1 } == true)
             #expect(distribution["signature"]?["algorithm"] == "Ed25519")
-            #expect(try await harness.fails("omega_distribute", ["viewerIds": ["tw_nobody"]]).contains("unknown viewer ids: tw_nobody"))
+            #expect(
+                try await harness.fails("omega_distribute", ["viewerIds": ["tw_nobody"]]).contains(
+                    "unknown viewer ids: tw_nobody"))
 
             let consensus = try await harness.ok("omega_consensus", ["patternId": patternID])
             #expect(consensus["state"] == "consolidated" && consensus["pattern"]?["voters"] == 3)
@@ -127,8 +150,10 @@ struct HubToolsTests {
 
             // A skill trace signed by an enrolled viewer.
             let trace = try SkillTrace(
-                traceID: "trace-1", intent: "find tonight's football schedule", reasoningPath: [.init(step: 1, action: "look up the schedule")],
-                result: "done", confidence: 0.9, verificationScore: 0.8, createdAt: "2026-11-21T12:00:00Z", instanceID: viewers[0].id)
+                traceID: "trace-1", intent: "find tonight's football schedule",
+                reasoningPath: [.init(step: 1, action: "look up the schedule")],
+                result: "done", confidence: 0.9, verificationScore: 0.8, createdAt: "2026-11-21T12:00:00Z",
+                instanceID: viewers[0].id)
             let stamp = HLCTimestamp(physicalMs: UInt64(core.nowMs), logical: 1, nodeID: viewers[0].key.nodeID)
             let signed = try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: stamp, identity: viewers[0].key)
             let envelope = try JSONDecoder().decode(Value.self, from: try HiveJSON.encode(signed))
@@ -147,7 +172,9 @@ struct HubToolsTests {
             let progress = try await harness.progress.wait(for: ledgerToken, count: 2)
             #expect(progress.first == 0 && progress.last == ledger["entries"]?.number)
 
-            #expect(try await harness.fails("omega_prune", ["minQuality": 2]).contains("minQuality must be a number in 0.0…1.0"))
+            #expect(
+                try await harness.fails("omega_prune", ["minQuality": 2]).contains(
+                    "minQuality must be a number in 0.0…1.0"))
             let pruned = try await harness.ok("omega_prune", ["minQuality": 1])
             #expect(pruned["patternsRemoved"] == 1)
             #expect(try await harness.ok("omega_consensus", ["patternId": patternID])["state"] == "pruned")

@@ -28,15 +28,19 @@ struct SchemaTests {
     @Test("valid arguments pass; integral doubles count as integers; null reads as absent")
     func valid() throws {
         let arguments = try ToolArguments.validated(
-            ["name": "ok", "k": .double(3), "rate": 1, "mode": "b", "flag": false, "tags": ["ab"], "nested": ["x": 1],
-             "labels": ["a": "b"], "rate2": .null].filter { $0.key != "rate2" },
+            [
+                "name": "ok", "k": .double(3), "rate": 1, "mode": "b", "flag": false, "tags": ["ab"],
+                "nested": ["x": 1],
+                "labels": ["a": "b"], "rate2": .null,
+            ].filter { $0.key != "rate2" },
             schema: Self.schema)
         #expect(arguments.int("k") == 3 && arguments.double("rate") == 1 && arguments.string("mode") == "b")
         #expect(arguments.object("nested")?.int("x") == 1 && arguments.stringMap("labels") == ["a": "b"])
         #expect(try ToolArguments.validated(["name": "x", "k": .null], schema: Self.schema).int("k") == nil)
     }
 
-    @Test("each kind of bad input is named: missing, mistyped, out of range, not in the enum, unknown, nested, oversized")
+    @Test(
+        "each kind of bad input is named: missing, mistyped, out of range, not in the enum, unknown, nested, oversized")
     func invalid() {
         #expect(error([:]) == "missing required argument name")
         #expect(error(["name": 3]) == "name must be a string, got the integer 3")

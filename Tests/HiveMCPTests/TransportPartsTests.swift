@@ -8,7 +8,8 @@ import Testing
 @Suite("Streamable HTTP parts: the session table and the SSE parser")
 struct TransportPartsTests {
     static let initialize = Data(
-        #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#.utf8)
+        #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+            .utf8)
     static let headers = ["Content-Type": "application/json", "Accept": "application/json, text/event-stream"]
 
     static func sessions(capacity: Int = 4, idle: Duration = .seconds(60)) -> MCPSessions {
@@ -18,7 +19,8 @@ struct TransportPartsTests {
     }
 
     static func open(_ sessions: MCPSessions) async throws -> String {
-        let response = await sessions.handle(HTTPRequest(method: "POST", headers: headers, body: initialize, path: "/mcp"))
+        let response = await sessions.handle(
+            HTTPRequest(method: "POST", headers: headers, body: initialize, path: "/mcp"))
         #expect(response.statusCode == 200)
         return try #require(response.headers[HTTPHeaderName.sessionID])
     }
@@ -35,7 +37,8 @@ struct TransportPartsTests {
     func lifecycle() async throws {
         let sessions = Self.sessions()
         let noSession = await sessions.handle(
-            HTTPRequest(method: "POST", headers: Self.headers, body: Data(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#.utf8)))
+            HTTPRequest(
+                method: "POST", headers: Self.headers, body: Data(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#.utf8)))
         #expect(noSession.statusCode == 400)
         let id = try await Self.open(sessions)
         #expect(id.count == 32 && id.utf8.allSatisfy { (0x21...0x7E).contains($0) })
@@ -74,12 +77,15 @@ struct TransportPartsTests {
     @Test("SSE parser: events split across chunks, CRLF, multi-line data, comments, priming and other event types")
     func serverSentEvents() {
         var parser = ServerSentEvents()
-        let stream = "id: p1\nretry: 100\ndata: \n\n: keep-alive\r\nevent: message\r\nid: 1\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\nevent: ping\ndata: x\n\ndata:{\"b\":2}\n\n"
+        let stream =
+            "id: p1\nretry: 100\ndata: \n\n: keep-alive\r\nevent: message\r\nid: 1\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\nevent: ping\ndata: x\n\ndata:{\"b\":2}\n\n"
         let bytes = Array(stream.utf8)
         var events: [String] = []
         // Feed in 3-byte chunks so fields and line ends straddle chunk boundaries.
         for start in stride(from: 0, to: bytes.count, by: 3) {
-            events += parser.feed(Array(bytes[start..<min(bytes.count, start + 3)])).map { String(decoding: $0, as: UTF8.self) }
+            events += parser.feed(Array(bytes[start..<min(bytes.count, start + 3)])).map {
+                String(decoding: $0, as: UTF8.self)
+            }
         }
         events += parser.finish().map { String(decoding: $0, as: UTF8.self) }
         // The priming event has empty data (delivered as empty, dropped by the transport); "ping" is skipped.

@@ -9,7 +9,8 @@ import Testing
 struct TwinToolsTests {
     static let names = [
         "viewer_init", "viewer_track_behavior", "viewer_get_recommendations", "viewer_sync", "viewer_stats",
-        "viewer_export_patterns", "reflexion_store", "reflexion_retrieve", "skill_create", "skill_search", "pattern_store",
+        "viewer_export_patterns", "reflexion_store", "reflexion_retrieve", "skill_create", "skill_search",
+        "pattern_store",
         "pattern_search",
     ]
 
@@ -49,14 +50,18 @@ struct TwinToolsTests {
         }
     }
 
-    @Test("before viewer_init every other tool is an error naming viewer_init; an unknown tool is a protocol error naming it")
+    @Test(
+        "before viewer_init every other tool is an error naming viewer_init; an unknown tool is a protocol error naming it"
+    )
     func beforeInit() async throws {
         try await withTwin { harness, _ in
             for name in Self.names where name != "viewer_init" {
                 var arguments: [String: Value] = [:]
                 switch name {
-                case "viewer_track_behavior": arguments = ["action": "rate", "mediaId": "m1", "metadata": ["rating": 5]]
-                case "reflexion_store": arguments = ["task": "t", "input": "", "output": "", "reward": 1, "success": true]
+                case "viewer_track_behavior":
+                    arguments = ["action": "rate", "mediaId": "m1", "metadata": ["rating": 5]]
+                case "reflexion_store":
+                    arguments = ["task": "t", "input": "", "output": "", "reward": 1, "success": true]
                 case "reflexion_retrieve": arguments = ["task": "t"]
                 case "skill_create": arguments = ["name": "n", "description": "d"]
                 case "skill_search", "pattern_search": arguments = ["query": "q"]
@@ -101,23 +106,45 @@ struct TwinToolsTests {
     func tracking() async throws {
         try await withTwin { harness, _ in
             _ = try await Self.initialize(harness)
-            try await harness.ok("viewer_track_behavior", ["action": "rate", "mediaId": "m1", "metadata": ["rating": 5]])
-            try await harness.ok("viewer_track_behavior", ["action": "view", "mediaId": "m2", "metadata": ["duration": 6000, "completed": true]])
-            try await harness.ok("viewer_track_behavior", ["action": "skip", "mediaId": "m4", "metadata": ["skipTime": 30]])
+            try await harness.ok(
+                "viewer_track_behavior", ["action": "rate", "mediaId": "m1", "metadata": ["rating": 5]])
+            try await harness.ok(
+                "viewer_track_behavior",
+                ["action": "view", "mediaId": "m2", "metadata": ["duration": 6000, "completed": true]])
+            try await harness.ok(
+                "viewer_track_behavior", ["action": "skip", "mediaId": "m4", "metadata": ["skipTime": 30]])
             let search = try await harness.ok(
-                "viewer_track_behavior", ["action": "search", "mediaId": "m3", "metadata": ["query": "slow space drama", "results": ["m3", "m5"]]])
+                "viewer_track_behavior",
+                [
+                    "action": "search", "mediaId": "m3",
+                    "metadata": ["query": "slow space drama", "results": ["m3", "m5"]],
+                ])
             #expect(search["events"] == 4 && search["unlearnedEvents"] == 4)
             let added = try await harness.ok(
                 "viewer_track_behavior",
                 ["action": "rate", "mediaId": "m9", "metadata": ["rating": 4, "title": "Moon", "genres": ["Sci-Fi"]]])
             #expect(added["addedToCatalog"] == true && added["events"] == 5)
             // Each failure names the problem and records nothing.
-            #expect(try await harness.fails("viewer_track_behavior", ["action": "rate", "mediaId": "m10", "metadata": ["rating": 4]]).contains("not in the catalogue"))
-            #expect(try await harness.fails("viewer_track_behavior", ["action": "view", "mediaId": "m1"]).contains("metadata.duration is required for action view"))
-            #expect(try await harness.fails("viewer_track_behavior", ["action": "rate", "metadata": ["rating": 4]]).contains("mediaId is required for action rate"))
-            #expect(try await harness.fails("viewer_track_behavior", ["action": "watch", "mediaId": "m1"]).contains("action must be one of view, search, rate, skip"))
-            #expect(try await harness.fails("viewer_track_behavior", ["action": "rate", "mediaId": "m1", "metadata": ["rating": 6]]).contains("metadata.rating must be a number in 1.0…5.0"))
-            #expect(try await harness.fails("viewer_track_behavior", ["mediaId": "m1"]).contains("missing required argument action"))
+            #expect(
+                try await harness.fails(
+                    "viewer_track_behavior", ["action": "rate", "mediaId": "m10", "metadata": ["rating": 4]]
+                ).contains("not in the catalogue"))
+            #expect(
+                try await harness.fails("viewer_track_behavior", ["action": "view", "mediaId": "m1"]).contains(
+                    "metadata.duration is required for action view"))
+            #expect(
+                try await harness.fails("viewer_track_behavior", ["action": "rate", "metadata": ["rating": 4]])
+                    .contains("mediaId is required for action rate"))
+            #expect(
+                try await harness.fails("viewer_track_behavior", ["action": "watch", "mediaId": "m1"]).contains(
+                    "action must be one of view, search, rate, skip"))
+            #expect(
+                try await harness.fails(
+                    "viewer_track_behavior", ["action": "rate", "mediaId": "m1", "metadata": ["rating": 6]]
+                ).contains("metadata.rating must be a number in 1.0…5.0"))
+            #expect(
+                try await harness.fails("viewer_track_behavior", ["mediaId": "m1"]).contains(
+                    "missing required argument action"))
             let stats = try await harness.ok("viewer_stats")
             #expect(stats["events"] == 5 && stats["catalogItems"] == 7)
         }
@@ -128,7 +155,8 @@ struct TwinToolsTests {
         try await withTwin { harness, _ in
             _ = try await Self.initialize(harness)
             for id in ["m1", "m2", "m3"] {
-                try await harness.ok("viewer_track_behavior", ["action": "rate", "mediaId": .string(id), "metadata": ["rating": 5]])
+                try await harness.ok(
+                    "viewer_track_behavior", ["action": "rate", "mediaId": .string(id), "metadata": ["rating": 5]])
             }
             #expect(try await harness.ok("viewer_export_patterns")["patterns"]?.arrayValue?.isEmpty == true)
             let answer = try await harness.ok("viewer_get_recommendations", ["k": 2, "context": ["genre": "Sci-Fi"]])
@@ -140,10 +168,14 @@ struct TwinToolsTests {
             #expect(ids.allSatisfy { !["m1", "m2", "m3"].contains($0) })
             #expect(ids.first == "m5")
             #expect(recommendations.allSatisfy { ($0["reason"]?.stringValue ?? "").isEmpty == false })
-            let exported = try #require(try await harness.ok("viewer_export_patterns", ["minQuality": 0.5])["patterns"]?.arrayValue)
+            let exported = try #require(
+                try await harness.ok("viewer_export_patterns", ["minQuality": 0.5])["patterns"]?.arrayValue)
             #expect(exported.contains { $0["tags"] == ["Sci-Fi"] })
-            #expect(try await harness.fails("viewer_get_recommendations", ["k": 0]).contains("k must be in 1…1000, got 0"))
-            #expect(try await harness.fails("viewer_get_recommendations", ["filters": ["excludeSeen": "no"]]).contains("filters.excludeSeen must be true or false"))
+            #expect(
+                try await harness.fails("viewer_get_recommendations", ["k": 0]).contains("k must be in 1…1000, got 0"))
+            #expect(
+                try await harness.fails("viewer_get_recommendations", ["filters": ["excludeSeen": "no"]]).contains(
+                    "filters.excludeSeen must be true or false"))
         }
     }
 
@@ -153,21 +185,35 @@ struct TwinToolsTests {
             _ = try await Self.initialize(harness)
             try await harness.ok(
                 "reflexion_store",
-                ["task": "pick a film for friday", "input": "mood: relaxed", "output": "Heat", "reward": 0.2, "success": false, "critique": "too tense for the mood"])
+                [
+                    "task": "pick a film for friday", "input": "mood: relaxed", "output": "Heat", "reward": 0.2,
+                    "success": false, "critique": "too tense for the mood",
+                ])
             let good = try await harness.ok(
-                "reflexion_store", ["task": "pick a film for friday", "input": "mood: relaxed", "output": "Amelie", "reward": 0.9, "success": true, "tags": ["comedy"]])
+                "reflexion_store",
+                [
+                    "task": "pick a film for friday", "input": "mood: relaxed", "output": "Amelie", "reward": 0.9,
+                    "success": true, "tags": ["comedy"],
+                ])
             #expect(good["output"] == "Amelie" && good["reward"] == 0.9)
-            let retrieved = try await harness.ok("reflexion_retrieve", ["task": "pick a film for friday", "includeCritiques": true])
+            let retrieved = try await harness.ok(
+                "reflexion_retrieve", ["task": "pick a film for friday", "includeCritiques": true])
             #expect(retrieved["matches"]?.arrayValue?.count == 2)
             #expect(retrieved["matches"]?[0]?["episode"]?["output"] == "Amelie")
             #expect(retrieved["critiques"] == ["too tense for the mood"])
-            let failures = try await harness.ok("reflexion_retrieve", ["task": "pick a film for friday", "outcome": "failures"])
+            let failures = try await harness.ok(
+                "reflexion_retrieve", ["task": "pick a film for friday", "outcome": "failures"])
             #expect(failures["matches"]?.arrayValue?.count == 1)
-            #expect(try await harness.fails("reflexion_store", ["task": "t", "input": "", "output": "", "reward": 1.5, "success": true]).contains("reward must be a number in 0.0…1.0"))
+            #expect(
+                try await harness.fails(
+                    "reflexion_store", ["task": "t", "input": "", "output": "", "reward": 1.5, "success": true]
+                ).contains("reward must be a number in 0.0…1.0"))
 
-            let skill = try await harness.ok("skill_create", ["name": "friday-film", "description": "Pick a light comedy when the viewer is tired"])
+            let skill = try await harness.ok(
+                "skill_create", ["name": "friday-film", "description": "Pick a light comedy when the viewer is tired"])
             #expect(skill["version"] == 1)
-            let revised = try await harness.ok("skill_create", ["name": "friday-film", "description": "Pick a light comedy or romance when tired"])
+            let revised = try await harness.ok(
+                "skill_create", ["name": "friday-film", "description": "Pick a light comedy or romance when tired"])
             #expect(revised["version"] == 2 && revised["parent_id"] == skill["id"])
             let skills = try await harness.ok("skill_search", ["query": "light comedy when tired", "k": 3])
             #expect(skills["matches"]?[0]?["skill"]?["name"] == "friday-film")
@@ -176,20 +222,28 @@ struct TwinToolsTests {
             let before = try await harness.ok("viewer_stats")
             let pattern = try await harness.ok(
                 "pattern_store",
-                ["approach": "Short comedies on weeknights", "taskType": "preference", "tags": ["comedy"],
-                 "context": ["genres": ["Comedy"], "timeOfDay": "evening"], "successes": 4, "failures": 1, "share": true])
+                [
+                    "approach": "Short comedies on weeknights", "taskType": "preference", "tags": ["comedy"],
+                    "context": ["genres": ["Comedy"], "timeOfDay": "evening"], "successes": 4, "failures": 1,
+                    "share": true,
+                ])
             #expect(pattern["alpha"] == 5 && pattern["beta"] == 2 && pattern["origin"] == "local")
             try await harness.ok("pattern_store", ["approach": "Long epics on sundays", "taskType": "discovery"])
             let after = try await harness.ok("viewer_stats")
             #expect(after["localPatterns"]?.number == (before["localPatterns"]?.number ?? 0) + 2)
             // Only the shared one went to the outbox.
             #expect(after["outboxPending"]?.number == (before["outboxPending"]?.number ?? 0) + 1)
-            let found = try await harness.ok("pattern_search", ["query": "comedies on weeknights", "k": 1, "taskType": "preference"])
+            let found = try await harness.ok(
+                "pattern_search", ["query": "comedies on weeknights", "k": 1, "taskType": "preference"])
             #expect(found["matches"]?[0]?["pattern"]?["id"] == pattern["id"])
-            let filtered = try await harness.ok("pattern_search", ["query": "comedies on weeknights", "tags": ["epic"]])
+            let filtered = try await harness.ok(
+                "pattern_search", ["query": "comedies on weeknights", "tags": ["epic"]])
             #expect(filtered["matches"] == [])
-            #expect(try await harness.fails("pattern_store", ["approach": "x", "taskType": "mood"]).contains("taskType must be one of preference, recommendation, discovery, behavior"))
-            #expect(try await harness.fails("pattern_search", ["query": "x", "k": 5000]).contains("k must be in 1…1000"))
+            #expect(
+                try await harness.fails("pattern_store", ["approach": "x", "taskType": "mood"]).contains(
+                    "taskType must be one of preference, recommendation, discovery, behavior"))
+            #expect(
+                try await harness.fails("pattern_search", ["query": "x", "k": 5000]).contains("k must be in 1…1000"))
         }
     }
 
@@ -201,12 +255,16 @@ struct TwinToolsTests {
         }
     }
 
-    @Test("viewer_sync against a live hub: progress notifications, pinned key, shared pattern accepted; recent sync skipped unless forced")
+    @Test(
+        "viewer_sync against a live hub: progress notifications, pinned key, shared pattern accepted; recent sync skipped unless forced"
+    )
     func syncWithHub() async throws {
         try await LiveHub.with { url, _ in
             try await withTwin { harness, _ in
                 _ = try await Self.initialize(harness, hub: url)
-                try await harness.ok("pattern_store", ["approach": "Sci-fi on weekends", "taskType": "preference", "successes": 5, "share": true])
+                try await harness.ok(
+                    "pattern_store",
+                    ["approach": "Sci-fi on weekends", "taskType": "preference", "successes": 5, "share": true])
                 let token = ProgressToken.unique()
                 let synced = try await harness.ok("viewer_sync", progress: token)
                 #expect(synced["skipped"] == false)

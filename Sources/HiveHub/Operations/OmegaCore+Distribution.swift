@@ -51,14 +51,18 @@ extension OmegaCore {
         }
         var viewers: [TwinRecord] = []
         if let viewerIDs {
-            guard viewerIDs.count <= 1_000 else { throw HiveError(.invalidInput, "at most 1000 viewerIds, got \(viewerIDs.count)") }
+            guard viewerIDs.count <= 1_000 else {
+                throw HiveError(.invalidInput, "at most 1000 viewerIds, got \(viewerIDs.count)")
+            }
             var unknown: [String] = []
             for id in viewerIDs {
                 try Validation.check(id, maxBytes: Validation.Limit.id, nonEmpty: true, field: "viewerIds[]")
                 if let twin = try await store.twin(id: id) { viewers.append(twin) } else { unknown.append(id) }
             }
             guard unknown.isEmpty else {
-                throw HiveError(.notFound, "unknown viewer ids: \(unknown.prefix(5).joined(separator: ", "))\(unknown.count > 5 ? " …" : "")")
+                throw HiveError(
+                    .notFound,
+                    "unknown viewer ids: \(unknown.prefix(5).joined(separator: ", "))\(unknown.count > 5 ? " …" : "")")
             }
         } else {
             var after: String?
@@ -71,7 +75,8 @@ extension OmegaCore {
         }
         var patterns: [ConsolidatedPattern] = []
         for level in ConsolidatedPattern.Priority.allCases where level.rank <= priority.rank {
-            patterns += try await store.consolidatedPatterns(sinceRound: 0, priority: level, limit: limit - patterns.count)
+            patterns += try await store.consolidatedPatterns(
+                sinceRound: 0, priority: level, limit: limit - patterns.count)
             if patterns.count >= limit { break }
         }
         let times = try await consolidationTimes()
@@ -98,7 +103,9 @@ extension OmegaCore {
         var found: ConsolidatedPattern?
         if times[patternID] != nil {
             for level in ConsolidatedPattern.Priority.allCases where found == nil {
-                found = try await store.consolidatedPatterns(sinceRound: 0, priority: level, limit: 100_000).first { $0.id == patternID }
+                found = try await store.consolidatedPatterns(sinceRound: 0, priority: level, limit: 100_000).first {
+                    $0.id == patternID
+                }
             }
         }
         if let found {
@@ -106,16 +113,22 @@ extension OmegaCore {
                 patternID: patternID, state: .consolidated, pattern: found, consolidatedAt: times[patternID],
                 pendingPatterns: counts.patternsPending,
                 explanation:
-                    "consolidated in round \(found.round): \(found.voters) twins voted, agreement \(found.agreement), quality \(found.quality), priority \(found.priority.rawValue)")
+                    "consolidated in round \(found.round): \(found.voters) twins voted, agreement \(found.agreement), quality \(found.quality), priority \(found.priority.rawValue)"
+            )
         }
         if let at = try await ledgerConsolidation(of: patternID) {
             return ConsensusStatus(
-                patternID: patternID, state: .pruned, pattern: nil, consolidatedAt: at, pendingPatterns: counts.patternsPending,
-                explanation: "reached consensus at \(at) ms but has since been pruned (quality or age below the prune thresholds)")
+                patternID: patternID, state: .pruned, pattern: nil, consolidatedAt: at,
+                pendingPatterns: counts.patternsPending,
+                explanation:
+                    "reached consensus at \(at) ms but has since been pruned (quality or age below the prune thresholds)"
+            )
         }
         return ConsensusStatus(
-            patternID: patternID, state: .notConsolidated, pattern: nil, consolidatedAt: nil, pendingPatterns: counts.patternsPending,
+            patternID: patternID, state: .notConsolidated, pattern: nil, consolidatedAt: nil,
+            pendingPatterns: counts.patternsPending,
             explanation:
-                "no round has consolidated a pattern with this id; \(counts.patternsPending) contributed patterns wait for the next round (consensus needs enough distinct twins in agreement)")
+                "no round has consolidated a pattern with this id; \(counts.patternsPending) contributed patterns wait for the next round (consensus needs enough distinct twins in agreement)"
+        )
     }
 }

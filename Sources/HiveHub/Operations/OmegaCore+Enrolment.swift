@@ -10,7 +10,9 @@ extension OmegaCore {
     /// enrol an id that belongs to another key. No access token is issued (only the key holder gets
     /// one, by signing a challenge). Enrolling an already registered twin returns its record
     /// unchanged; a blocked twin is refused (`forbidden`). Metadata follows the registration limits.
-    public func enrol(twinID: String, userID: String, publicKeyHex: String, metadata: [String: String]) async throws -> TwinRecord {
+    public func enrol(twinID: String, userID: String, publicKeyHex: String, metadata: [String: String]) async throws
+        -> TwinRecord
+    {
         let key = publicKeyHex.lowercased()
         guard let bytes = Hex.decode(key), bytes.count == 32 else {
             throw HiveError(.invalidInput, "publicKey must be 64 hex digits (a raw Ed25519 public key)")
@@ -24,7 +26,8 @@ extension OmegaCore {
         guard identity.twinID == twinID else {
             throw HiveError(
                 .invalidInput,
-                "viewerId \(twinID.prefix(64)) is not the twin of user \(userID.prefix(64)) on key \(key.prefix(16))…; that twin is \(identity.twinID)")
+                "viewerId \(twinID.prefix(64)) is not the twin of user \(userID.prefix(64)) on key \(key.prefix(16))…; that twin is \(identity.twinID)"
+            )
         }
         // The store creates a twin only while consuming a fresh challenge (one transaction); the
         // hub issues one to itself here, since the signature check it stands for was the operator's.

@@ -24,7 +24,8 @@ public struct HubMCPEndpoint: Sendable {
         self.core = core
         let attachment = HubSession.Attachment.running(core)
         self.sessions = MCPSessions(capacity: capacity, idleTimeout: idleTimeout, logger: core.logger) {
-            await ToolServer.make(name: "hive-hub", instructions: HubTools.instructions, tools: HubTools.all(HubSession(attachment)))
+            await ToolServer.make(
+                name: "hive-hub", instructions: HubTools.instructions, tools: HubTools.all(HubSession(attachment)))
         }
     }
 
@@ -72,7 +73,9 @@ public struct HubMCPEndpoint: Sendable {
                 status: status, headers: fields,
                 body: ResponseBody { writer in
                     // Ends on graceful shutdown too, so an open event stream never holds the hub up.
-                    for try await chunk in stream.cancelOnGracefulShutdown() { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    for try await chunk in stream.cancelOnGracefulShutdown() {
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
                     try await writer.finish(nil)
                 })
         default:

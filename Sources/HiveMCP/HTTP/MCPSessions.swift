@@ -30,7 +30,9 @@ public actor MCPSessions {
     /// A session unused this long is closed.
     public nonisolated let idleTimeout: Duration
 
-    public init(capacity: Int = 64, idleTimeout: Duration = .seconds(1_800), logger: Logger, factory: @escaping ServerFactory) {
+    public init(
+        capacity: Int = 64, idleTimeout: Duration = .seconds(1_800), logger: Logger, factory: @escaping ServerFactory
+    ) {
         self.capacity = max(1, capacity)
         self.idleTimeout = idleTimeout
         self.logger = logger
@@ -54,8 +56,14 @@ public actor MCPSessions {
         if id == nil, request.method.uppercased() == "POST", let body = request.body, Self.isInitialize(body) {
             return await open(request)
         }
-        if id != nil { return .error(statusCode: 404, .invalidRequest("Not Found: no MCP session with this id (expired or closed)")) }
-        return .error(statusCode: 400, .invalidRequest("Bad Request: send initialize first, then the \(HTTPHeaderName.sessionID) header it returns"))
+        if id != nil {
+            return .error(
+                statusCode: 404, .invalidRequest("Not Found: no MCP session with this id (expired or closed)"))
+        }
+        return .error(
+            statusCode: 400,
+            .invalidRequest(
+                "Bad Request: send initialize first, then the \(HTTPHeaderName.sessionID) header it returns"))
     }
 
     /// Closes every session (hub shutdown).

@@ -95,7 +95,8 @@ public actor StreamableHTTPClientTransport: Transport {
     private func makeRequest(method: HTTPMethod) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: endpoint)
         request.method = method
-        request.headers.add(name: "Accept", value: method == .GET ? "text/event-stream" : "application/json, text/event-stream")
+        request.headers.add(
+            name: "Accept", value: method == .GET ? "text/event-stream" : "application/json, text/event-stream")
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         if let sessionID { request.headers.add(name: HTTPHeaderName.sessionID, value: sessionID) }
         if let protocolVersion { request.headers.add(name: HTTPHeaderName.protocolVersion, value: protocolVersion) }

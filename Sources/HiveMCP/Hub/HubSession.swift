@@ -47,7 +47,8 @@ public actor HubSession {
         case .dataDirectory(let directory, let engine, let ranker, let logger):
             var configuration = try Self.configuration(from: settings)
             configuration.dataDirectory = directory
-            let (server, _) = try HubServer.make(configuration: configuration, engine: engine, ranker: ranker, logger: logger)
+            let (server, _) = try HubServer.make(
+                configuration: configuration, engine: engine, ranker: ranker, logger: logger)
             try await server.prepare()
             // A concurrent omega_init may have attached while this one migrated: keep the first.
             if let core { return (core, false) }
@@ -77,7 +78,8 @@ public actor HubSession {
             guard same else {
                 throw HiveError(
                     .invalidInput,
-                    "\(what) has \(key) = \(now); settings cannot change while it runs (restart hive serve with --config to change them)")
+                    "\(what) has \(key) = \(now); settings cannot change while it runs (restart hive serve with --config to change them)"
+                )
             }
         }
     }

@@ -38,7 +38,9 @@ public indirect enum ToolSchema: Sendable {
     public var jsonSchema: Value {
         switch self {
         case .string(let description, let oneOf, let maxBytes, let nonEmpty):
-            var schema: [String: Value] = ["type": "string", "description": .string(description), "maxLength": .int(maxBytes)]
+            var schema: [String: Value] = [
+                "type": "string", "description": .string(description), "maxLength": .int(maxBytes),
+            ]
             if let oneOf { schema["enum"] = .array(oneOf.map { .string($0) }) }
             if nonEmpty { schema["minLength"] = 1 }
             return .object(schema)
@@ -56,7 +58,8 @@ public indirect enum ToolSchema: Sendable {
             return .object(["type": "boolean", "description": .string(description)])
         case .array(let description, let items, let maxItems):
             return .object([
-                "type": "array", "description": .string(description), "items": items.jsonSchema, "maxItems": .int(maxItems),
+                "type": "array", "description": .string(description), "items": items.jsonSchema,
+                "maxItems": .int(maxItems),
             ])
         case .object(let description, let fields):
             var properties: [String: Value] = [:]
@@ -83,7 +86,9 @@ public indirect enum ToolSchema: Sendable {
     public func validate(_ value: Value, at path: String) throws(ToolInputError) {
         switch self {
         case .string(_, let oneOf, let maxBytes, let nonEmpty):
-            guard case .string(let text) = value else { throw .init("\(path) must be a string, got \(Self.kind(of: value))") }
+            guard case .string(let text) = value else {
+                throw .init("\(path) must be a string, got \(Self.kind(of: value))")
+            }
             if nonEmpty, text.isEmpty { throw .init("\(path) must not be empty") }
             guard text.utf8.count <= maxBytes else { throw .init("\(path) is longer than \(maxBytes) bytes") }
             if let oneOf, !oneOf.contains(text) {
@@ -97,22 +102,34 @@ public indirect enum ToolSchema: Sendable {
                 throw .init("\(path) must be in \(range.lowerBound)…\(range.upperBound), got \(number)")
             }
         case .number(_, let range):
-            guard let number = Self.number(value) else { throw .init("\(path) must be a number, got \(Self.kind(of: value))") }
+            guard let number = Self.number(value) else {
+                throw .init("\(path) must be a number, got \(Self.kind(of: value))")
+            }
             guard number.isFinite, range.contains(number) else {
                 throw .init("\(path) must be a number in \(range.lowerBound)…\(range.upperBound), got \(number)")
             }
         case .boolean:
             guard case .bool = value else { throw .init("\(path) must be true or false, got \(Self.kind(of: value))") }
         case .array(_, let items, let maxItems):
-            guard case .array(let elements) = value else { throw .init("\(path) must be an array, got \(Self.kind(of: value))") }
-            guard elements.count <= maxItems else { throw .init("\(path) has \(elements.count) items; at most \(maxItems)") }
+            guard case .array(let elements) = value else {
+                throw .init("\(path) must be an array, got \(Self.kind(of: value))")
+            }
+            guard elements.count <= maxItems else {
+                throw .init("\(path) has \(elements.count) items; at most \(maxItems)")
+            }
             for (index, element) in elements.enumerated() { try items.validate(element, at: "\(path)[\(index)]") }
         case .object(_, let fields):
-            guard case .object(let members) = value else { throw .init("\(path) must be an object, got \(Self.kind(of: value))") }
+            guard case .object(let members) = value else {
+                throw .init("\(path) must be an object, got \(Self.kind(of: value))")
+            }
             try Self.validate(members: members, fields: fields, prefix: path + ".")
         case .stringMap(_, let maxEntries):
-            guard case .object(let members) = value else { throw .init("\(path) must be an object, got \(Self.kind(of: value))") }
-            guard members.count <= maxEntries else { throw .init("\(path) has \(members.count) entries; at most \(maxEntries)") }
+            guard case .object(let members) = value else {
+                throw .init("\(path) must be an object, got \(Self.kind(of: value))")
+            }
+            guard members.count <= maxEntries else {
+                throw .init("\(path) has \(members.count) entries; at most \(maxEntries)")
+            }
             for (key, member) in members.sorted(by: { $0.key < $1.key }) {
                 guard case .string = member else {
                     throw .init("\(path).\(key.prefix(64)) must be a string, got \(Self.kind(of: member))")
@@ -126,7 +143,9 @@ public indirect enum ToolSchema: Sendable {
         let known = Set(fields.map(\.name))
         if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
             let expected = fields.map(\.name).joined(separator: ", ")
-            throw .init("unexpected argument \(prefix)\(unknown.prefix(64)) (expected: \(expected.isEmpty ? "none" : expected))")
+            throw .init(
+                "unexpected argument \(prefix)\(unknown.prefix(64)) (expected: \(expected.isEmpty ? "none" : expected))"
+            )
         }
         for field in fields {
             guard let member = members[field.name], member != .null else {

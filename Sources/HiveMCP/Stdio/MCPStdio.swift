@@ -70,7 +70,8 @@ public enum MCPStdio {
 
     /// A JSON-RPC error answering `message` (nil for notifications, which get no answer).
     static func errorReply(to message: Data, _ error: any Error) -> Data? {
-        guard let request = try? JSONDecoder().decode([String: Value].self, from: message), let id = request["id"] else { return nil }
+        guard let request = try? JSONDecoder().decode([String: Value].self, from: message), let id = request["id"]
+        else { return nil }
         let reply: Value = [
             "jsonrpc": "2.0", "id": id,
             "error": ["code": -32603, "message": .string("hub endpoint: \(HiveJSON.describe(error))")],

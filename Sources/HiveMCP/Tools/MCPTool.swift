@@ -39,7 +39,8 @@ public struct ToolContext: Sendable {
     public func progress(_ done: Double, total: Double?, _ message: String) async {
         guard let progressToken, let server = link.server else { return }
         try? await server.notify(
-            ProgressNotification.message(.init(progressToken: progressToken, progress: done, total: total, message: message)))
+            ProgressNotification.message(
+                .init(progressToken: progressToken, progress: done, total: total, message: message)))
     }
 
     /// Runs `body`, forwarding the progress it reports from synchronous code (a callback that

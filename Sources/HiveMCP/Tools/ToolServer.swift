@@ -19,7 +19,8 @@ public enum ToolServer {
     /// A server named `name` with `tools` registered (not started).
     public static func make(name: String, instructions: String, tools: [MCPTool]) async -> Server {
         let server = Server(
-            name: name, version: serverVersion, instructions: instructions, capabilities: .init(tools: .init(listChanged: false)))
+            name: name, version: serverVersion, instructions: instructions,
+            capabilities: .init(tools: .init(listChanged: false)))
         await register(tools, on: server)
         return server
     }
@@ -33,9 +34,12 @@ public enum ToolServer {
         await server.withMethodHandler(CallTool.self) { params in
             guard let tool = byName[params.name] else {
                 throw MCPError.invalidParams(
-                    "unknown tool \"\(params.name.prefix(64))\"; this server has: \(tools.map(\.name).joined(separator: ", "))")
+                    "unknown tool \"\(params.name.prefix(64))\"; this server has: \(tools.map(\.name).joined(separator: ", "))"
+                )
             }
-            return await call(tool, arguments: params.arguments, context: ToolContext(link: link, progressToken: params._meta?.progressToken))
+            return await call(
+                tool, arguments: params.arguments,
+                context: ToolContext(link: link, progressToken: params._meta?.progressToken))
         }
     }
 
@@ -46,7 +50,9 @@ public enum ToolServer {
             let output = try await tool.run(validated, context)
             let data = try HiveJSON.encode(output)
             let structured = try JSONDecoder().decode(Value.self, from: data)
-            return CallTool.Result(content: [.text(String(decoding: data, as: UTF8.self))], structuredContent: Value?.some(structured), isError: false)
+            return CallTool.Result(
+                content: [.text(String(decoding: data, as: UTF8.self))], structuredContent: Value?.some(structured),
+                isError: false)
         } catch {
             return failure(tool.name, error)
         }

@@ -35,7 +35,8 @@ public actor TwinSession {
     func requireAgent(for tool: String) throws -> ViewerAgent {
         guard let agent else {
             throw HiveError(
-                .unavailable, "no twin is open: call viewer_init with a viewerId first (\(tool) needs the twin's store)")
+                .unavailable, "no twin is open: call viewer_init with a viewerId first (\(tool) needs the twin's store)"
+            )
         }
         return agent
     }
@@ -47,7 +48,8 @@ public actor TwinSession {
             guard agent.configuration.viewerID == configuration.viewerID else {
                 throw HiveError(
                     .forbidden,
-                    "this session's twin serves viewer \(agent.configuration.viewerID.prefix(64)); start another session for \(configuration.viewerID.prefix(64))")
+                    "this session's twin serves viewer \(agent.configuration.viewerID.prefix(64)); start another session for \(configuration.viewerID.prefix(64))"
+                )
             }
             return (agent, false)
         }
@@ -66,7 +68,8 @@ public actor TwinSession {
     static func embedder(named name: String, modelDirectory: String?) throws -> any Embedder {
         switch name {
         case "hashing": return try HashingEmbedder()
-        case "minilm": return try MiniLMEmbedder(directory: modelDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) })
+        case "minilm":
+            return try MiniLMEmbedder(directory: modelDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) })
         default: throw HiveError(.invalidInput, "config.embedder must be minilm or hashing, got \(name.prefix(32))")
         }
     }

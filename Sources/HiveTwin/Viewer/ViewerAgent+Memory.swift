@@ -12,7 +12,8 @@ extension ViewerAgent {
     }
 
     /// The `k` local patterns whose approach is closest to `query` (cosine of embeddings) that pass `filter`.
-    public func searchPatterns(query: String, k: Int, filter: PatternFilter = PatternFilter()) throws -> [PatternMatch] {
+    public func searchPatterns(query: String, k: Int, filter: PatternFilter = PatternFilter()) throws -> [PatternMatch]
+    {
         guard !isShutDown else { throw HiveError(.unavailable, "the viewer agent was shut down") }
         try Validation.check(query, maxBytes: Validation.Limit.text, nonEmpty: true, field: "query")
         return try bank.searchPatterns(vector: configuration.embedder.embed(query), k: k, filter: filter)

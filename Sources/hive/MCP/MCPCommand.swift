@@ -44,10 +44,12 @@ struct MCPTwinCommand: AsyncParsableCommand {
         let settingsPath = (directory as NSString).appendingPathComponent("twin.json")
         if let data = FileManager.default.contents(atPath: settingsPath) {
             let settings = try HiveJSON.decode(TwinSettings.self, from: data)
-            defaults = TwinSession.Defaults(embedder: settings.embedder, modelDirectory: settings.modelDir, hubEndpoint: settings.hub)
+            defaults = TwinSession.Defaults(
+                embedder: settings.embedder, modelDirectory: settings.modelDir, hubEndpoint: settings.hub)
         }
         let session = TwinSession(directory: directory, defaults: defaults)
-        try await MCPStdio.serve(name: "hive-twin", instructions: TwinTools.instructions, tools: TwinTools.all(session), logger: logger)
+        try await MCPStdio.serve(
+            name: "hive-twin", instructions: TwinTools.instructions, tools: TwinTools.all(session), logger: logger)
         try await session.close()
     }
 }
@@ -74,15 +76,19 @@ struct MCPHubCommand: AsyncParsableCommand {
     var logLevel: String = "warning"
 
     func validate() throws {
-        guard (hub == nil) != (data == nil) else { throw ValidationError("give exactly one of --hub URL or --data DIR") }
+        guard (hub == nil) != (data == nil) else {
+            throw ValidationError("give exactly one of --hub URL or --data DIR")
+        }
     }
 
     func run() async throws {
         let logger = try MCPCommand.bootstrapLogging(level: logLevel)
         if let data {
             let session = HubSession(
-                .dataDirectory(data, engine: HubEngines.aggregation, ranker: HubEngines.skillRanker().ranker, logger: logger))
-            try await MCPStdio.serve(name: "hive-hub", instructions: HubTools.instructions, tools: HubTools.all(session), logger: logger)
+                .dataDirectory(
+                    data, engine: HubEngines.aggregation, ranker: HubEngines.skillRanker().ranker, logger: logger))
+            try await MCPStdio.serve(
+                name: "hive-hub", instructions: HubTools.instructions, tools: HubTools.all(session), logger: logger)
         } else if let hub {
             let token: String?
             if let adminTokenFile {
@@ -94,12 +100,14 @@ struct MCPHubCommand: AsyncParsableCommand {
                 token = ProcessInfo.processInfo.environment["HIVE_ADMIN_TOKEN"]
             }
             guard let token, !token.isEmpty else {
-                throw ValidationError("the hub's /mcp needs the admin token: pass --admin-token-file or set HIVE_ADMIN_TOKEN")
+                throw ValidationError(
+                    "the hub's /mcp needs the admin token: pass --admin-token-file or set HIVE_ADMIN_TOKEN")
             }
             var base = hub
             while base.hasSuffix("/") { base.removeLast() }
             let endpoint = base.hasSuffix("/mcp") ? base : base + "/mcp"
-            try await MCPStdio.bridge(to: StreamableHTTPClientTransport(endpoint: endpoint, bearer: token, logger: logger), logger: logger)
+            try await MCPStdio.bridge(
+                to: StreamableHTTPClientTransport(endpoint: endpoint, bearer: token, logger: logger), logger: logger)
         }
     }
 }

@@ -30,25 +30,34 @@ struct MCPHarness {
     }
 
     /// Calls `name`; with `token`, asks for progress notifications.
-    func call(_ name: String, _ arguments: [String: Value] = [:], progress token: ProgressToken? = nil) async throws -> CallTool.Result {
+    func call(_ name: String, _ arguments: [String: Value] = [:], progress token: ProgressToken? = nil) async throws
+        -> CallTool.Result
+    {
         try await client.call(name, arguments, progress: token)
     }
 
     /// A call that must succeed; returns its structured content.
     @discardableResult
-    func ok(_ name: String, _ arguments: [String: Value] = [:], progress token: ProgressToken? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Value {
+    func ok(
+        _ name: String, _ arguments: [String: Value] = [:], progress token: ProgressToken? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Value {
         try await client.ok(name, arguments, progress: token, sourceLocation: sourceLocation)
     }
 
     /// A call that must fail as a tool error; returns its text.
     @discardableResult
-    func fails(_ name: String, _ arguments: [String: Value] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    func fails(_ name: String, _ arguments: [String: Value] = [:], sourceLocation: SourceLocation = #_sourceLocation)
+        async throws -> String
+    {
         try await client.fails(name, arguments, sourceLocation: sourceLocation)
     }
 }
 
 extension Client {
-    func call(_ name: String, _ arguments: [String: Value] = [:], progress token: ProgressToken? = nil) async throws -> CallTool.Result {
+    func call(_ name: String, _ arguments: [String: Value] = [:], progress token: ProgressToken? = nil) async throws
+        -> CallTool.Result
+    {
         var meta: Metadata?
         if let token {
             var metadata = Metadata()
@@ -60,10 +69,14 @@ extension Client {
     }
 
     @discardableResult
-    func ok(_ name: String, _ arguments: [String: Value] = [:], progress token: ProgressToken? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Value {
+    func ok(
+        _ name: String, _ arguments: [String: Value] = [:], progress token: ProgressToken? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Value {
         let result = try await call(name, arguments, progress: token)
         #expect(result.isError != true, "\(name) failed: \(result.text)", sourceLocation: sourceLocation)
-        let structured = try #require(result.structuredContent, "\(name) returned no structured content", sourceLocation: sourceLocation)
+        let structured = try #require(
+            result.structuredContent, "\(name) returned no structured content", sourceLocation: sourceLocation)
         // The text content is the same JSON, for clients that show text only.
         let fromText = try JSONDecoder().decode(Value.self, from: Data(result.text.utf8))
         #expect(fromText == structured, sourceLocation: sourceLocation)
@@ -71,10 +84,14 @@ extension Client {
     }
 
     @discardableResult
-    func fails(_ name: String, _ arguments: [String: Value] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    func fails(_ name: String, _ arguments: [String: Value] = [:], sourceLocation: SourceLocation = #_sourceLocation)
+        async throws -> String
+    {
         let result = try await call(name, arguments)
         #expect(result.isError == true, "\(name) should have failed: \(result.text)", sourceLocation: sourceLocation)
-        #expect(result.text.hasPrefix(name + ": "), "error text names the tool: \(result.text)", sourceLocation: sourceLocation)
+        #expect(
+            result.text.hasPrefix(name + ": "), "error text names the tool: \(result.text)",
+            sourceLocation: sourceLocation)
         return result.text
     }
 }
