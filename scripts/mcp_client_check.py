@@ -82,6 +82,13 @@ class Progress:
     async def __call__(self, progress, total, message):
         self.values.append(progress)
 
+    async def wait(self, count, seconds=5.0):
+        """Notifications travel apart from the answer (over HTTP: on the session's GET stream) and may trail it."""
+        deadline = time.monotonic() + seconds
+        while len(self.values) < count and time.monotonic() < deadline:
+            await anyio.sleep(0.02)
+        return self.values
+
 
 def free_port():
     with socket.socket() as probe:
@@ -130,6 +137,9 @@ async def check_hub_http(url):
             async with ClientSession(read, write) as session:
                 info = await session.initialize()
                 check(info.server_info.name == "hive-hub", "initialize answers hive-hub")
+                # Progress notifications come on the session's GET stream, which the client opens after
+                # initialize; give it a moment (a notification sent before it is open is not delivered).
+                await anyio.sleep(0.3)
                 tools = await session.list_tools()
                 check([tool.name for tool in tools.tools] == HUB_TOOLS, "tools/list lists the 10 hub tools")
                 await fails(session, "omega_stats", {}, "call omega_init first")
@@ -140,8 +150,8 @@ async def check_hub_http(url):
                 progress = Progress()
                 verified = await ok(session, "ledger_verify", progress=progress)
                 check(verified["ok"] is True, "ledger_verify verifies the ledger")
-                await anyio.sleep(0.2)
-                check(len(progress.values) >= 2, f"ledger_verify sent progress notifications ({progress.values})")
+                values = await progress.wait(2)
+                check(len(values) >= 2, f"ledger_verify sent progress notifications ({values})")
                 await fails(session, "omega_prune", {"minQuality": "high"}, "minQuality must be a number")
 
 
@@ -169,8 +179,8 @@ async def check_twin_stdio(hive, store, hub_url):
             progress = Progress()
             synced = await ok(session, "viewer_sync", {"force": True}, progress=progress)
             check(synced["report"]["accepted"] >= 1, "viewer_sync pushes the learned pattern to the hub")
-            await anyio.sleep(0.2)
-            check(progress.values[-1:] == [3], f"viewer_sync sent progress notifications ({progress.values})")
+            values = await progress.wait(4)
+            check(values[-1:] == [3], f"viewer_sync sent progress notifications ({values})")
             stats = await ok(session, "viewer_stats")
             check(stats["events"] == 6, "viewer_stats counts the tracked events")
             exported = await ok(session, "viewer_export_patterns", {"minQuality": 0.5})
