@@ -83,7 +83,7 @@ class Progress:
         self.values.append(progress)
 
     async def wait(self, count, seconds=5.0):
-        """Notifications travel apart from the answer (over HTTP: on the session's GET stream) and may trail it."""
+        """Over stdio notifications travel apart from the answer and may trail it; over HTTP they precede it."""
         deadline = time.monotonic() + seconds
         while len(self.values) < count and time.monotonic() < deadline:
             await anyio.sleep(0.02)
@@ -137,9 +137,6 @@ async def check_hub_http(url):
             async with ClientSession(read, write) as session:
                 info = await session.initialize()
                 check(info.server_info.name == "hive-hub", "initialize answers hive-hub")
-                # Progress notifications come on the session's GET stream, which the client opens after
-                # initialize; give it a moment (a notification sent before it is open is not delivered).
-                await anyio.sleep(0.3)
                 tools = await session.list_tools()
                 check([tool.name for tool in tools.tools] == HUB_TOOLS, "tools/list lists the 10 hub tools")
                 await fails(session, "omega_stats", {}, "call omega_init first")

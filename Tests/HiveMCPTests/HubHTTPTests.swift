@@ -43,48 +43,66 @@ struct HubHTTPTests {
     }
 
     @Test(
-        "with the token: SDK client over Streamable HTTP — initialize, tools/list, calls, progress on the event stream, DELETE ends the session"
+        "with the token: SDK client over Streamable HTTP — calls, progress on each request's own stream, DELETE ends it"
     )
     func session() async throws {
-        try await LiveHub.with { url, server in
+        let engine = try LearningAggregationEngine(configuration: LearningEngineConfiguration(itemCount: 20, rank: 4))
+        try await LiveHub.with(engine: engine) { url, server in
+            // No GET event stream is opened: progress must come on each request's own SSE stream.
             let transport = StreamableHTTPClientTransport(endpoint: url + "/mcp", bearer: LiveHub.adminToken)
             let client = Client(name: "hive-tests", version: "1")
             let progress = ProgressLog()
             await progress.attach(to: client)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await transport.runEventStream() }
-                let info = try await client.connect(transport: transport)
-                #expect(info.serverInfo.name == "hive-hub")
-                let (tools, _) = try await client.listTools()
-                #expect(tools.map(\.name) == HubToolsTests.names)
-                let attached = try await client.ok("omega_init")
-                #expect(
-                    attached["attachment"] == "running"
-                        && attached["hubPublicKey"] == .string(server.core.identity.identity.publicKeyHex))
-                #expect(try await client.ok("omega_stats")["counts"]?["twinsTotal"] == 0)
-                let key = NodeIdentity.generate()
-                try await client.ok(
-                    "omega_register_viewer",
-                    [
-                        "viewerId": .string(try key.twin(forUser: "dana").twinID), "userId": "dana",
-                        "publicKey": .string(key.publicKeyHex),
-                    ])
-                let token = ProgressToken.unique()
-                let verified = try await client.ok("ledger_verify", progress: token)
-                #expect(verified["ok"] == true && verified["entries"]?.number != nil)
-                // Progress travels on the session's GET stream, separately from the answer.
-                let values = try await progress.wait(for: token, count: 2)
-                #expect(values.first == 0 && values.last == verified["entries"]?.number)
-                #expect(
-                    try await client.fails("omega_consensus", ["patternId": 5]).contains("patternId must be a string"))
-                let session = try #require(await transport.session)
+            let info = try await client.connect(transport: transport)
+            #expect(info.serverInfo.name == "hive-hub")
+            let (tools, _) = try await client.listTools()
+            #expect(tools.map(\.name) == HubToolsTests.names)
+            let attached = try await client.ok("omega_init")
+            #expect(attached["attachment"] == "running")
+            #expect(attached["hubPublicKey"] == .string(server.core.identity.identity.publicKeyHex))
+            #expect(try await client.ok("omega_stats")["counts"]?["twinsTotal"] == 0)
+            let key = NodeIdentity.generate()
+            try await client.ok(
+                "omega_register_viewer",
+                [
+                    "viewerId": .string(try key.twin(forUser: "dana").twinID), "userId": "dana",
+                    "publicKey": .string(key.publicKeyHex),
+                ])
+            let aggregateToken = ProgressToken.unique()
+            try await client.ok("omega_aggregate", progress: aggregateToken)
+            #expect(await progress.values(for: aggregateToken) == [0, 2])
+            let token = ProgressToken.unique()
+            let verified = try await client.ok("ledger_verify", progress: token)
+            #expect(verified["ok"] == true && (verified["entries"]?.number ?? 0) >= 1)
+            // On the request's stream, progress precedes the answer: all of it is here already.
+            let values = await progress.values(for: token)
+            #expect(values.first == 0 && values.last == verified["entries"]?.number)
+            #expect(try await client.fails("omega_consensus", ["patternId": 5]).contains("patternId must be a string"))
+            let session = try #require(await transport.session)
+            await client.disconnect()
+            // DELETE closed it: the id is unknown now.
+            let (status, _) = try await Self.post(
+                url, token: LiveHub.adminToken, session: session,
+                body: #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#)
+            #expect(status == 404)
+        }
+    }
+
+    @Test("the session's GET event stream opens with the token and ends when the session is deleted")
+    func eventStream() async throws {
+        try await LiveHub.with { url, _ in
+            let transport = StreamableHTTPClientTransport(endpoint: url + "/mcp", bearer: LiveHub.adminToken)
+            let client = Client(name: "hive-tests", version: "1")
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await transport.runEventStream()
+                    return true
+                }
+                _ = try await client.connect(transport: transport)
+                try await client.ok("omega_init")
                 await client.disconnect()
-                // DELETE closed it: the id is unknown now.
-                let (status, _) = try await Self.post(
-                    url, token: LiveHub.adminToken, session: session,
-                    body: #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#)
-                #expect(status == 404)
-                group.cancelAll()
+                // The stream ends (returns) once DELETE terminated the session.
+                #expect(try await group.next() == true)
             }
         }
     }

@@ -74,6 +74,45 @@ struct TransportPartsTests {
         #expect(await full.count == 0)
     }
 
+    @Test("a request with a progress token is answered on its own stream: progress first, then the answer")
+    func requestScopedProgress() async throws {
+        let slow = MCPTool(name: "slow", description: "reports progress", input: .arguments([])) { _, context in
+            await context.progress(1, total: 2, "half")
+            await context.progress(2, total: 2, "done")
+            return ["finished": true]
+        }
+        let sessions = MCPSessions(capacity: 2, idleTimeout: .seconds(60), logger: Logger(label: "test")) {
+            await ToolServer.make(name: "t", instructions: "t", tools: [slow])
+        }
+        let id = try await Self.open(sessions)
+        var headers = Self.headers
+        headers[HTTPHeaderName.sessionID] = id
+        headers[HTTPHeaderName.protocolVersion] = "2025-06-18"
+        let call = Data(
+            #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slow","arguments":{},"_meta":{"progressToken":"tok"}}}"#
+                .utf8)
+        let response = await sessions.handle(HTTPRequest(method: "POST", headers: headers, body: call, path: "/mcp"))
+        guard case .stream(let stream, _) = response else {
+            Issue.record("expected an SSE stream, got \(response.statusCode)")
+            return
+        }
+        var parser = ServerSentEvents()
+        var messages: [[String: Value]] = []
+        for try await chunk in stream {
+            for event in parser.feed(Array(chunk)) where !event.isEmpty {
+                messages.append(try JSONDecoder().decode([String: Value].self, from: Data(event)))
+            }
+        }
+        #expect(
+            messages.map { $0["method"]?.stringValue ?? "answer" } == [
+                "notifications/progress", "notifications/progress", "answer",
+            ])
+        #expect(messages.first?["params"]?.objectValue?["progressToken"] == "tok")
+        #expect(messages.last?["id"] == 7)
+        #expect(messages.last?["result"]?.objectValue?["structuredContent"] == ["finished": true])
+        await sessions.closeAll()
+    }
+
     @Test("SSE parser: events split across chunks, CRLF, multi-line data, comments, priming and other event types")
     func serverSentEvents() {
         var parser = ServerSentEvents()

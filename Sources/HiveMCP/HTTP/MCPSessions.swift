@@ -3,7 +3,8 @@ import HiveCore
 import Logging
 import MCP
 
-/// The Streamable HTTP side of MCP for many clients: one SDK ``StatefulHTTPServerTransport`` and
+/// The Streamable HTTP side of MCP for many clients: one SDK ``StatefulHTTPServerTransport`` (in a
+/// ``RequestScopedTransport``, which puts a request's progress on that request's own stream) and
 /// one `Server` per session, created by an `initialize` POST and addressed by the
 /// `MCP-Session-Id` header afterwards.
 ///
@@ -18,7 +19,7 @@ public actor MCPSessions {
 
     struct Session {
         let server: Server
-        let transport: StatefulHTTPServerTransport
+        let transport: RequestScopedTransport
         var lastUsed: ContinuousClock.Instant
     }
 
@@ -77,7 +78,8 @@ public actor MCPSessions {
             await close(oldest)
         }
         let id = Self.newSessionID()
-        let transport = StatefulHTTPServerTransport(sessionIDGenerator: FixedSessionID(id: id), logger: logger)
+        let transport = RequestScopedTransport(
+            StatefulHTTPServerTransport(sessionIDGenerator: FixedSessionID(id: id), logger: logger))
         let server = await factory()
         do {
             try await server.start(transport: transport)

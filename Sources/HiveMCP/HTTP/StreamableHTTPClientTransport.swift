@@ -17,8 +17,9 @@ import NIOHTTP1
 /// - `send` POSTs one message; a JSON answer or each SSE `message` event of the answer stream is
 ///   delivered through ``receive()``. A non-2xx answer throws, naming the status and the body
 ///   (the hub's problem+json for 401/413).
-/// - Server-initiated messages (progress notifications) come on the session's GET stream, which
+/// - Server-initiated messages not tied to a request come on the session's GET stream, which
 ///   ``runEventStream()`` reads; run it as a child task beside the client and cancel it when done.
+///   (Hive's hub sends a request's progress on that request's own stream.)
 public actor StreamableHTTPClientTransport: Transport {
     public nonisolated let logger: Logger
     public nonisolated let endpoint: String
