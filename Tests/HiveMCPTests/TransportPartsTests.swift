@@ -53,6 +53,27 @@ struct TransportPartsTests {
         #expect(await Self.list(sessions, id) == 404)
     }
 
+    @Test("the hub's checks accept the hub's own host name; the SDK default (localhost only) would answer 421")
+    func hostNames() async throws {
+        var remote = Self.headers
+        remote["Host"] = "hub.example.com:8433"
+        let request = HTTPRequest(method: "POST", headers: remote, body: Self.initialize, path: "/mcp")
+        let hub = MCPSessions(validation: HubMCPEndpoint.validation, logger: Logger(label: "test")) {
+            await ToolServer.make(name: "t", instructions: "t", tools: [])
+        }
+        #expect(await hub.handle(request).statusCode == 200)
+        let sdkDefault = Self.sessions()
+        #expect(await sdkDefault.handle(request).statusCode == 421)
+        // The hub's checks still refuse what the protocol forbids: a POST that does not accept SSE.
+        var jsonOnly = Self.headers
+        jsonOnly["Accept"] = "application/json"
+        let refused = await hub.handle(
+            HTTPRequest(method: "POST", headers: jsonOnly, body: Self.initialize, path: "/mcp"))
+        #expect(refused.statusCode == 406)
+        await hub.closeAll()
+        await sdkDefault.closeAll()
+    }
+
     @Test("a full table closes the least recently used session; idle sessions expire")
     func capacityAndIdle() async throws {
         let full = Self.sessions(capacity: 2)

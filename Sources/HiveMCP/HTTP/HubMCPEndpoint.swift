@@ -23,11 +23,22 @@ public struct HubMCPEndpoint: Sendable {
     public init(core: OmegaCore, capacity: Int = 64, idleTimeout: Duration = .seconds(1_800)) {
         self.core = core
         let attachment = HubSession.Attachment.running(core)
-        self.sessions = MCPSessions(capacity: capacity, idleTimeout: idleTimeout, logger: core.logger) {
+        self.sessions = MCPSessions(
+            capacity: capacity, idleTimeout: idleTimeout, validation: Self.validation, logger: core.logger
+        ) {
             await ToolServer.make(
                 name: "hive-hub", instructions: HubTools.instructions, tools: HubTools.all(HubSession(attachment)))
         }
     }
+
+    /// The SDK's request checks minus its localhost-only Host/Origin check. That check guards
+    /// unauthenticated local servers against DNS rebinding; `/mcp` needs the admin bearer token
+    /// (which a rebinding page does not have, and the hub answers no CORS preflight), and a hub is
+    /// reached under its own host name — the SDK's check would answer 421 to every remote operator.
+    public static let validation = StandardValidationPipeline(validators: [
+        AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(), ProtocolVersionValidator(),
+        SessionValidator(),
+    ])
 
     /// Adds `POST`, `GET` and `DELETE /mcp` to `router` (a ``HubAPI`` route extension).
     public func mount(_ router: Router<HubRequestContext>, _ api: HubAPI) {

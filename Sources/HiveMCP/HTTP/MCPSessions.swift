@@ -25,17 +25,22 @@ public actor MCPSessions {
 
     private let factory: ServerFactory
     private let logger: Logger
+    private let validation: (any HTTPRequestValidationPipeline)?
     private var sessions: [String: Session] = [:]
     /// Most concurrent sessions.
     public nonisolated let capacity: Int
     /// A session unused this long is closed.
     public nonisolated let idleTimeout: Duration
 
+    /// - Parameter validation: the checks every request passes first; nil for the SDK's default
+    ///   (localhost-only Host and Origin, Accept, Content-Type, protocol version, session).
     public init(
-        capacity: Int = 64, idleTimeout: Duration = .seconds(1_800), logger: Logger, factory: @escaping ServerFactory
+        capacity: Int = 64, idleTimeout: Duration = .seconds(1_800),
+        validation: (any HTTPRequestValidationPipeline)? = nil, logger: Logger, factory: @escaping ServerFactory
     ) {
         self.capacity = max(1, capacity)
         self.idleTimeout = idleTimeout
+        self.validation = validation
         self.logger = logger
         self.factory = factory
     }
@@ -79,7 +84,8 @@ public actor MCPSessions {
         }
         let id = Self.newSessionID()
         let transport = RequestScopedTransport(
-            StatefulHTTPServerTransport(sessionIDGenerator: FixedSessionID(id: id), logger: logger))
+            StatefulHTTPServerTransport(
+                sessionIDGenerator: FixedSessionID(id: id), validationPipeline: validation, logger: logger))
         let server = await factory()
         do {
             try await server.start(transport: transport)
