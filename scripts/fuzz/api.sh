@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 
 hive=.build/debug/hive
 max_examples=40
-max_time=240
+max_time=180
 seed=20261121
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,12 +47,13 @@ JSON
   >"$work/serve.log" 2>&1 &
 server_pid=$!
 url="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-  curl -fsS "$url/readyz" >/dev/null 2>&1 && break
+ready() { python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/readyz', timeout=2)" "$url" 2>/dev/null; }
+for _ in $(seq 1 300); do
+  ready && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; echo "hive serve exited" >&2; exit 1; }
   sleep 0.1
 done
-curl -fsS "$url/readyz" >/dev/null
+ready || { echo "hive serve did not become ready at $url" >&2; exit 1; }
 
 HIVE_FUZZ_ADMIN_TOKEN=$(cat "$work/data/admin.token")
 field() { "$venv/bin/python" -c "import json, sys; print(json.load(sys.stdin)['$1'])"; }
@@ -62,6 +63,9 @@ export HIVE_FUZZ_ADMIN_TOKEN HIVE_FUZZ_TWIN_TOKEN HIVE_FUZZ_VICTIM_ID
 
 # Event streams stay open until maxEvents events arrive, which a request-response fuzzer cannot
 # consume; their parameter and auth errors are covered by HiveHubTests instead.
+# positive_data_acceptance is off: schemathesis cannot sign, so schema-valid registrations and
+# envelopes are rightly refused (bad-signature); every other check is on.
+# One worker: CPython 3.11's ast.parse (used by hypothesis) is not thread-safe.
 status=0
 "$venv/bin/schemathesis" --config-file scripts/fuzz/schemathesis.toml run docs/openapi.yaml \
   --url "$url" \
@@ -71,7 +75,7 @@ status=0
   --max-examples "$max_examples" \
   --max-time "$max_time" \
   --seed "$seed" \
-  --workers 2 \
+  --workers 1 \
   --request-timeout 10 \
   --suppress-health-check all \
   --report junit,ndjson --report-dir "${HIVE_FUZZ_REPORT_DIR:-$work/report}" \
@@ -85,5 +89,6 @@ fi
 if grep -q 'request failed' "$work/serve.log"; then
   echo "the hub logged internal errors:" >&2
   grep 'request failed' "$work/serve.log" | head -20 >&2
+  status=1
 fi
 exit "$status"
