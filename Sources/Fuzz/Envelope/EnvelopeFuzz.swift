@@ -31,20 +31,19 @@ enum EnvelopeFuzz {
             }
             check(envelope)
         } else {
+            // Signing costs two Ed25519 operations; only canonical payloads (the ones a signer can
+            // produce) are worth it — non-canonical bytes are the canonical-json target's job.
+            guard (try? CanonicalJSON.canonicalize(rest)) == rest else { return }
             let kind = kinds[Int(mode >> 1) % kinds.count]
             let stamp = HLCTimestamp(physicalMs: 1_700_000_000_000, logical: 0, nodeID: identity.nodeID)
             guard let envelope = try? SignedEnvelope.sign(payload: rest, kind: kind, stamp: stamp, identity: identity) else {
                 return
             }
-            let canonical = (try? CanonicalJSON.canonicalize(rest)) == rest
             do {
                 try envelope.verify()
             } catch {
-                // A correctly signed, canonical payload must verify.
-                if canonical { fatalError("valid signature over a canonical payload was refused: \(error)") }
-                return
+                fatalError("valid signature over a canonical payload was refused: \(error)")
             }
-            if !canonical { fatalError("a non-canonical payload verified") }
             check(envelope)
         }
     }
