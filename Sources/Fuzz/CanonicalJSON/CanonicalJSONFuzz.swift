@@ -12,7 +12,9 @@ enum CanonicalJSONFuzz {
             fatalError("canonical output does not parse: \(error) — \(String(decoding: canonical, as: UTF8.self))")
         }
         guard again == canonical else {
-            fatalError("not idempotent: \(String(decoding: canonical, as: UTF8.self)) → \(String(decoding: again, as: UTF8.self))")
+            fatalError(
+                "not idempotent: \(String(decoding: canonical, as: UTF8.self)) → \(String(decoding: again, as: UTF8.self))"
+            )
         }
         guard let original = try? JSONDecoder().decode(JSONValue.self, from: Data(data)),
             let reparsed = try? JSONDecoder().decode(JSONValue.self, from: Data(canonical)), original == reparsed

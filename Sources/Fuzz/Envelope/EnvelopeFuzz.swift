@@ -36,7 +36,8 @@ enum EnvelopeFuzz {
             guard (try? CanonicalJSON.canonicalize(rest)) == rest else { return }
             let kind = kinds[Int(mode >> 1) % kinds.count]
             let stamp = HLCTimestamp(physicalMs: 1_700_000_000_000, logical: 0, nodeID: identity.nodeID)
-            guard let envelope = try? SignedEnvelope.sign(payload: rest, kind: kind, stamp: stamp, identity: identity) else {
+            guard let envelope = try? SignedEnvelope.sign(payload: rest, kind: kind, stamp: stamp, identity: identity)
+            else {
                 return
             }
             do {
