@@ -4,6 +4,9 @@
 # spec does not allow (status, content type, headers, body schema).
 #
 #   scripts/fuzz/api.sh [--hive PATH] [--max-examples N] [--max-time SECONDS] [--seed N]
+#
+# HIVE_FUZZ_REPORT_DIR keeps schemathesis' JUnit and NDJSON reports (otherwise they are removed
+# with the temporary directory); HIVE_FUZZ_VENV overrides the venv (~/.cache/hive/fuzz-venv).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
