@@ -274,3 +274,26 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (issue 12): declared only when HIVE_FUZZ is set, so `swift build` never sees
+// them. scripts/fuzz/run.sh builds them with `-sanitize=fuzzer` into .build-fuzz and runs each for
+// a bounded time. CLibFuzzer declares libFuzzer's driver, which each target's main hands control to.
+if Context.environment["HIVE_FUZZ"] != nil {
+    let fuzzSettings = strictSettings
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Sources/Fuzz/CLibFuzzer"),
+        .executableTarget(
+            name: "fuzz-envelope",
+            dependencies: ["CLibFuzzer", "HiveCore", "HiveLearning", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Fuzz/Envelope", swiftSettings: fuzzSettings),
+        .executableTarget(
+            name: "fuzz-canonical-json", dependencies: ["CLibFuzzer", "HiveCore"], path: "Sources/Fuzz/CanonicalJSON",
+            swiftSettings: fuzzSettings),
+        .executableTarget(
+            name: "fuzz-safetensors", dependencies: ["CLibFuzzer", "HiveEmbeddings"], path: "Sources/Fuzz/SafeTensors",
+            swiftSettings: fuzzSettings),
+        .executableTarget(
+            name: "fuzz-movielens", dependencies: ["CLibFuzzer", "HiveEvaluation"], path: "Sources/Fuzz/MovieLens",
+            swiftSettings: fuzzSettings),
+    ]
+}
