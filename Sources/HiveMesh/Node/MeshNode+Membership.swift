@@ -11,9 +11,12 @@ extension MeshNode {
         let swim = configuration.swim
         probeSeq += 1
         let seq = probeSeq
+        currentProbe = seq
+        acked.removeAll(keepingCapacity: true)
         if let session = channel.session(for: target) {
-            try? await session.send(.ping(SwimPing(seq: seq, updates: membership.piggyback())))
+            try? await session.send(.ping(SwimPing(seq: seq, updates: updates(for: target))))
         }
+        await pingTheDead()
         if await waitForAck(seq, ms: swim.ackTimeoutMs) {
             membership.observedAlive(target, address: nil, nowMs: nowMs)
             return
@@ -26,13 +29,40 @@ extension MeshNode {
         membership.suspect(target, nowMs: nowMs)
     }
 
+    /// Waits up to `ms` for the ack of probe `seq`: resumed by the ack itself or by one timer
+    /// (polling here cost 200 wake-ups a second per node).
     private func waitForAck(_ seq: UInt64, ms: UInt64) async -> Bool {
-        let deadline = nowMs + ms
-        while nowMs < deadline {
-            if acked.remove(seq) != nil { return true }
-            try? await Task.sleep(for: .milliseconds(5))
+        if acked.remove(seq) != nil { return true }
+        return await withCheckedContinuation { continuation in
+            ackWaiters[seq] = continuation
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int64(clamping: ms)))
+                self.expireAckWait(seq)
+            }
         }
-        return acked.remove(seq) != nil
+    }
+
+    private func expireAckWait(_ seq: UInt64) {
+        ackWaiters.removeValue(forKey: seq)?.resume(returning: false)
+    }
+
+    /// Piggybacked updates for a message to `peer`, with our record of it when we hold it
+    /// suspect or dead (so it refutes).
+    func updates(for peer: String) -> [MemberUpdate] {
+        var updates = membership.piggyback()
+        if let record = membership.refutable(peer) { updates.append(record) }
+        return updates
+    }
+
+    /// Every `deadPingEvery` probe periods, pings one member we hold dead but still have a session
+    /// with: if it is alive after all it answers with a refutation (its higher incarnation), and
+    /// two nodes that buried each other during a partition both come back.
+    private func pingTheDead() async {
+        probeRounds += 1
+        guard probeRounds % UInt64(max(1, configuration.deadPingEvery)) == 0 else { return }
+        let sessions = channel.sessions
+        guard let id = membership.dead(among: sessions.keys).randomElement(), let session = sessions[id] else { return }
+        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: id))))
     }
 
     /// Leader heartbeat / candidacy.
