@@ -16,11 +16,12 @@ import HiveCore
 /// as a ``SignedEnvelope`` or any other message Hive signs, and vice versa.
 ///
 /// Why not mutual TLS: the identity here *is* the raw Ed25519 node key — there is no CA, and a
-/// certificate would only wrap the same key. swift-nio-ssl and swift-certificates are not in our
-/// package mirror, and everything carried on a mesh link is either a signed envelope (verified
-/// end to end, whoever relays it) or gossip that is re-checked on receipt; `local_only.*` data
-/// never leaves a device. What TLS would add is confidentiality against a passive observer of the
-/// LAN; that is left for a later version (noted in docs/mesh.md).
+/// self-signed certificate would only wrap the same key, with a custom verification callback
+/// pinning node keys anyway (swift-nio-ssl and swift-certificates could do it). Everything carried
+/// on a mesh link is either a signed envelope (verified end to end, whoever relays it) or gossip
+/// that is re-checked on receipt; `local_only.*` data never leaves a device. What TLS would add is
+/// confidentiality against an observer of the LAN; that is left for a later version (noted in
+/// docs/mesh.md).
 public struct MeshHandshake: Sendable {
     /// Domain tag of handshake signatures.
     public static let domain = "hive.mesh.handshake.v1"

@@ -170,12 +170,14 @@ public final class TwinMeshChannel: Sendable {
 
     private func maintain(_ address: MeshAddress, handler: some MeshChannelHandler) async {
         var attempt = 0
+        var yielded = false
         while !Task.isCancelled {
-            let (isolated, owner) = state.withLock { state in
+            let (isolated, ownerID, owner) = state.withLock { state in
                 let ownerID = state.addressOwner[address]
-                return (state.isolated || ownerID.map(state.blocked.contains) == true, ownerID.flatMap { state.sessions[$0] })
+                return (state.isolated || ownerID.map(state.blocked.contains) == true, ownerID, ownerID.flatMap { state.sessions[$0] })
             }
             if let owner, !isolated {
+                yielded = false
                 // Connected already (perhaps by the peer dialling us): wait for that session to end
                 // instead of polling (50 nodes polling 49 addresses each was ~50k wake-ups a second).
                 try? await owner.channel.closeFuture.get()
@@ -185,6 +187,13 @@ public final class TwinMeshChannel: Sendable {
             if isolated {
                 // Cut off: check again soon.
                 try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
+            if let ownerID, ownerID < identity.nodeID, !yielded, configuration.yieldDialMs > 0 {
+                // The peer has the smaller id: its connection is the one both sides keep, so give it
+                // the first go (after a heal this halves the handshakes), then dial if it has not.
+                yielded = true
+                try? await Task.sleep(for: .milliseconds(configuration.yieldDialMs))
                 continue
             }
             do {

@@ -66,7 +66,7 @@ extension MeshNode {
             beaconsAccepted: discovery?.counts.accepted,
             beaconsRefused: discovery.map { counts in
                 Dictionary(uniqueKeysWithValues: counts.counts.refused.map { ($0.key.rawValue, $0.value) })
-            })
+            }, awareness: awareness)
     }
 
     /// SHA-256 (hex) of the canonical JSON of the exported snapshot's entries, sorted by key.

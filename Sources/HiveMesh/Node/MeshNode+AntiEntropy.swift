@@ -63,12 +63,18 @@ extension MeshNode {
         let batch = log.since(after, maxBytes: configuration.maxPushBytes)
         var snapshotEnvelope: SignedEnvelope?
         var snapshotCursor = snapshotAfter
-        if fresh || snapshotAfter < snapshotHead, let diff = try? snapshots.diff(since: snapshotAfter) {
+        if !fresh, let cached = signedDiff, cached.after == snapshotAfter, cached.head == snapshotHead {
+            // Peers that last pulled at the same point ask for the same diff (after a heal, most of
+            // the other side): sign it once.
+            snapshotEnvelope = cached.envelope
+            snapshotCursor = cached.cursor
+        } else if fresh || snapshotAfter < snapshotHead, let diff = try? snapshots.diff(since: snapshotAfter) {
             if !diff.entries.isEmpty, diff.entries.count <= SnapshotDiff.maxEntries,
                 let envelope = try? SignedEnvelope.sign(diff, kind: .snapshotDiff, stamp: store.clock.now(), identity: store.identity)
             {
                 snapshotEnvelope = envelope
                 snapshotCursor = diff.cursor
+                signedDiff = (snapshotAfter, snapshotHead, envelope, diff.cursor)
             } else if diff.entries.isEmpty {
                 snapshotCursor = diff.cursor
             }

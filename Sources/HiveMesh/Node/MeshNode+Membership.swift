@@ -9,25 +9,45 @@ extension MeshNode {
         defer { _ = membership.expireSuspects(nowMs: nowMs) }
         guard let target = membership.nextProbeTarget() else { return }
         let swim = configuration.swim
+        let multiplier = UInt64(awareness + 1)
         probeSeq += 1
         let seq = probeSeq
         currentProbe = seq
         acked.removeAll(keepingCapacity: true)
-        if let session = channel.session(for: target) {
+        let session = channel.session(for: target)
+        if let session {
             try? await session.send(.ping(SwimPing(seq: seq, updates: updates(for: target))))
         }
         await pingTheDead()
-        if await waitForAck(seq, ms: swim.ackTimeoutMs) {
+        if await waitForAck(seq, ms: swim.ackTimeoutMs * multiplier) {
             membership.observedAlive(target, address: nil, nowMs: nowMs)
+            adjustAwareness(-1)
             return
         }
         for helper in membership.helpers(excluding: target) {
             try? await channel.session(for: helper)?.send(.pingReq(SwimPingRequest(seq: seq, target: target)))
         }
         let rest = swim.probeIntervalMs > swim.ackTimeoutMs ? swim.probeIntervalMs - swim.ackTimeoutMs : swim.ackTimeoutMs
-        if await waitForAck(seq, ms: rest) { return }
+        if await waitForAck(seq, ms: rest * multiplier) {
+            adjustAwareness(1)  // it answered others but not us in time: we may be the slow one
+            return
+        }
+        // No answer at all. With its TCP session still open the peer's process is there, so the
+        // silence is more likely overload (ours or its) than death: raise our own health score.
+        if session != nil, channel.session(for: target) != nil { adjustAwareness(1) }
         membership.suspect(target, nowMs: nowMs)
     }
+
+    /// Lifeguard's local health multiplier (memberlist's "awareness"): a node that misses acks
+    /// or has to refute suspicion of itself is probably starved of CPU or network, so it stretches
+    /// its own probe period and ack timeout by `awareness + 1` (at most ``SwimConfiguration/maxAwareness`` + 1)
+    /// instead of accusing healthy peers; each clean probe brings it back down by one.
+    func adjustAwareness(_ delta: Int) {
+        awareness = min(max(0, awareness + delta), max(0, configuration.swim.maxAwareness))
+    }
+
+    /// The current probe period, stretched by the local health multiplier.
+    var probePeriodMs: UInt64 { configuration.swim.probeIntervalMs * UInt64(awareness + 1) }
 
     /// Waits up to `ms` for the ack of probe `seq`: resumed by the ack itself or by one timer
     /// (polling here cost 200 wake-ups a second per node).

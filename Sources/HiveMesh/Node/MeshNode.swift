@@ -29,10 +29,14 @@ public actor MeshNode: MeshChannelHandler {
     /// Per key, a stamp the database holds at least: remote entries not newer cannot win a merge.
     var knownStamps: [String: HLCTimestamp] = [:]
     var lastOutboxScanMs: UInt64 = 0
+    /// The last snapshot diff signed for a pull: (asked after, our head then, envelope, its cursor).
+    var signedDiff: (after: Int64, head: Int64, envelope: SignedEnvelope, cursor: Int64)?
     var probeSeq: UInt64 = 0
     /// Sequence number of this node's own probe in progress.
     var currentProbe: UInt64 = 0
     var probeRounds: UInt64 = 0
+    /// Local health score (0 = healthy); see ``adjustAwareness(_:)``.
+    public internal(set) var awareness = 0
     var relayedProbes: [UInt64: (requester: String, seq: UInt64)] = [:]
     var hubDelivered: Set<String> = []
     /// The LAN discovery socket, when ``MeshNodeConfiguration/discovery`` is set (opened by ``start()``).
@@ -80,7 +84,12 @@ public actor MeshNode: MeshChannelHandler {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await self.channel.run(handler: self) }
             group.addTask { try await self.loop(every: self.configuration.antiEntropyIntervalMs) { await $0.antiEntropyTick() } }
-            group.addTask { try await self.loop(every: self.configuration.swim.probeIntervalMs) { await $0.probeTick() } }
+            group.addTask {
+                while !Task.isCancelled {
+                    await self.probeTick()
+                    try await Task.sleep(for: .milliseconds(Int64(clamping: await self.probePeriodMs)))
+                }
+            }
             group.addTask { try await self.loop(every: self.configuration.swim.probeIntervalMs) { await $0.coordinatorTick() } }
             if let discovery, let bound = channel.boundAddress {
                 group.addTask { try await discovery.run(announcing: bound) { found in await self.discovered(found) } }
@@ -160,6 +169,8 @@ public actor MeshNode: MeshChannelHandler {
 
     private func apply(_ updates: [MemberUpdate]) {
         let now = nowMs
+        let incarnation = membership.incarnation
+        defer { if membership.incarnation > incarnation { adjustAwareness(1) } }  // we had to refute
         for update in updates.prefix(64) {
             if membership.apply(update, nowMs: now), let address = update.address, update.status != .dead,
                 update.nodeID != nodeID

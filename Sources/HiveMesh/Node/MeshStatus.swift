@@ -26,4 +26,6 @@ public struct MeshStatus: Sendable, Hashable, Codable {
     /// LAN discovery counters, when discovery is on: beacons acted on and refused by reason.
     public var beaconsAccepted: Int?
     public var beaconsRefused: [String: Int]?
+    /// Local health score (0 healthy … 8): how much this node has stretched its SWIM timings.
+    public var awareness: Int?
 }

@@ -125,7 +125,7 @@ struct MeshBench: AsyncParsableCommand {
             return true
         }
         let joinStarted = Date()
-        guard try await waitUntil(seconds: 120, { await allAlive(Array(nodes.indices)) }) else {
+        guard try await waitUntil(seconds: 120, pollMs: 100, { await allAlive(Array(nodes.indices)) }) else {
             throw Failure(description: "\(count) nodes did not all hold each other alive within 120 s")
         }
         let join = Date().timeIntervalSince(joinStarted)
@@ -141,7 +141,7 @@ struct MeshBench: AsyncParsableCommand {
             let writer = (left[run % left.count], right[run % right.count])
             try nodes[writer.0].snapshots.set("bench.left", .string("L\(run)"))
             try nodes[writer.1].snapshots.set("bench.right", .string("R\(run)"))
-            try nodes[writer.1].snapshots.set("local_only.bench", .string("private\(run)"))
+            try nodes[writer.1].snapshots.set("local_only.bench\(run)", .string("private"))
             try await Task.sleep(for: .milliseconds(partitionMs))
             if try nodes[left[0]].snapshots.value("bench.right") == .string("R\(run)") {
                 throw Failure(description: "the partition leaked: the right side's write reached the left")
@@ -173,13 +173,16 @@ struct MeshBench: AsyncParsableCommand {
             frames.append(runFrames)
             bytes.append(runBytes)
             FileHandle.standardError.write(Data("n=\(count) run \(run + 1): converged in \(String(format: "%.3f", elapsed)) s, \(runFrames) frames\n".utf8))
+            guard try nodes[writer.1].snapshots.value("local_only.bench\(run)") == .string("private") else {
+                throw Failure(description: "the local_only key was lost on its own device")
+            }
             for node in nodes.indices where node != writer.1 {
-                if try nodes[node].snapshots.value("local_only.bench") != nil {
+                if try nodes[node].snapshots.value("local_only.bench\(run)") != nil {
                     throw Failure(description: "a local_only key left its device")
                 }
             }
             // Let suspicion raised during the partition settle before the next cycle.
-            guard try await waitUntil(seconds: 60, { await allAlive(Array(nodes.indices)) }) else {
+            guard try await waitUntil(seconds: 60, pollMs: 100, { await allAlive(Array(nodes.indices)) }) else {
                 throw Failure(description: "\(count) nodes did not all come back alive after the heal")
             }
         }
@@ -199,12 +202,12 @@ struct MeshBench: AsyncParsableCommand {
         return Result(join: join, convergence: convergence, frames: frames, bytes: bytes, byType: byType, detection: detection)
     }
 
-    /// Polls every 20 ms (the nodes run in this process: faster polling would steal their CPU).
-    private func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
+    /// Polls every `pollMs` (the nodes run in this process: faster polling would steal their CPU).
+    private func waitUntil(seconds: Double, pollMs: Int = 20, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(pollMs))
         }
         return false
     }

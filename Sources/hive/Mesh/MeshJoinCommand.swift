@@ -23,6 +23,9 @@ struct MeshJoinCommand: AsyncParsableCommand {
     @Option(help: "Share of votes the winning verdict needs (0.5 < t ≤ 1).")
     var threshold = 0.66
 
+    @Option(help: "File of subjects the hub blocklisted (SHA-256 hex, one per line); merged into the mesh blocklist.")
+    var hubBlocklist: String?
+
     @Option(help: "Configured group size for leader majorities (0: the members known).")
     var expectedSize = 0
 
@@ -75,6 +78,7 @@ struct MeshJoinCommand: AsyncParsableCommand {
         configuration.quorum = quorum
         configuration.threshold = threshold
         configuration.expectedClusterSize = expectedSize
+        if let hubBlocklist { configuration.hubBlocklist = try Self.readBlocklist(hubBlocklist) }
         configuration.swim.probeIntervalMs = probeMs
         configuration.swim.ackTimeoutMs = ackTimeoutMs
         configuration.antiEntropyIntervalMs = antiEntropyMs
@@ -114,6 +118,25 @@ struct MeshJoinCommand: AsyncParsableCommand {
                 try await group.next()
             }
         }
+    }
+
+    /// Reads a blocklist file: one subject (64 hex digits) per line; blank lines and `#` comments skipped.
+    static func readBlocklist(_ path: String) throws -> Set<String> {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let size = attributes[.size] as? Int, size <= 16 << 20, let data = FileManager.default.contents(atPath: path)
+        else { throw HiveError(.invalidInput, "cannot read blocklist \(path) (missing, unreadable or over 16 MiB)") }
+        var subjects: Set<String> = []
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            do {
+                try MeshVote.validate(subject: text)
+            } catch {
+                throw HiveError(.invalidInput, "blocklist \(path) line \(number + 1): not a 64-hex-digit subject")
+            }
+            subjects.insert(text)
+        }
+        return subjects
     }
 
     /// Prints a line unbuffered, so a supervisor reading a pipe sees the bound address at once.
