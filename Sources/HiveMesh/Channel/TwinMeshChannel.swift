@@ -86,6 +86,9 @@ public final class TwinMeshChannel: Sendable {
     /// The session with `nodeID`, if connected.
     public func session(for nodeID: String) -> MeshPeerSession? { state.withLock { $0.sessions[nodeID] } }
 
+    /// How many handshakes completed since start (each authenticated connection, kept or not).
+    public var handshakes: Int { Int(state.withLock { $0.serial }) }
+
     /// How many inbound or outbound handshakes were refused since start.
     public var refusedHandshakes: Int { state.withLock { $0.refusedHandshakes } }
 
