@@ -30,7 +30,7 @@ func testConfiguration(seeds: [MeshAddress] = []) -> MeshNodeConfiguration {
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
 /// A condition that throws counts as not (yet) holding.
-func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async -> Bool {
+func eventually(_ seconds: Double = 20, _ condition: () async throws -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if (try? await condition()) == true { return true }

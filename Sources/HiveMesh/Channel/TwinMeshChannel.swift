@@ -268,11 +268,12 @@ public final class TwinMeshChannel: Sendable {
         if let allowed = configuration.allowedPeers, !allowed.contains(remoteID) {
             throw HiveError(.forbidden, "peer \(remoteID) is not in the allowed set")
         }
-        try await outbound.write(MeshPeerSession.encode(.auth(try handshake.authenticate(remote: remoteHello)), maxFrameBytes: maxFrame))
+        let transcript = try handshake.transcript(remote: remoteHello)
+        try await outbound.write(MeshPeerSession.encode(.auth(try handshake.authenticate(transcript: transcript)), maxFrameBytes: maxFrame))
         guard let authFrame = try await frames.next(),
             case .auth(let auth) = try HiveJSON.decode(MeshMessage.self, from: Array(authFrame.readableBytesView))
         else { throw HiveError(.unauthorized, "peer did not send its handshake proof") }
-        try handshake.verify(remote: remoteHello, auth: auth)
+        try handshake.verify(remote: remoteHello, auth: auth, transcript: transcript)
         let serial = state.withLock { state -> UInt64 in
             state.serial += 1
             return state.serial

@@ -43,6 +43,7 @@ struct MeshBench: AsyncParsableCommand {
         var byType: [String: Int]
         var aliveAgain: [Double]
         var handshakes: [Int]
+        var cpu: [Double]
         var detection: Double
     }
 
@@ -77,6 +78,9 @@ struct MeshBench: AsyncParsableCommand {
             if n == 50 { report.add(BenchMetric("convergence_after_heal_n50_goal", convergence, unit: "s", target: 3, lowerIsBetter: true)) }
             report.add(BenchMetric("convergence_frames_n\(n)", Self.median(result.frames.map(Double.init)), unit: "frames"))
             report.add(BenchMetric("convergence_frames_per_node_n\(n)", Self.median(result.frames.map(Double.init)) / Double(n), unit: "frames"))
+            // CPU the whole process (all n nodes) spent from heal to convergence: the load-independent
+            // part of the figure; wall time on a busy machine is this divided by the CPU share we got.
+            report.add(BenchMetric("convergence_cpu_seconds_n\(n)", Self.median(result.cpu), unit: "cpu-s"))
             report.add(BenchMetric("convergence_handshakes_n\(n)", Self.median(result.handshakes.map(Double.init)), unit: "count"))
             report.add(BenchMetric("convergence_kib_n\(n)", Self.median(result.bytes.map(Double.init)) / 1_024, unit: "KiB"))
             for (type, frames) in result.byType.sorted(by: { $0.key < $1.key }) {
@@ -90,6 +94,13 @@ struct MeshBench: AsyncParsableCommand {
                 anchorValue: memberlist, lowerIsBetter: true))
         }
         if let json = options.json { try report.write(to: json) }
+    }
+
+    /// User + system CPU time of this process so far, in seconds.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func median(_ values: [Double]) -> Double {
@@ -142,6 +153,7 @@ struct MeshBench: AsyncParsableCommand {
         var byType: [String: Int] = [:]
         var aliveAgain: [Double] = []
         var handshakes: [Int] = []
+        var cpu: [Double] = []
         for run in 0..<runs {
             for i in left { await nodes[i].partition(from: Set(right.map { ids[$0] })) }
             for i in right { await nodes[i].partition(from: Set(left.map { ids[$0] })) }
@@ -155,6 +167,7 @@ struct MeshBench: AsyncParsableCommand {
             }
             let before = nodes.map { $0.channel.traffic.snapshot }
             let handshakesBefore = nodes.reduce(0) { $0 + $1.channel.handshakes }
+            let cpuBefore = Self.processCPUSeconds()
             let started = Date()
             for node in nodes { await node.partition(from: []) }
             let converged = try await waitUntil(seconds: 60) {
@@ -166,6 +179,7 @@ struct MeshBench: AsyncParsableCommand {
                 return true
             }
             let elapsed = Date().timeIntervalSince(started)
+            cpu.append(Self.processCPUSeconds() - cpuBefore)
             guard converged else { throw Failure(description: "\(count) nodes did not converge within 60 s of the heal") }
             convergence.append(elapsed)
             var runFrames = 0
@@ -212,7 +226,7 @@ struct MeshBench: AsyncParsableCommand {
         guard detected else { throw Failure(description: "failure of one node of \(count) not detected within 60 s") }
         for node in nodes { await node.isolate(true) }
         return Result(
-            join: join, convergence: convergence, frames: frames, bytes: bytes, byType: byType, aliveAgain: aliveAgain, handshakes: handshakes,
+            join: join, convergence: convergence, frames: frames, bytes: bytes, byType: byType, aliveAgain: aliveAgain, handshakes: handshakes, cpu: cpu,
             detection: detection)
     }
 
