@@ -11,7 +11,7 @@ public struct BeaconFilter: Sendable {
         case malformed
         /// The signature does not verify under the key the beacon carries.
         case forged
-        /// Another cluster's beacon, our own, or a sender outside the allowed set.
+        /// Another cluster's beacon, or a sender outside the allowed set.
         case foreign
         /// Not newer than the last beacon taken from that sender, too soon after it, or its clock is off.
         case stale
@@ -55,9 +55,9 @@ public struct BeaconFilter: Sendable {
         }
         let (beacon, key) = (opened.beacon, opened.key)
         let nodeID = NodeIdentity.nodeID(forPublicKey: key)
-        guard beacon.cluster == configuration.cluster, key != localKey else {
-            return refuse(.foreign, "beacon of another cluster or of this node")
-        }
+        // Our own beacons come back to us (multicast loop): ignored, not counted as refusals.
+        guard key != localKey else { return .failure(HiveError(.invalidInput, "our own beacon")) }
+        guard beacon.cluster == configuration.cluster else { return refuse(.foreign, "beacon of another cluster") }
         if let allowedPeers, !allowedPeers.contains(nodeID) { return refuse(.foreign, "sender \(nodeID) is not allowed") }
         let skew = beacon.sentMs > nowMs ? beacon.sentMs - nowMs : nowMs - beacon.sentMs
         guard skew <= configuration.maxSkewMs else { return refuse(.stale, "beacon clock is \(skew) ms off") }
