@@ -17,12 +17,15 @@ let strictSettings: [SwiftSetting] = [
 /// mutation is already serialised by copy-on-write uniqueness (see RowBuffer).
 let vectorKernelSettings: [SwiftSetting] = {
     var flags = ["-enforce-exclusivity=unchecked"]
+    var settings: [SwiftSetting] = []
     #if arch(x86_64)
     if Context.environment["HIVE_PORTABLE"] == nil {
         flags += ["-target-cpu", "native"]
+        // Lets code pick kernels that only pay off with the machine's full vector width.
+        settings.append(.define("HIVE_NATIVE_KERNELS"))
     }
     #endif
-    return [.unsafeFlags(flags)]
+    return settings + [.unsafeFlags(flags)]
 }()
 
 let optimisedDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -89,7 +92,8 @@ let package = Package(
             ],
             // The encoder's SIMD kernels are ~50× slower unoptimised; optimising them in debug builds too
             // keeps the parity tests (117 sentences through the real model) at seconds, not minutes.
-            swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+            // vectorKernelSettings: the packed GEMM's 16-float vectors need the machine's vector units.
+            swiftSettings: strictSettings + vectorKernelSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // -O in debug too: the learning and evaluation tests train real models, ~10× slower unoptimised.
         .target(name: "HiveLearning", dependencies: ["HiveCore"], swiftSettings: strictSettings + optimisedDebug),

@@ -24,8 +24,17 @@ public enum MatrixBackend: String, Sendable, CaseIterable, CustomStringConvertib
         #endif
     }
 
-    /// `.blas` when linked, otherwise `.portable`.
-    public static var platformDefault: MatrixBackend { isBLASAvailable ? .blas : .portable }
+    /// Accelerate on Apple platforms; `.packed` in native-kernel builds elsewhere (it beats OpenBLAS
+    /// on the encoder's shapes: docs/embeddings.md); otherwise `.blas` when linked, else `.portable`.
+    public static var platformDefault: MatrixBackend {
+        #if canImport(Accelerate)
+            return .blas
+        #elseif HIVE_NATIVE_KERNELS
+            return .packed
+        #else
+            return isBLASAvailable ? .blas : .portable
+        #endif
+    }
 
     public var description: String {
         switch self {

@@ -90,15 +90,17 @@ final class BertEncoder: Sendable {
     ) {
         /// `c[rows×n] += a[rows×k] · Wᵀ` through the packed kernel or the backend's GEMM.
         func linear(
-            _ a: UnsafePointer<Float>, k: Int, _ flat: FloatStorage, _ packedWeights: PackedWeights?, n: Int,
+            _ a: UnsafePointer<Float>, k: Int, _ flat: FloatStorage?, _ packedWeights: PackedWeights?, n: Int,
             into c: UnsafeMutablePointer<Float>
         ) {
             if let packedWeights {
                 PackedGemm.multiply(m: rows, a: a, lda: k, weights: packedWeights, c: c, ldc: n, threads: threads)
-            } else {
+            } else if let flat {
                 backend.gemm(
                     transposeB: true, m: rows, n: n, k: k, alpha: 1, a: a, lda: k, b: flat.pointer, ldb: k, beta: 1,
                     c: c, ldc: n)
+            } else {
+                preconditionFailure("BertWeights were loaded with fuseQKV: false for a backend that needs them fused")
             }
         }
         let h = config.hiddenSize
