@@ -63,7 +63,7 @@ public struct LocalTrainer: Sendable, Hashable {
                     (p.item, Self.negative(excluding: positiveSet, itemCount: model.itemCount, using: &rng)))
             }
         }
-        let lossBefore = Self.bprLoss(evaluation, user: u) { model.factors(of: $0) + [model.biases[$0]] }
+        let lossBefore = Self.bprLoss(evaluation, user: u, model: model, sent: [:])
 
         let c = configuration
         switch c.algorithm {
@@ -115,13 +115,9 @@ public struct LocalTrainer: Sendable, Hashable {
         let update = try ModelUpdate(
             twinID: twinID, baseVersion: model.version, rank: rank, rows: rows, interactionCount: positives.count)
 
-        var sent: [Int: [Float]] = [:]
-        for row in rows { sent[row.item] = row.factors + [row.bias] }
-        let lossAfter = Self.bprLoss(evaluation, user: u) { item in
-            var values = Array(model.factors(of: item)) + [model.biases[item]]
-            if let delta = sent[item] { for k in values.indices { values[k] += delta[k] } }
-            return values
-        }
+        var sent: [Int: Int] = [:]
+        for (index, row) in rows.enumerated() { sent[row.item] = index }
+        let lossAfter = Self.bprLoss(evaluation, user: u, model: model, sent: sent, rows: rows)
         return TrainingOutcome(
             user: u, update: update, lossBefore: lossBefore, lossAfter: lossAfter, unclippedNorm: norm, clipScale: scale
         )
@@ -156,18 +152,33 @@ public struct LocalTrainer: Sendable, Hashable {
         }
     }
 
-    /// Mean −ln σ(u·(vᵢ − vⱼ) + bᵢ − bⱼ) over the pairs; `row` gives factors + bias.
-    static func bprLoss(_ pairs: [(Int, Int)], user: [Float], row: (Int) -> [Float]) -> Double {
+    /// Mean −ln σ(u·(vᵢ − vⱼ) + bᵢ − bⱼ) over the pairs, on `model`'s rows plus, for the items
+    /// in `sent` (item → index into `rows`), the update's deltas. No per-pair allocation: this
+    /// runs on every local training call.
+    static func bprLoss(
+        _ pairs: [(Int, Int)], user: [Float], model: ItemFactorModel, sent: [Int: Int], rows: [RowUpdate] = []
+    ) -> Double {
         guard !pairs.isEmpty else { return 0 }
         let rank = user.count
         var total = 0.0
-        for (i, j) in pairs {
-            let vi = row(i)
-            let vj = row(j)
-            var x = Double(vi[rank] - vj[rank])
-            for k in 0..<rank { x += Double(user[k]) * Double(vi[k] - vj[k]) }
-            // −ln σ(x) = ln(1 + e^(−x)), computed stably.
-            total += x > 0 ? log1p(exp(-x)) : -x + log1p(exp(x))
+        model.factors.withUnsafeBufferPointer { factors in
+            func score(_ item: Int) -> Double {
+                var x = Double(model.biases[item])
+                let base = item * rank
+                if let r = sent[item] {
+                    let row = rows[r]
+                    x += Double(row.bias)
+                    for k in 0..<rank { x += Double(user[k]) * Double(factors[base + k] + row.factors[k]) }
+                } else {
+                    for k in 0..<rank { x += Double(user[k]) * Double(factors[base + k]) }
+                }
+                return x
+            }
+            for (i, j) in pairs {
+                let x = score(i) - score(j)
+                // −ln σ(x) = ln(1 + e^(−x)), computed stably.
+                total += x > 0 ? log1p(exp(-x)) : -x + log1p(exp(x))
+            }
         }
         return total / Double(pairs.count)
     }
