@@ -27,6 +27,8 @@ public struct FederatedSimulation: Sendable {
         /// round dominates a MovieLens run, and signing changes no arithmetic, so benches sign
         /// round one only; tests sign every round.
         public var signedRounds: Int
+        /// In the signed rounds, sign only the first this-many twins' updates (nil: all of them).
+        public var signedTwins: Int?
         public var seed: UInt64
         /// Mean or sum of each item row's senders (``RowCombination``).
         public var combination: RowCombination
@@ -39,9 +41,10 @@ public struct FederatedSimulation: Sendable {
         public init(
             rounds: Int, rank: Int = 32, trainer: TrainerConfiguration, rule: AggregationRule = .weightedMean,
             serverLearningRate: Float = 1, attack: Attack? = nil, labelFlip: Bool = false, attackerFraction: Double = 0,
-            signedRounds: Int = 0, seed: UInt64, combination: RowCombination = .mean, scoresAgreement: Bool = false,
-            reputation: ReputationConfiguration = .standard
+            signedRounds: Int = 0, signedTwins: Int? = nil, seed: UInt64, combination: RowCombination = .mean,
+            scoresAgreement: Bool = false, reputation: ReputationConfiguration = .standard
         ) {
+            self.signedTwins = signedTwins
             self.combination = combination
             self.scoresAgreement = scoresAgreement
             self.reputation = reputation
@@ -112,7 +115,9 @@ public struct FederatedSimulation: Sendable {
                 updates = try AttackSimulator.apply(attack, to: updates, attackers: attackerIDs, using: &rng)
             }
             if round < config.signedRounds {
-                updates = try updates.map { update in
+                let limit = config.signedTwins ?? updates.count
+                updates = try updates.enumerated().map { index, update in
+                    guard index < limit else { return update }
                     let user = Int32(update.twinID.dropFirst())!  // ids are "u<index>", made above
                     let identity = identities[user]!
                     let stamp = HLCTimestamp(physicalMs: UInt64(round) + 1, logical: 0, nodeID: identity.nodeID)

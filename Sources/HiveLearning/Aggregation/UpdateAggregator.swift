@@ -98,7 +98,13 @@ public struct UpdateAggregator: Sendable, Hashable {
             for c in contributors {
                 let row = updates[c.twin].rows[c.row]
                 let scale = Float(scales[c.twin])
-                values.append(contentsOf: scale == 1 ? row.flattened : row.flattened.map { $0 * scale })
+                if scale == 1 {
+                    values.append(contentsOf: row.factors)
+                    values.append(row.bias)
+                } else {
+                    for v in row.factors { values.append(v * scale) }
+                    values.append(row.bias * scale)
+                }
             }
             let matrix = UpdateMatrix(validatedRows: contributors.count, columns: width, values: values)
             let result = try aggregateRow(matrix, weights: rowWeights)

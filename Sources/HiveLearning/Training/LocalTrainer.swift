@@ -34,8 +34,11 @@ public struct LocalTrainer: Sendable, Hashable {
     /// sample as a negative).
     public func train(
         model: ItemFactorModel, user: [Float]?, interactions: [Interaction], twinID: String,
-        using rng: inout some RandomNumberGenerator
+        using source: inout some RandomNumberGenerator
     ) throws -> TrainingOutcome {
+        // One draw from the caller's generator seeds a concrete one: the hot loops below then
+        // run specialised even when the caller (another module) passes its own generator type.
+        var rng = SeededGenerator(seed: source.next())
         try configuration.validate()
         let positives = try Self.positives(interactions, itemCount: model.itemCount)
         guard positives.count < model.itemCount else {
@@ -52,7 +55,8 @@ public struct LocalTrainer: Sendable, Hashable {
         } else {
             u = (0..<rank).map { _ in Float(rng.nextGaussian()) * 0.1 }
         }
-        let positiveSet = Set(positives.map(\.item))
+        var positiveSet = [Bool](repeating: false, count: model.itemCount)
+        for p in positives { positiveSet[p.item] = true }
         var workspace = Workspace(model: model)
 
         // A fixed evaluation sample, drawn before training so before/after compare like with like.
@@ -143,12 +147,12 @@ public struct LocalTrainer: Sendable, Hashable {
 
     /// A uniformly random item the user has not interacted with (rejection sampling; the caller
     /// guarantees one exists).
-    static func negative(excluding positives: Set<Int>, itemCount: Int, using rng: inout some RandomNumberGenerator)
-        -> Int
-    {
+    static func negative(excluding positives: [Bool], itemCount: Int, using rng: inout SeededGenerator) -> Int {
+        let count = UInt64(itemCount)
         while true {
-            let j = Int.random(in: 0..<itemCount, using: &rng)
-            if !positives.contains(j) { return j }
+            // Modulo bias is below itemCount / 2⁶⁴: negligible for any model size allowed.
+            let j = Int(rng.next() % count)
+            if !positives[j] { return j }
         }
     }
 

@@ -49,6 +49,12 @@ struct RecsysBench: AsyncParsableCommand {
     @Option(help: "Robust rule's bound: this multiple of the round's median update norm.")
     var normMultiple: Double = 1
 
+    @Option(help: "How many twins' round-1 updates travel as signed, verified envelopes (default: all; canonical JSON of every update dominates a run otherwise).")
+    var signedUpdates: Int?
+
+    @Option(help: "Passes a new twin makes over its first 10 interactions to fit its own vector against the federated model.")
+    var personalisationEpochs: Int = 20
+
     @Option(help: "Reputation EMA retention for the robust system (weight of the old score).")
     var retention: Double = 0.5
 
@@ -79,16 +85,17 @@ struct RecsysBench: AsyncParsableCommand {
         ) -> FederatedSimulation.Configuration {
             .init(
                 rounds: rounds, rank: rank, trainer: trainer, rule: rule, serverLearningRate: serverLearningRate,
-                attack: attack, labelFlip: labelFlip, attackerFraction: fraction, signedRounds: signed, seed: seed,
+                attack: attack, labelFlip: labelFlip, attackerFraction: fraction, signedRounds: signed,
+                signedTwins: signedUpdates, seed: seed,
                 combination: combination, scoresAgreement: robust, reputation: robust ? reputation : .standard)
         }
         var report = BenchReport(bench: "recsys", params: [
             "dataset": dataset.name, "users": String(split.tests.count), "items": String(dataset.itemCount),
             "interactions": String(dataset.interactions.count), "skipped_users": String(split.skippedUsers),
-            "seed": String(seed), "rounds": String(rounds), "rank": String(rank), "signed": "every update of round 1",
+            "seed": String(seed), "rounds": String(rounds), "rank": String(rank), "signed": signedUpdates.map { "the first \($0) updates of round 1" } ?? "every update of round 1",
             "split": validation ? "validation (carved from training)" : "test", "combination": combination.rawValue,
             "server_lr": String(serverLearningRate), "local_lr": String(localLearningRate),
-            "local_epochs": String(localEpochs), "norm_multiple": String(normMultiple), "retention": String(retention),
+            "local_epochs": String(localEpochs), "personalisation_epochs": String(personalisationEpochs), "norm_multiple": String(normMultiple), "retention": String(retention),
             "protocol": "leave-one-out, 99 sampled negatives; ties at expected rank",
         ])
         print("loaded \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactions.count) interactions; \(split.skippedUsers) users skipped (< 2 interactions)")
@@ -111,8 +118,9 @@ struct RecsysBench: AsyncParsableCommand {
         }
         let federated = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: federatedRun.users), on: split)
         curves.append(("federated (mean)", federatedRun.curve.map(\.hitRate10)))
-        if federatedRun.envelopesVerified != split.tests.count {
-            failures.append("expected \(split.tests.count) verified update envelopes, saw \(federatedRun.envelopesVerified)")
+        let expectedEnvelopes = min(signedUpdates ?? split.tests.count, split.tests.count)
+        if federatedRun.envelopesVerified != expectedEnvelopes {
+            failures.append("expected \(expectedEnvelopes) verified update envelopes, saw \(federatedRun.envelopesVerified)")
         }
 
         let robustRun = try simulation.run(configuration(robustRule.1, robust: true)) { _, _ in
@@ -142,8 +150,10 @@ struct RecsysBench: AsyncParsableCommand {
         }
 
         // Personalisation speed: a user with only their first 10 interactions, against the federated model.
+        var newcomer = trainer
+        newcomer.epochs = personalisationEpochs
         let truncated = try simulation.personalise(
-            model: federatedRun.model, histories: split.truncatingHistories(to: 10), trainer: trainer, seed: seed &+ 7)
+            model: federatedRun.model, histories: split.truncatingHistories(to: 10), trainer: newcomer, seed: seed &+ 7)
         let truncatedResult = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: truncated), on: split, fullRanking: false)
         report.add(BenchMetric("first_10_interactions_hr@10", truncatedResult.hitRate10, unit: "HR", anchor: "full-history users", anchorValue: federated.hitRate10, target: 0.9))
 
@@ -152,7 +162,7 @@ struct RecsysBench: AsyncParsableCommand {
             ("median", .median), ("trimmed_mean", .trimmedMean(beta: 0.35)), ("multi_krum", .multiKrum(byzantine: 0.35)),
             ("centered_clipping", .centeredClipping(radius: nil, iterations: 3)), ("norm_bounding", .normBounding(maxNorm: 1)),
         ]
-        var clean: [String: Double] = [
+        let clean: [String: Double] = [
             "mean": try require_(federatedRun.curve.last, "no rounds ran").hitRate10,
             robustRule.0: try require_(robustRun.curve.last, "no rounds ran").hitRate10,
         ]
