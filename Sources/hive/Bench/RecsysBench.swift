@@ -47,7 +47,7 @@ struct RecsysBench: AsyncParsableCommand {
     var combination: String = "sum"
 
     @Option(help: "Robust rule's bound: this multiple of the round's median update norm.")
-    var normMultiple: Double = 3
+    var normMultiple: Double = 1
 
     @Option(help: "How many twins' round-1 updates travel as signed, verified envelopes (default: all; canonical JSON of every update dominates a run otherwise).")
     var signedUpdates: Int?
