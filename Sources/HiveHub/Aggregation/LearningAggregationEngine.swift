@@ -166,6 +166,7 @@ public struct LearningAggregationEngine: AggregationEngine {
             pattern.origin = .global
             pattern.alpha = members.reduce(0) { $0 + $1.alpha }
             pattern.beta = members.reduce(0) { $0 + $1.beta }
+            // Provenance: the member envelopes here, the distinct voting twins in `contributors`.
             pattern.provenance = Array(cluster.members.prefix(1024))
             let digest = SHA256.hash(data: Data("\(pattern.taskType)\u{1F}\(pattern.approach)".utf8))
             let id = "consensus-" + digest.prefix(12).map { String(format: "%02x", $0) }.joined()
@@ -175,7 +176,8 @@ public struct LearningAggregationEngine: AggregationEngine {
             consolidated.append(
                 try ConsolidatedPattern(
                     id: id, pattern: pattern, priority: priority, voters: cluster.votes, agreement: score,
-                    quality: score, round: input.round))
+                    quality: score, round: input.round,
+                    contributors: Array(cluster.voters.prefix(ConsolidatedPattern.maxContributors))))
             consumed += cluster.members
         }
         return (consolidated, consumed)

@@ -4,6 +4,7 @@ import HiveLedger
 import HiveLedgerStorage
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// ``HubStore`` on PostgreSQL through postgres-nio, for several hub replicas sharing one
 /// database.
@@ -14,9 +15,16 @@ import PostgresNIO
 /// - Aggregation rounds take a second advisory lock with `pg_try_advisory_xact_lock`: one
 ///   replica runs a round, the others return `ran == false` at once.
 ///
+/// - Every feed append also sends `NOTIFY` on ``feedChannel`` (delivered at commit, dropped on
+///   rollback); ``listenForFeed()`` turns those into ``feedSignal`` wake-ups on every replica.
+///
 /// The ``client`` must be running (`client.run()`, or as a service in the `ServiceGroup`).
-public final class PostgresHubStore: HubStore {
+public final class PostgresHubStore: HubStore, FeedSignalling {
     public let backend = "postgresql"
+    /// Raised for every NOTIFY on ``feedChannel`` while ``listenForFeed()`` runs: events
+    /// committed by any replica wake this replica's SSE streams.
+    public let feedSignal = FeedSignal()
+    private let listening = Mutex(false)
     /// The connection pool; run it as a service.
     public let client: PostgresClient
     private let logger: Logger
@@ -353,6 +361,31 @@ public final class PostgresHubStore: HubStore {
             INSERT INTO feed (kind, twin_id, ref, data, created_at)
             VALUES (\(kind.rawValue), \(twinID), \(ref), \(data), \(nowMs))
             """, logger: logger)
+        // The search path's first schema is the hub's (see `feedChannel`); delivered at commit.
+        try await connection.query("SELECT pg_notify('hive_feed_' || current_schema(), '')", logger: logger)
+    }
+
+    /// The NOTIFY channel of this hub's feed: one per schema, like the advisory-lock keys.
+    public var feedChannel: String { "hive_feed_" + (schema ?? "public") }
+
+    /// Whether ``listenForFeed()`` is subscribed right now.
+    public var isListeningForFeed: Bool { listening.withLock { $0 } }
+
+    /// Holds one pooled connection subscribed to ``feedChannel`` and raises ``feedSignal`` for
+    /// each notification, until the connection fails or the task is cancelled (run it from
+    /// ``PostgresFeedListener``, which reconnects). Raises the signal once on subscribing, so
+    /// streams catch up on anything committed while no one listened.
+    public func listenForFeed() async throws {
+        defer { listening.withLock { $0 = false } }
+        try await io {
+            try await client.withConnection { connection in
+                try await connection.listen(on: feedChannel) { notifications in
+                    listening.withLock { $0 = true }
+                    feedSignal.notify()
+                    for try await _ in notifications { feedSignal.notify() }
+                }
+            }
+        }
     }
 
     public func feed(after seq: Int64, kinds: [FeedEvent.Kind]?, twinID: String?, limit: Int) async throws -> [FeedEvent] {

@@ -6,9 +6,11 @@ import HiveLedgerStorage
 
 /// ``HubStore`` on SQLite through GRDB: one file (`<data>/hub.sqlite`), WAL mode (readers never
 /// wait for the writer), migrations, one writer. The embedded default of `hive serve`.
-public final class SQLiteHubStore: HubStore {
+public final class SQLiteHubStore: HubStore, FeedSignalling {
     public let backend = "sqlite"
     private let pool: DatabasePool
+    /// Raised after each commit that appended to the feed (wakes SSE streams).
+    public let feedSignal = FeedSignal()
     /// Signs ledger tree heads (the hub key); without one, entries are logged but no receipts given.
     let ledgerSigner: (any TreeHeadSigner)?
     public let ledger: any LedgerStorage
@@ -28,6 +30,8 @@ public final class SQLiteHubStore: HubStore {
             throw HiveError(.io, "cannot open hub database \(path): \(error)")
         }
         ledger = SQLiteLedgerStore(writer: pool)
+        let observer = FeedCommitObserver(signal: feedSignal)
+        pool.writeWithoutTransaction { db in db.add(transactionObserver: observer, extent: .databaseLifetime) }
     }
 
     public func migrate() async throws {

@@ -62,6 +62,8 @@ enum Fixture {
             let store = try PostgresHubStore(url: url, schema: String(schema), ledgerSigner: hubKey, logger: Logger(label: "test"))
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await store.client.run() }
+                // As `hive serve` does: LISTEN for feed events so SSE streams wake at commit.
+                group.addTask { try await PostgresFeedListener(store: store, logger: Logger(label: "test")).run() }
                 defer { group.cancelAll() }
                 try await store.migrate()
                 do {
@@ -85,6 +87,8 @@ enum Fixture {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await first.client.run() }
             group.addTask { await second.client.run() }
+            group.addTask { try await PostgresFeedListener(store: first, logger: Logger(label: "replica-a")).run() }
+            group.addTask { try await PostgresFeedListener(store: second, logger: Logger(label: "replica-b")).run() }
             defer { group.cancelAll() }
             try await first.migrate()
             try await second.migrate()
