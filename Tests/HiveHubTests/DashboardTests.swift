@@ -104,7 +104,8 @@ struct DashboardTests {
             let newest = try hub.decode(
                 HubAPI.LedgerEntriesPage.self,
                 try await hub.send(.get, "/api/v1/ledger/entries?start=\(sth.treeSize - 1)&end=\(sth.treeSize)"))
-            let bytes = try #require(Data(base64Encoded: try #require(newest.entries.first).data))
+            let newestEntry = try #require(newest.entries.first)
+            let bytes = try #require(Data(base64Encoded: newestEntry.data))
             #expect(ledger.recent.first?.leafHash == Merkle.leafHash(bytes).hex)
             #expect(ledger.recent.contains { $0.twin != nil })
             #expect(Set(summary.skills.latest.compactMap(\.twinID)) == Set(twins.map(\.id)))

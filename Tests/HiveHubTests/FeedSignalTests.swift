@@ -9,6 +9,17 @@ import Testing
 
 @Suite("Feed signal: SSE streams wake at commit")
 struct FeedSignalTests {
+    /// The decoded envelope payloads of the `data:` lines of an SSE body (skill events carry the envelope).
+    static func tracePayloads(_ text: String) -> [String] {
+        text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("data: "),
+                let object = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: Any],
+                let payload = object["payload"] as? String, let bytes = Data(base64Encoded: payload)
+            else { return nil }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
     @Test("wait returns on notify, on a notify that came before it, and on timeout")
     func signal() async throws {
         let signal = FeedSignal()
@@ -66,21 +77,25 @@ struct FeedSignalTests {
         try await Fixture.withStore(.sqlite) { store in
             let signal = try #require((store as? any FeedSignalling)?.feedSignal)
             let core = Fixture.core(store: store, clock: clock, configure: { $0.eventPollIntervalMs = 60_000 })
-            try await Fixture.application(core: core).test(.live) { client in
+            // Two connections: the stream holds one, the write goes through the other.
+            try await Fixture.application(core: core).test(.live) { streamClient in
+              try await Fixture.application(core: core).test(.live) { client in
                 let hub = HubClient(client: client)
+                let listener = HubClient(client: streamClient)
                 let twin = try await hub.register()
                 let head = try await store.feed(after: 0, kinds: nil, twinID: nil, limit: 100).last?.seq ?? 0
                 let before = signal.generation
                 let started = ContinuousClock.now
-                async let streamed = hub.send(.get, "/api/v1/events?maxEvents=1&lastEventId=\(head)", token: twin.token)
+                async let streamed = listener.send(.get, "/api/v1/events?maxEvents=1&lastEventId=\(head)", token: twin.token)
                 try await Task.sleep(for: .milliseconds(300))
                 let trace = try Fixture.trace(id: "wake-1", intent: "wake up", instance: twin.twinID)
                 let envelope = try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: Fixture.stamp(twin.identity, clock), identity: twin.identity)
                 #expect(try await hub.send(.post, "/api/v1/skills", token: twin.token, body: try HubClient.json(envelope)).status == .created)
                 let text = String(buffer: try await streamed.body)
-                #expect(text.contains("wake-1"))
+                #expect(FeedSignalTests.tracePayloads(text).contains { $0.contains("\"wake-1\"") })
                 #expect(ContinuousClock.now - started < .seconds(10))
                 #expect(signal.generation > before)
+              }
             }
         }
     }
