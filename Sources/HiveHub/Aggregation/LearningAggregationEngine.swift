@@ -68,6 +68,7 @@ public struct LearningAggregationEngine: AggregationEngine {
         // Model updates: the newest valid one per twin counts; invalid, mis-attributed, stale and
         // superseded ones are consumed so they do not linger.
         var modelDelta: ModelRowsDelta?
+        var aggregated = 0
         if !input.modelUpdates.isEmpty {
             let model = try currentModel(input)
             var latest: [String: (envelopeID: String, update: ModelUpdate)] = [:]
@@ -79,6 +80,7 @@ public struct LearningAggregationEngine: AggregationEngine {
                 latest[contribution.twinID] = (contribution.envelopeID, update)
             }
             let updates = latest.keys.sorted().compactMap { latest[$0]?.update }
+            aggregated = updates.count
             if !updates.isEmpty {
                 let weights = book.weights(for: updates.map(\.twinID))
                 let round = try aggregator.aggregate(updates, model: model, weights: weights)
@@ -100,7 +102,7 @@ public struct LearningAggregationEngine: AggregationEngine {
         for (twin, score) in book.scores where input.reputations[twin] != nil { reputations[twin] = score }
         return RoundOutput(
             consolidated: consolidated, modelDelta: modelDelta, reputations: reputations, consumed: consumed,
-            patternsConsidered: input.patterns.count)
+            patternsConsidered: input.patterns.count, updatesAggregated: aggregated)
     }
 
     /// The global model as stored: zero rows except those published; throws `inconsistent` when

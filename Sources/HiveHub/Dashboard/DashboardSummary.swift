@@ -23,6 +23,9 @@ struct DashboardSummary: Codable, Sendable {
         var startedAt: Int64
         var durationMs: Int64
         var updatesUsed: Int
+        /// Updates that counted in the aggregate, and those consumed without counting.
+        var updatesAccepted: Int
+        var updatesRejected: Int
         var patternsConsidered: Int
         var patternsConsolidated: Int
         var modelVersion: Int64

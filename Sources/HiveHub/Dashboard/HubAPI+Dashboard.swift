@@ -113,6 +113,7 @@ extension HubAPI {
                 recentRounds: signals.rounds.map {
                     .init(
                         round: $0.round, startedAt: $0.startedAt, durationMs: $0.durationMs, updatesUsed: $0.updatesUsed,
+                        updatesAccepted: max(0, $0.updatesUsed - $0.updatesRejected), updatesRejected: $0.updatesRejected,
                         patternsConsidered: $0.patternsConsidered, patternsConsolidated: $0.patternsConsolidated,
                         modelVersion: $0.modelVersion)
                 },

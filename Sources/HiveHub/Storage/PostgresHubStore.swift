@@ -130,6 +130,9 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
                 }
                 try await connection.query("INSERT INTO hub_migrations (version) VALUES (1)", logger: logger)
             }
+            // v2: rejected model updates per round (idempotent, under the migration lock).
+            try await connection.query(
+                "ALTER TABLE rounds ADD COLUMN IF NOT EXISTS updates_rejected INTEGER NOT NULL DEFAULT 0", logger: logger)
         }
         // The ledger's tables live beside the hub's (same schema), so hub writes can append in their transaction.
         let ledgerLogger = self.logger
@@ -598,14 +601,15 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
             }
             let record = RoundRecord(
                 round: round, startedAt: nowMs, durationMs: RoundWriter.elapsedMs(since: started),
-                updatesUsed: RoundWriter.updatesUsed(output, input: input), patternsConsidered: output.patternsConsidered,
+                updatesUsed: RoundWriter.updatesUsed(output, input: input),
+                updatesRejected: RoundWriter.updatesRejected(output, input: input), patternsConsidered: output.patternsConsidered,
                 patternsConsolidated: output.consolidated.count, modelVersion: version, ran: true)
             try await connection.query(
                 """
                 INSERT INTO rounds (round, started_at, duration_ms, updates_used, patterns_considered,
-                                    patterns_consolidated, model_version)
+                                    patterns_consolidated, model_version, updates_rejected)
                 VALUES (\(round), \(nowMs), \(record.durationMs), \(record.updatesUsed), \(record.patternsConsidered),
-                        \(record.patternsConsolidated), \(version))
+                        \(record.patternsConsolidated), \(version), \(record.updatesRejected))
                 """, logger: logger)
             let entries = try [HubLedgerEntry.round(round, output: output, nowMs: nowMs)]
                 + output.consolidated.map { try HubLedgerEntry.pattern($0, round: round, nowMs: nowMs) }
@@ -666,15 +670,16 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
             }
             guard numbers.count == 15 else { throw HiveError(.inconsistent, "counts query returned \(numbers.count) values") }
             var last: RoundRecord?
-            for try await (round, started, duration, used, considered, consolidated, version) in try await client.query(
+            for try await (round, started, duration, used, considered, consolidated, version, rejected) in try await client.query(
                 """
-                SELECT round, started_at, duration_ms, updates_used, patterns_considered, patterns_consolidated, model_version
+                SELECT round, started_at, duration_ms, updates_used, patterns_considered, patterns_consolidated, model_version,
+                       updates_rejected
                 FROM rounds ORDER BY round DESC LIMIT 1
                 """, logger: logger
-            ).decode((Int64, Int64, Int64, Int, Int, Int, Int64).self) {
+            ).decode((Int64, Int64, Int64, Int, Int, Int, Int64, Int).self) {
                 last = RoundRecord(
-                    round: round, startedAt: started, durationMs: duration, updatesUsed: used, patternsConsidered: considered,
-                    patternsConsolidated: consolidated, modelVersion: version, ran: true)
+                    round: round, startedAt: started, durationMs: duration, updatesUsed: used, updatesRejected: rejected,
+                    patternsConsidered: considered, patternsConsolidated: consolidated, modelVersion: version, ran: true)
             }
             return StoreCounts(
                 twinsTotal: numbers[0], twinsActive: numbers[1], twinsBlocked: numbers[2], patternsReceived: numbers[3],

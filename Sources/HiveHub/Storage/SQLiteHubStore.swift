@@ -40,6 +40,9 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
             for statement in HubSchema.sqlite { try db.execute(sql: statement) }
         }
         LedgerSQLite.registerMigrations(in: &migrator)
+        migrator.registerMigration("v2-round-rejected-updates") { db in
+            try db.execute(sql: "ALTER TABLE rounds ADD COLUMN updates_rejected INTEGER NOT NULL DEFAULT 0")
+        }
         try await io { try migrator.migrate(self.pool) }
     }
 
@@ -423,16 +426,17 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
                 let record = RoundRecord(
                     round: round, startedAt: nowMs, durationMs: RoundWriter.elapsedMs(since: started),
                     updatesUsed: RoundWriter.updatesUsed(output, input: input),
+                    updatesRejected: RoundWriter.updatesRejected(output, input: input),
                     patternsConsidered: output.patternsConsidered, patternsConsolidated: output.consolidated.count,
                     modelVersion: version, ran: true)
                 try db.execute(
                     sql: """
                         INSERT INTO rounds (round, started_at, duration_ms, updates_used, patterns_considered,
-                                            patterns_consolidated, model_version) VALUES (?, ?, ?, ?, ?, ?, ?)
+                                            patterns_consolidated, model_version, updates_rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         round, nowMs, record.durationMs, record.updatesUsed, record.patternsConsidered,
-                        record.patternsConsolidated, version,
+                        record.patternsConsolidated, version, record.updatesRejected,
                     ])
                 let entries = try [HubLedgerEntry.round(round, output: output, nowMs: nowMs)]
                     + output.consolidated.map { try HubLedgerEntry.pattern($0, round: round, nowMs: nowMs) }
@@ -472,7 +476,8 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
                 let last = try Row.fetchOne(db, sql: "SELECT * FROM rounds ORDER BY round DESC LIMIT 1").map { row in
                     RoundRecord(
                         round: row["round"], startedAt: row["started_at"], durationMs: row["duration_ms"],
-                        updatesUsed: row["updates_used"], patternsConsidered: row["patterns_considered"],
+                        updatesUsed: row["updates_used"], updatesRejected: row["updates_rejected"],
+                        patternsConsidered: row["patterns_considered"],
                         patternsConsolidated: row["patterns_consolidated"], modelVersion: row["model_version"], ran: true)
                 }
                 return StoreCounts(

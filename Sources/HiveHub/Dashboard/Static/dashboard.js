@@ -167,8 +167,10 @@ function render(s) {
   figure("learning.rule", l.rule, l.rule || "none in this build");
   figure("learning.excludedCount", l.excludedCount);
   lineChart($("chart-versions"), l.versions.map((v) => ({ t: v.publishedAt, v: v.version })), "model version", "no model version published yet");
-  groupedBars($("chart-rounds"), l.recentRounds.map((r) => ({ label: "#" + r.round, a: r.durationMs, b: r.updatesUsed })),
-    "round duration (ms)", "updates used", "no round seen by this hub process yet");
+  barChart($("chart-rounds"), l.recentRounds.slice(-12).map((r) => ({ label: "#" + r.round, value: r.durationMs })),
+    "round duration (ms)", l.recentRounds.length ? undefined : "no round seen by this hub process yet");
+  groupedBars($("chart-round-updates"), l.recentRounds.map((r) => ({ label: "#" + r.round, a: r.updatesAccepted, b: r.updatesRejected })),
+    "accepted", "rejected", "no round seen by this hub process yet", true);
   fillList($("excluded-list"), (l.excludedTwins || []).slice(0, 10).map((id) => "excluded: " + id));
   $("empty-learning").hidden = l.rounds > 0;
 
@@ -290,10 +292,12 @@ function barChart(container, items, label, emptyMessage) {
   container.replaceChildren(root);
 }
 
-function groupedBars(container, items, labelA, labelB, emptyMessage) {
+// Two bars per item; `sameScale` draws both series against one axis (counts of one kind).
+function groupedBars(container, items, labelA, labelB, emptyMessage, sameScale) {
   if (!items.length) { emptyChart(container, emptyMessage); return; }
   const width = 320, height = 140, left = 6, bottom = 22, top = 14;
-  const maxA = niceMax(Math.max(...items.map((x) => x.a))), maxB = niceMax(Math.max(...items.map((x) => x.b)));
+  let maxA = niceMax(Math.max(...items.map((x) => x.a))), maxB = niceMax(Math.max(...items.map((x) => x.b)));
+  if (sameScale) { maxA = Math.max(maxA, maxB); maxB = maxA; }
   const root = svg(width, height, labelA + " and " + labelB + " for the latest " + items.length + " rounds");
   root.appendChild(el("text", { x: left, y: 10 }, "■ " + labelA + "  "));
   root.appendChild(el("text", { x: width / 2, y: 10 }, "■ " + labelB));
@@ -302,9 +306,9 @@ function groupedBars(container, items, labelA, labelB, emptyMessage) {
     const ha = (height - bottom - top) * item.a / maxA, hb = (height - bottom - top) * item.b / maxB;
     const x = left + i * slot;
     const a = el("rect", { class: "bar", x: x + slot * 0.1, y: height - bottom - ha, width: slot * 0.38, height: ha });
-    a.appendChild(el("title", {}, item.label + ": " + item.a + " ms"));
+    a.appendChild(el("title", {}, item.label + ": " + item.a + " " + labelA));
     const b = el("rect", { class: "bar2", x: x + slot * 0.5, y: height - bottom - hb, width: slot * 0.38, height: hb });
-    b.appendChild(el("title", {}, item.label + ": " + item.b + " updates"));
+    b.appendChild(el("title", {}, item.label + ": " + item.b + " " + labelB));
     root.append(a, b);
     if (items.length <= 12) root.appendChild(el("text", { x: x + slot * 0.1, y: height - 8 }, item.label));
   });
