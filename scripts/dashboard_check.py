@@ -398,6 +398,7 @@ def main():
             "network.bytesIn": stats["process"]["bytesIn"],
             "learning.modelVersion": stats["modelVersion"],
             "patterns.consolidated": stats["patterns"]["consolidated"],
+            "learning.rule": stats["aggregation"]["rule"],
         }
         must_be_positive = ["twins.registered", "twins.active", "skills.total", "learning.envelopesAccepted", "network.syncs",
                             "network.bytesIn"]

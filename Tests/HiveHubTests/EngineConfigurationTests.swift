@@ -91,21 +91,27 @@ struct EngineConfigurationTests {
             let core = Fixture.core(store: store, clock: clock, engine: engine)
             try await Fixture.application(core: core).test(.router) { client in
                 let hub = HubClient(client: client)
-                let stats = try hub.decode(HubAPI.Stats.self, try await hub.send(.get, "/api/v1/stats", token: Fixture.adminSecret))
+                let stats = try hub.decode(
+                    HubAPI.Stats.self, try await hub.send(.get, "/api/v1/stats", token: Fixture.adminSecret))
                 #expect(stats.aggregation.rule == "multi-krum(0.25)")
                 #expect(stats.aggregation.model?.items == 50 && stats.aggregation.model?.rank == 4)
                 #expect(stats.aggregation.engine?.hasPrefix("multi-krum(0.25)+consensus") == true)
                 // The engine enforces the configured shape at push time: rank 16 and item 60 do not fit.
                 let wrongRank = try ModelUpdate(
                     twinID: "t", baseVersion: 0, rank: 16,
-                    rows: [RowUpdate(item: 1, factors: [Float](repeating: 0.1, count: 16), bias: 0)], interactionCount: 1)
-                #expect(throws: HiveError.self) { try engine.validateModelUpdate(Array(try HiveJSON.encode(wrongRank))) }
+                    rows: [RowUpdate(item: 1, factors: [Float](repeating: 0.1, count: 16), bias: 0)],
+                    interactionCount: 1)
+                #expect(throws: HiveError.self) {
+                    try engine.validateModelUpdate(Array(try HiveJSON.encode(wrongRank)))
+                }
                 let beyond = try ModelUpdate(
-                    twinID: "t", baseVersion: 0, rank: 4, rows: [RowUpdate(item: 60, factors: [0.1, 0, 0, 0], bias: 0)],
+                    twinID: "t", baseVersion: 0, rank: 4,
+                    rows: [RowUpdate(item: 60, factors: [0.1, 0, 0, 0], bias: 0)],
                     interactionCount: 1)
                 #expect(throws: HiveError.self) { try engine.validateModelUpdate(Array(try HiveJSON.encode(beyond))) }
                 let fits = try ModelUpdate(
-                    twinID: "t", baseVersion: 0, rank: 4, rows: [RowUpdate(item: 49, factors: [0.1, 0, 0, 0], bias: 0)],
+                    twinID: "t", baseVersion: 0, rank: 4,
+                    rows: [RowUpdate(item: 49, factors: [0.1, 0, 0, 0], bias: 0)],
                     interactionCount: 1)
                 try engine.validateModelUpdate(Array(try HiveJSON.encode(fits)))
             }

@@ -56,7 +56,9 @@ struct FeedSignalTests {
             try db.execute(sql: "CREATE TABLE feed (seq INTEGER PRIMARY KEY, ref TEXT)")
             try db.execute(sql: "CREATE TABLE other (id INTEGER PRIMARY KEY)")
         }
-        queue.writeWithoutTransaction { db in db.add(transactionObserver: FeedCommitObserver(signal: signal), extent: .databaseLifetime) }
+        queue.writeWithoutTransaction { db in
+            db.add(transactionObserver: FeedCommitObserver(signal: signal), extent: .databaseLifetime)
+        }
         struct Abort: Error {}
         #expect(throws: Abort.self) {
             try queue.write { db in
@@ -79,23 +81,28 @@ struct FeedSignalTests {
             let core = Fixture.core(store: store, clock: clock, configure: { $0.eventPollIntervalMs = 60_000 })
             // Two connections: the stream holds one, the write goes through the other.
             try await Fixture.application(core: core).test(.live) { streamClient in
-              try await Fixture.application(core: core).test(.live) { client in
-                let hub = HubClient(client: client)
-                let listener = HubClient(client: streamClient)
-                let twin = try await hub.register()
-                let head = try await store.feed(after: 0, kinds: nil, twinID: nil, limit: 100).last?.seq ?? 0
-                let before = signal.generation
-                let started = ContinuousClock.now
-                async let streamed = listener.send(.get, "/api/v1/events?maxEvents=1&lastEventId=\(head)", token: twin.token)
-                try await Task.sleep(for: .milliseconds(300))
-                let trace = try Fixture.trace(id: "wake-1", intent: "wake up", instance: twin.twinID)
-                let envelope = try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: Fixture.stamp(twin.identity, clock), identity: twin.identity)
-                #expect(try await hub.send(.post, "/api/v1/skills", token: twin.token, body: try HubClient.json(envelope)).status == .created)
-                let text = String(buffer: try await streamed.body)
-                #expect(FeedSignalTests.tracePayloads(text).contains { $0.contains("\"wake-1\"") })
-                #expect(ContinuousClock.now - started < .seconds(10))
-                #expect(signal.generation > before)
-              }
+                try await Fixture.application(core: core).test(.live) { client in
+                    let hub = HubClient(client: client)
+                    let listener = HubClient(client: streamClient)
+                    let twin = try await hub.register()
+                    let head = try await store.feed(after: 0, kinds: nil, twinID: nil, limit: 100).last?.seq ?? 0
+                    let before = signal.generation
+                    let started = ContinuousClock.now
+                    async let streamed = listener.send(
+                        .get, "/api/v1/events?maxEvents=1&lastEventId=\(head)", token: twin.token)
+                    try await Task.sleep(for: .milliseconds(300))
+                    let trace = try Fixture.trace(id: "wake-1", intent: "wake up", instance: twin.twinID)
+                    let envelope = try SignedEnvelope.sign(
+                        trace, kind: .skillTrace, stamp: Fixture.stamp(twin.identity, clock), identity: twin.identity)
+                    #expect(
+                        try await hub.send(
+                            .post, "/api/v1/skills", token: twin.token, body: try HubClient.json(envelope)
+                        ).status == .created)
+                    let text = String(buffer: try await streamed.body)
+                    #expect(FeedSignalTests.tracePayloads(text).contains { $0.contains("\"wake-1\"") })
+                    #expect(ContinuousClock.now - started < .seconds(10))
+                    #expect(signal.generation > before)
+                }
             }
         }
     }

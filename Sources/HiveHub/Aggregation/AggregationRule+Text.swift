@@ -29,7 +29,9 @@ extension AggregationRule {
         }
         func number(_ index: Int, _ what: String) throws -> Double {
             guard index < arguments.count, let value = Double(arguments[index]), value.isFinite else {
-                throw HiveError(.invalidInput, "aggregation rule \(name) needs \(what) as a number, e.g. \(name)(\(Self.example(name)))")
+                throw HiveError(
+                    .invalidInput,
+                    "aggregation rule \(name) needs \(what) as a number, e.g. \(name)(\(Self.example(name)))")
             }
             return value
         }
@@ -39,7 +41,8 @@ extension AggregationRule {
                     .invalidInput,
                     count == 0
                         ? "aggregation rule \(name) takes no arguments"
-                        : "aggregation rule \(name) takes \(count) argument\(count == 1 ? "" : "s"), e.g. \(name)(\(Self.example(name)))")
+                        : "aggregation rule \(name) takes \(count) argument\(count == 1 ? "" : "s"), e.g. \(name)(\(Self.example(name)))"
+                )
             }
         }
         let rule: AggregationRule
@@ -63,7 +66,10 @@ extension AggregationRule {
             try arity(2)
             let radius: Double? = arguments[0] == "median" ? nil : try number(0, "the radius (or median)")
             guard let iterations = Int(arguments[1]) else {
-                throw HiveError(.invalidInput, "aggregation rule centered-clipping needs an integer iteration count, e.g. centered-clipping(median,3)")
+                throw HiveError(
+                    .invalidInput,
+                    "aggregation rule centered-clipping needs an integer iteration count, e.g. centered-clipping(median,3)"
+                )
             }
             rule = .centeredClipping(radius: radius, iterations: iterations)
         case "norm-bounding":
@@ -71,7 +77,9 @@ extension AggregationRule {
             rule = .normBounding(maxNorm: try number(0, "the norm bound"))
         default:
             throw HiveError(
-                .invalidInput, "unknown aggregation rule \"\(name.prefix(64))\"; expected one of \(Self.textForms.joined(separator: ", "))")
+                .invalidInput,
+                "unknown aggregation rule \"\(name.prefix(64))\"; expected one of \(Self.textForms.joined(separator: ", "))"
+            )
         }
         try rule.validate()
         self = rule

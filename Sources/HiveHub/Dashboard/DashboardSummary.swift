@@ -31,6 +31,11 @@ struct DashboardSummary: Codable, Sendable {
         var modelVersion: Int64
     }
 
+    struct ModelShape: Codable, Sendable {
+        var items: Int
+        var rank: Int
+    }
+
     struct ModelVersion: Codable, Sendable {
         var version: Int64
         var publishedAt: Int64
@@ -39,7 +44,10 @@ struct DashboardSummary: Codable, Sendable {
     struct Learning: Codable, Sendable {
         var modelVersion: Int64
         var versions: [ModelVersion]
+        /// The robust rule as `--aggregation-rule` takes it (the engine's name for other engines).
         var rule: String?
+        /// The global model's shape (nil without HiveLearning's engine).
+        var model: ModelShape?
         var rounds: Int64
         var recentRounds: [Round]
         var envelopesAccepted: Int64

@@ -100,6 +100,7 @@ extension HubAPI {
         }
 
         let skills = try await core.store.skills(limit: 8)
+        let learningEngine = core.engine as? LearningAggregationEngine
         let instances = try await core.store.instances()
 
         return DashboardSummary(
@@ -109,7 +110,10 @@ extension HubAPI {
                 registered: counts.twinsTotal, active: counts.twinsActive, blocked: counts.twinsBlocked,
                 reputationBands: Self.bands(twins.map(\.reputation)), syncSamples: signals.samples),
             learning: .init(
-                modelVersion: counts.modelVersion, versions: versions, rule: core.engine?.name, rounds: counts.rounds,
+                modelVersion: counts.modelVersion, versions: versions,
+                rule: learningEngine?.configuration.rule.text ?? core.engine?.name,
+                model: learningEngine.map { .init(items: $0.configuration.itemCount, rank: $0.configuration.rank) },
+                rounds: counts.rounds,
                 recentRounds: signals.rounds.map {
                     .init(
                         round: $0.round, startedAt: $0.startedAt, durationMs: $0.durationMs, updatesUsed: $0.updatesUsed,

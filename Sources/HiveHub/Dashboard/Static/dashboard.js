@@ -165,6 +165,8 @@ function render(s) {
   figure("learning.envelopesAccepted", l.envelopesAccepted);
   figure("learning.envelopesRejected", l.envelopesRejected);
   figure("learning.rule", l.rule, l.rule || "none in this build");
+  figure("learning.model", l.model ? l.model.items + "×" + l.model.rank : null,
+    l.model ? l.model.items + " items × rank " + l.model.rank : "–");
   figure("learning.excludedCount", l.excludedCount);
   lineChart($("chart-versions"), l.versions.map((v) => ({ t: v.publishedAt, v: v.version })), "model version", "no model version published yet");
   barChart($("chart-rounds"), l.recentRounds.slice(-12).map((r) => ({ label: "#" + r.round, value: r.durationMs })),
@@ -295,6 +297,7 @@ function barChart(container, items, label, emptyMessage) {
 // Two bars per item; `sameScale` draws both series against one axis (counts of one kind).
 function groupedBars(container, items, labelA, labelB, emptyMessage, sameScale) {
   if (!items.length) { emptyChart(container, emptyMessage); return; }
+  if (items.every((x) => !x.a && !x.b)) { emptyChart(container, "none in the rounds seen (" + items.length + ")"); return; }
   const width = 320, height = 140, left = 6, bottom = 22, top = 14;
   let maxA = niceMax(Math.max(...items.map((x) => x.a))), maxB = niceMax(Math.max(...items.map((x) => x.b)));
   if (sameScale) { maxA = Math.max(maxA, maxB); maxB = maxA; }
