@@ -182,6 +182,9 @@ function render(s) {
   figure("patterns.pending", p.pending);
   figure("patterns.consensusRate", p.consensusRate, percent(p.consensusRate));
   heatmap($("chart-heatmap"), p.heatmap);
+  lineChart($("chart-consensus"), l.recentRounds.filter((r) => r.patternsConsidered > 0)
+    .map((r) => ({ t: r.startedAt, v: 100 * r.patternsConsolidated / r.patternsConsidered })),
+    "consensus rate per round (%)", "needs two rounds with patterns seen by this hub process");
   const rows = $("latest-patterns").querySelector("tbody");
   rows.replaceChildren(...p.latest.map((x) => row([x.taskType, x.approach, String(x.voters), percent(x.agreement), String(x.round)])));
   $("latest-patterns").hidden = p.latest.length === 0;
