@@ -1,5 +1,7 @@
 import Foundation
 import HiveCore
+import HiveLearning
+import HiveLedger
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -9,11 +11,12 @@ import Testing
 @Suite("Dashboard: page, summary, access modes")
 struct DashboardTests {
     func withHub(
-        access: DashboardAccess, _ body: @escaping @Sendable (HubClient, OmegaCore, TestClock) async throws -> Void
+        access: DashboardAccess, engine: (any AggregationEngine)? = nil,
+        _ body: @escaping @Sendable (HubClient, OmegaCore, TestClock) async throws -> Void
     ) async throws {
         let clock = TestClock()
         try await Fixture.withStore(.sqlite) { store in
-            let core = Fixture.core(store: store, clock: clock, configure: { $0.dashboard = access })
+            let core = Fixture.core(store: store, clock: clock, configure: { $0.dashboard = access }, engine: engine)
             try await Fixture.application(core: core).test(.router) { client in
                 try await body(HubClient(client: client), core, clock)
             }
@@ -91,7 +94,20 @@ struct DashboardTests {
             #expect(summary.network.latencySamples == 3)
             let p50 = try #require(summary.network.p50Ms)
             #expect(p50 <= (summary.network.p99Ms ?? -1))
-            #expect(summary.ledger == nil)
+            // The ledger: the head /ledger/sth serves, and the newest entries with their leaf hashes.
+            let ledger = try #require(summary.ledger)
+            let sth = try hub.decode(SignedTreeHead.self, try await hub.send(.get, "/api/v1/ledger/sth"))
+            #expect(ledger.treeSize == sth.treeSize && ledger.treeSize > 0)
+            #expect(ledger.rootHash == sth.rootHash.hex && ledger.signature == Hex.encode(sth.signature))
+            #expect(ledger.recent.count == Int(min(sth.treeSize, HubAPI.dashboardLedgerEntries)))
+            #expect(ledger.recent.first?.index == sth.treeSize - 1)
+            let newest = try hub.decode(
+                HubAPI.LedgerEntriesPage.self,
+                try await hub.send(.get, "/api/v1/ledger/entries?start=\(sth.treeSize - 1)&end=\(sth.treeSize)"))
+            let newestEntry = try #require(newest.entries.first)
+            let bytes = try #require(Data(base64Encoded: newestEntry.data))
+            #expect(ledger.recent.first?.leafHash == Merkle.leafHash(bytes).hex)
+            #expect(ledger.recent.contains { $0.twin != nil })
             #expect(Set(summary.skills.latest.compactMap(\.twinID)) == Set(twins.map(\.id)))
             #expect(summary.graph.nodes.filter { $0.kind == .twin }.count == 3)
             // The 401s above and any other problem are counted by kind.
@@ -104,8 +120,11 @@ struct DashboardTests {
 
     @Test("public mode: aggregates without a token, and no twin ids, keys or trace ids in the body")
     func publicRedacts() async throws {
-        try await withHub(access: .public) { hub, _, clock in
+        let engine = try LearningAggregationEngine(configuration: LearningEngineConfiguration())
+        try await withHub(access: .public, engine: engine) { hub, _, clock in
             let twins = try await feed(hub, clock, count: 3)
+            // A round consolidates the three twins' pattern: provenance, ledger entries about twins.
+            #expect(try await hub.send(.post, "/api/v1/aggregate", token: Fixture.adminSecret).status == .ok)
             let response = try await hub.send(.get, "/api/v1/dashboard/summary")
             #expect(response.status == .ok)
             let body = String(buffer: response.body)
@@ -121,7 +140,13 @@ struct DashboardTests {
             #expect(summary.skills.total == 3)
             #expect(summary.skills.latest.count == 3 && summary.skills.latest.allSatisfy { $0.twinID == nil && $0.traceID == nil })
             #expect(summary.learning.excludedTwins == nil)
-            #expect(summary.graph.nodes.map(\.id).sorted() == ["twin 1", "twin 2", "twin 3"])
+            #expect(summary.graph.nodes.filter { $0.kind == .twin }.map(\.id).sorted() == ["twin 1", "twin 2", "twin 3"])
+            #expect(summary.graph.nodes.filter { $0.kind == .pattern }.map(\.id) == ["pattern 1"])
+            #expect(summary.graph.edges.count == 3 && summary.graph.edges.allSatisfy { $0.target == "pattern 1" })
+            #expect(summary.patterns.latest.allSatisfy { $0.id == nil && $0.contributors == nil })
+            let ledger = try #require(summary.ledger)
+            #expect(ledger.treeSize > 0 && !ledger.recent.isEmpty)
+            #expect(ledger.recent.allSatisfy { $0.twin == nil && ($0.ref == nil || $0.kind == "round") })
             // Public mode opens only the summary: /stats, /twins, /events and /metrics still need the token.
             for path in ["/api/v1/stats", "/api/v1/twins", "/api/v1/events", "/metrics"] {
                 try expectProblem(try await hub.send(.get, path), .unauthorized, hub)
@@ -131,6 +156,70 @@ struct DashboardTests {
                 DashboardSummary.self, try await hub.send(.get, "/api/v1/dashboard/summary", token: Fixture.adminSecret))
             #expect(Set(full.skills.latest.compactMap(\.twinID)) == Set(twins.map(\.id)))
         }
+    }
+
+    @Test("graph links: a consolidated pattern joins the twins that voted for it (provenance)")
+    func graphProvenance() async throws {
+        let engine = try LearningAggregationEngine(configuration: LearningEngineConfiguration())
+        try await withHub(access: .token, engine: engine) { hub, core, clock in
+            let twins = try await feed(hub, clock, count: 3)
+            let outsider = try await hub.register(user: "outsider")
+            let round = try hub.decode(RoundRecord.self, try await hub.send(.post, "/api/v1/aggregate", token: Fixture.adminSecret))
+            #expect(round.ran && round.patternsConsolidated == 1)
+            let stored = try await core.store.consolidatedPatterns(sinceRound: 0, priority: nil, limit: 10)
+            let pattern = try #require(stored.first)
+            #expect(pattern.contributors == twins.map(\.id).sorted())
+            #expect(pattern.pattern.provenance.count == 3)  // the member envelopes
+            let summary = try hub.decode(
+                DashboardSummary.self, try await hub.send(.get, "/api/v1/dashboard/summary", token: Fixture.adminSecret))
+            let edges = Set(summary.graph.edges.map { "\($0.source)>\($0.target)" })
+            #expect(edges == Set(twins.map { "\($0.id)>\(pattern.id)" }))
+            #expect(!summary.graph.edges.contains { $0.source == outsider.twinID })
+            #expect(summary.graph.nodes.contains { $0.id == outsider.twinID && $0.kind == .twin })
+            #expect(summary.patterns.latest.first?.contributors == pattern.contributors)
+            #expect(summary.learning.rule == "norm-bounding(1.0)")
+            #expect(summary.learning.model?.items == 10_000 && summary.learning.model?.rank == 16)
+            // Contributors travel with the pattern to twins (and are covered by its ledger data hash).
+            let pulled = try await hub.send(.get, "/api/v1/patterns", token: outsider.token)
+            #expect(String(buffer: pulled.body).contains(twins[0].id))
+        }
+    }
+
+    @Test("graph: contributors first, each side bounded, blocked twins left out")
+    func graphBounds() throws {
+        let twins = (0..<40).map {
+            TwinRecord(
+                id: String(format: "t%02d", $0), publicKey: "", userID: "u", metadata: [:], registeredAt: 0,
+                reputation: Double($0) / 40, blocked: $0 == 39)
+        }
+        let pattern = try ConsolidatedPattern(
+            id: "c1", pattern: try Pattern(id: "c1", taskType: .discovery, approach: "x", stamp: HLCTimestamp(physicalMs: 1, logical: 0, nodeID: "n")),
+            priority: .high, voters: 3, agreement: 0.9, quality: 0.9, round: 1, contributors: ["t00", "t01", "t39"])
+        let graph = HubAPI.graph(twins: twins, patterns: [pattern], redacted: false)
+        let shown = graph.nodes.filter { $0.kind == .twin }.map(\.id)
+        #expect(shown.count == HubAPI.dashboardGraphLimit)
+        // Low-reputation contributors make the cut; the blocked one does not.
+        #expect(shown.prefix(2).sorted() == ["t00", "t01"] && !shown.contains("t39"))
+        #expect(graph.edges.map(\.source).sorted() == ["t00", "t01"])
+    }
+
+    @Test("consolidated pattern records: contributors validated, absent ones decode as empty")
+    func contributorsValidation() throws {
+        let base = try Pattern(id: "c1", taskType: .discovery, approach: "x", stamp: HLCTimestamp(physicalMs: 1, logical: 0, nodeID: "n"))
+        #expect(throws: HiveError.self) {
+            try ConsolidatedPattern(id: "c", pattern: base, priority: .low, voters: 1, agreement: 1, quality: 1, round: 1, contributors: ["a", "b"])
+        }
+        #expect(throws: HiveError.self) {
+            try ConsolidatedPattern(
+                id: "c", pattern: base, priority: .low, voters: 1, agreement: 1, quality: 1, round: 1,
+                contributors: [String(repeating: "x", count: 500)])
+        }
+        let record = try ConsolidatedPattern(id: "c", pattern: base, priority: .low, voters: 2, agreement: 1, quality: 1, round: 1, contributors: ["a", "b"])
+        var object = try #require(try JSONSerialization.jsonObject(with: try HiveJSON.encode(record)) as? [String: Any])
+        #expect(object["contributors"] as? [String] == ["a", "b"])
+        object["contributors"] = nil
+        let old = try HiveJSON.decode(ConsolidatedPattern.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.contributors.isEmpty)
     }
 
     @Test("latency percentiles, bands and the sample series")

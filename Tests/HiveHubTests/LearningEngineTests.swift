@@ -82,6 +82,34 @@ struct LearningEngineTests {
         }
     }
 
+    @Test("a round records accepted and rejected updates: a superseded update is consumed but does not count")
+    func acceptedAndRejectedPerRound() async throws {
+        try await withHub { hub, core, clock in
+            var twins: [(identity: NodeIdentity, twinID: String, token: String)] = []
+            for user in ["alice", "bob"] { twins.append(try await hub.register(user: user)) }
+            for (index, twin) in twins.enumerated() {
+                // Alice sends two updates before the round: only her newest counts.
+                let count = index == 0 ? 2 : 1
+                let envelopes = try (0..<count).map { n in
+                    try SignedEnvelope.sign(
+                        Self.update(twin: twin.twinID, seed: index * 10 + n), kind: .modelUpdate,
+                        stamp: Fixture.stamp(twin.identity, clock, offsetMs: Int64(n)), identity: twin.identity)
+                }
+                let request = try OmegaSyncRequest(type: .push, since: 0, envelopes: envelopes)
+                #expect(try await hub.send(.post, "/api/v1/sync", token: twin.token, body: try HubClient.json(request)).status == .ok)
+            }
+            let record = try hub.decode(RoundRecord.self, try await hub.send(.post, "/api/v1/aggregate", token: Fixture.adminSecret))
+            #expect(record.updatesUsed == 3 && record.updatesRejected == 1)
+            // Stored with the round: /stats and the dashboard read it back.
+            let counts = try await core.store.counts(nowMs: clock.now, activeWindowMs: 60_000)
+            #expect(counts.lastRound?.updatesRejected == 1 && counts.lastRound?.updatesUsed == 3)
+            let summary = try hub.decode(
+                DashboardSummary.self, try await hub.send(.get, "/api/v1/dashboard/summary", token: Fixture.adminSecret))
+            let round = try #require(summary.learning.recentRounds.last)
+            #expect(round.updatesAccepted == 2 && round.updatesRejected == 1)
+        }
+    }
+
     @Test("NaN, oversized, wrong-rank and out-of-range updates are rejected at push with a reason")
     func badUpdatesRejected() async throws {
         try await withHub { hub, core, clock in

@@ -19,9 +19,17 @@ public struct ConsolidatedPattern: Hashable, Sendable, Codable {
     public var quality: Double
     /// The aggregation round that produced it.
     public var round: Int64
+    /// Provenance: ids of the distinct twins whose votes formed the cluster, sorted (at most
+    /// ``maxContributors``). The pattern's own `provenance` lists the contributing envelope ids.
+    /// Absent in records written before it existed (decodes as empty).
+    public var contributors: [String]
+
+    /// Most contributor ids one record keeps.
+    public static let maxContributors = 1024
 
     public init(
-        id: String, pattern: Pattern, priority: Priority, voters: Int, agreement: Double, quality: Double, round: Int64
+        id: String, pattern: Pattern, priority: Priority, voters: Int, agreement: Double, quality: Double, round: Int64,
+        contributors: [String] = []
     ) throws {
         self.id = id
         self.pattern = pattern
@@ -30,6 +38,7 @@ public struct ConsolidatedPattern: Hashable, Sendable, Codable {
         self.agreement = agreement
         self.quality = quality
         self.round = round
+        self.contributors = contributors
         try validate()
     }
 
@@ -41,10 +50,15 @@ public struct ConsolidatedPattern: Hashable, Sendable, Codable {
         try Validation.check(agreement, in: 0...1, field: "agreement")
         try Validation.check(quality, in: 0...1, field: "quality")
         guard round >= 0 else { throw HiveError(.invalidInput, "round must be ≥ 0, got \(round)") }
+        try Validation.check(
+            contributors, maxCount: Self.maxContributors, maxBytes: Validation.Limit.id, field: "contributors")
+        guard contributors.count <= max(voters, 0) else {
+            throw HiveError(.invalidInput, "contributors (\(contributors.count)) must not outnumber voters (\(voters))")
+        }
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, pattern, priority, voters, agreement, quality, round
+        case id, pattern, priority, voters, agreement, quality, round, contributors
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +70,7 @@ public struct ConsolidatedPattern: Hashable, Sendable, Codable {
         agreement = try c.decode(Double.self, forKey: .agreement)
         quality = try c.decode(Double.self, forKey: .quality)
         round = try c.decode(Int64.self, forKey: .round)
+        contributors = try c.decodeIfPresent([String].self, forKey: .contributors) ?? []
         do {
             try validate()
         } catch let error as HiveError {

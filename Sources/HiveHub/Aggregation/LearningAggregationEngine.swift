@@ -68,6 +68,7 @@ public struct LearningAggregationEngine: AggregationEngine {
         // Model updates: the newest valid one per twin counts; invalid, mis-attributed, stale and
         // superseded ones are consumed so they do not linger.
         var modelDelta: ModelRowsDelta?
+        var aggregated = 0
         if !input.modelUpdates.isEmpty {
             let model = try currentModel(input)
             var latest: [String: (envelopeID: String, update: ModelUpdate)] = [:]
@@ -79,6 +80,7 @@ public struct LearningAggregationEngine: AggregationEngine {
                 latest[contribution.twinID] = (contribution.envelopeID, update)
             }
             let updates = latest.keys.sorted().compactMap { latest[$0]?.update }
+            aggregated = updates.count
             if !updates.isEmpty {
                 let weights = book.weights(for: updates.map(\.twinID))
                 let round = try aggregator.aggregate(updates, model: model, weights: weights)
@@ -100,7 +102,7 @@ public struct LearningAggregationEngine: AggregationEngine {
         for (twin, score) in book.scores where input.reputations[twin] != nil { reputations[twin] = score }
         return RoundOutput(
             consolidated: consolidated, modelDelta: modelDelta, reputations: reputations, consumed: consumed,
-            patternsConsidered: input.patterns.count)
+            patternsConsidered: input.patterns.count, updatesAggregated: aggregated)
     }
 
     /// The global model as stored: zero rows except those published; throws `inconsistent` when
@@ -166,6 +168,7 @@ public struct LearningAggregationEngine: AggregationEngine {
             pattern.origin = .global
             pattern.alpha = members.reduce(0) { $0 + $1.alpha }
             pattern.beta = members.reduce(0) { $0 + $1.beta }
+            // Provenance: the member envelopes here, the distinct voting twins in `contributors`.
             pattern.provenance = Array(cluster.members.prefix(1024))
             let digest = SHA256.hash(data: Data("\(pattern.taskType)\u{1F}\(pattern.approach)".utf8))
             let id = "consensus-" + digest.prefix(12).map { String(format: "%02x", $0) }.joined()
@@ -175,7 +178,8 @@ public struct LearningAggregationEngine: AggregationEngine {
             consolidated.append(
                 try ConsolidatedPattern(
                     id: id, pattern: pattern, priority: priority, voters: cluster.votes, agreement: score,
-                    quality: score, round: input.round))
+                    quality: score, round: input.round,
+                    contributors: Array(cluster.voters.prefix(ConsolidatedPattern.maxContributors))))
             consumed += cluster.members
         }
         return (consolidated, consumed)

@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import HiveLearning
 
 /// Everything `hive serve` can be told, with the defaults that make it start in an empty
 /// directory with no set-up. Loaded from a JSON file (`--config hive.json`), every key
@@ -34,10 +35,18 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
     public var trustThreshold: Double = 0.2
     /// Smallest lexical/semantic score a skill must reach to be returned by `GET /skills`.
     public var skillMatchThreshold: Double = 0.1
-    /// How often SSE streams poll storage for new events, ms.
-    public var eventPollIntervalMs: Int = 500
+    /// Safety-net re-read of the feed by a caught-up SSE stream, ms. Streams are woken at once by
+    /// the store's feed signal (commit observer on SQLite, LISTEN/NOTIFY on PostgreSQL).
+    public var eventPollIntervalMs: Int = 5000
     /// Who may read `/api/v1/dashboard/summary`: the admin token (default) or anyone (aggregates only).
     public var dashboard: DashboardAccess = .token
+    /// The robust rule fusing model updates, as `/stats` prints it (see ``AggregationRule/textForms``):
+    /// default norm bounding ‖Δ‖ ≤ 1 (docs/learning.md says why).
+    public var aggregationRule: String = "norm-bounding(1.0)"
+    /// Items in the global recommendation model (twins send item indices `0..<modelItems`).
+    public var modelItems: Int = 10_000
+    /// Factor rank of the global model (stored rows are `modelRank + 1` floats).
+    public var modelRank: Int = 16
 
     public init() {}
 
@@ -45,7 +54,7 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         case host, port, dataDirectory, databaseURL, tlsCertificatePath, tlsKeyPath, adminToken, maxBodyBytes
         case rateLimitPerMinute, tokenTTLSeconds, challengeTTLSeconds, maxClockDriftMs, aggregationIntervalMs
         case trustThreshold, skillMatchThreshold, eventPollIntervalMs
-        case dashboard
+        case dashboard, aggregationRule, modelItems, modelRank
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,6 +77,9 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         skillMatchThreshold = try c.decodeIfPresent(Double.self, forKey: .skillMatchThreshold) ?? d.skillMatchThreshold
         eventPollIntervalMs = try c.decodeIfPresent(Int.self, forKey: .eventPollIntervalMs) ?? d.eventPollIntervalMs
         dashboard = try c.decodeIfPresent(DashboardAccess.self, forKey: .dashboard) ?? d.dashboard
+        aggregationRule = try c.decodeIfPresent(String.self, forKey: .aggregationRule) ?? d.aggregationRule
+        modelItems = try c.decodeIfPresent(Int.self, forKey: .modelItems) ?? d.modelItems
+        modelRank = try c.decodeIfPresent(Int.self, forKey: .modelRank) ?? d.modelRank
     }
 
     static let defaults = HubConfiguration()
@@ -110,5 +122,26 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         if let adminToken, adminToken.utf8.count < 32 {
             throw HiveError(.invalidInput, "adminToken must be at least 32 characters")
         }
+        _ = try learningConfiguration()
+    }
+
+    /// The aggregation engine's parameters from ``aggregationRule``, ``modelItems`` and
+    /// ``modelRank`` (HiveLearning's defaults for the rest); errors name the setting.
+    public func learningConfiguration() throws -> LearningEngineConfiguration {
+        let rule: AggregationRule
+        do {
+            rule = try AggregationRule(text: aggregationRule)
+        } catch let error as HiveError {
+            throw HiveError(.invalidInput, "aggregationRule: \(error.message)")
+        }
+        let limit = ItemFactorModel.maxItems
+        guard (1...limit).contains(modelItems) else {
+            throw HiveError(.invalidInput, "modelItems must be in 1…\(limit), got \(modelItems)")
+        }
+        let maxRank = min(ModelUpdate.maxRank, ModelRowsDelta.maxDimension - 1)
+        guard (1...maxRank).contains(modelRank) else {
+            throw HiveError(.invalidInput, "modelRank must be in 1…\(maxRank), got \(modelRank)")
+        }
+        return try LearningEngineConfiguration(itemCount: modelItems, rank: modelRank, rule: rule)
     }
 }

@@ -23,9 +23,17 @@ struct DashboardSummary: Codable, Sendable {
         var startedAt: Int64
         var durationMs: Int64
         var updatesUsed: Int
+        /// Updates that counted in the aggregate, and those consumed without counting.
+        var updatesAccepted: Int
+        var updatesRejected: Int
         var patternsConsidered: Int
         var patternsConsolidated: Int
         var modelVersion: Int64
+    }
+
+    struct ModelShape: Codable, Sendable {
+        var items: Int
+        var rank: Int
     }
 
     struct ModelVersion: Codable, Sendable {
@@ -36,7 +44,10 @@ struct DashboardSummary: Codable, Sendable {
     struct Learning: Codable, Sendable {
         var modelVersion: Int64
         var versions: [ModelVersion]
+        /// The robust rule as `--aggregation-rule` takes it (the engine's name for other engines).
         var rule: String?
+        /// The global model's shape (nil without HiveLearning's engine).
+        var model: ModelShape?
         var rounds: Int64
         var recentRounds: [Round]
         var envelopesAccepted: Int64
@@ -60,6 +71,8 @@ struct DashboardSummary: Codable, Sendable {
 
     struct LatestPattern: Codable, Sendable {
         var id: String?
+        /// Provenance: the twins whose votes formed it (token mode only).
+        var contributors: [String]?
         var taskType: String
         var approach: String
         var voters: Int
@@ -104,10 +117,33 @@ struct DashboardSummary: Codable, Sendable {
         var bytesOut: Int64
     }
 
+    /// One recent ledger entry as the panel lists it.
+    struct LedgerEntry: Codable, Sendable {
+        var index: UInt64
+        var kind: String
+        /// RFC 9162 leaf hash (hex) of the entry bytes.
+        var leafHash: String
+        /// Hub time of the decision (absent for envelope entries).
+        var at: Int64?
+        /// What the entry is about: round number, pattern id, … — token mode only, except round numbers.
+        var ref: String?
+        /// The twin concerned (token mode only).
+        var twin: String?
+        var modelVersion: Int64?
+    }
+
+    /// The latest signed tree head and the newest entries. The page's "verify now" checks them
+    /// itself against the public `/api/v1/ledger/*` routes (signature, consistency, inclusion).
     struct Ledger: Codable, Sendable {
-        var treeSize: Int64
+        var treeSize: UInt64
+        /// Root hash (hex) of the latest signed tree head.
         var rootHash: String
-        var signedAt: Int64
+        /// The head's timestamp, ms since the Unix epoch.
+        var signedAt: UInt64
+        /// The head's Ed25519 signature (hex).
+        var signature: String
+        /// Newest first, at most ``HubAPI/dashboardLedgerEntries``.
+        var recent: [LedgerEntry]
     }
 
     struct Node: Codable, Sendable {
@@ -137,7 +173,7 @@ struct DashboardSummary: Codable, Sendable {
     var patterns: Patterns
     var skills: Skills
     var network: Network
-    /// Nil: this build's hub has no ledger routes.
+    /// Nil only when the ledger could not be read (the page says so).
     var ledger: Ledger?
     var graph: Graph
 }

@@ -1,11 +1,14 @@
 import Foundation
 import HiveCore
+import HiveLedger
 import Hummingbird
 import NIOCore
 
 extension HubAPI {
     /// How many twins and patterns the graph view shows at most (each).
     static let dashboardGraphLimit = 24
+    /// How many of the newest ledger entries the summary lists.
+    static let dashboardLedgerEntries: UInt64 = 12
     /// Upper bound on twins scanned for the reputation bands (pages of 500).
     static let dashboardTwinScanLimit = 20_000
 
@@ -86,7 +89,7 @@ extension HubAPI {
         let newest = consolidated.sorted { ($0.round, $0.quality) > ($1.round, $1.quality) }
         let latestPatterns = newest.prefix(8).map {
             DashboardSummary.LatestPattern(
-                id: redacted ? nil : $0.id, taskType: $0.pattern.taskType.rawValue, approach: $0.pattern.approach,
+                id: redacted ? nil : $0.id, contributors: redacted ? nil : $0.contributors, taskType: $0.pattern.taskType.rawValue, approach: $0.pattern.approach,
                 voters: $0.voters, agreement: $0.agreement, quality: $0.quality, round: $0.round)
         }
 
@@ -97,6 +100,7 @@ extension HubAPI {
         }
 
         let skills = try await core.store.skills(limit: 8)
+        let learningEngine = core.engine as? LearningAggregationEngine
         let instances = try await core.store.instances()
 
         return DashboardSummary(
@@ -106,10 +110,14 @@ extension HubAPI {
                 registered: counts.twinsTotal, active: counts.twinsActive, blocked: counts.twinsBlocked,
                 reputationBands: Self.bands(twins.map(\.reputation)), syncSamples: signals.samples),
             learning: .init(
-                modelVersion: counts.modelVersion, versions: versions, rule: core.engine?.name, rounds: counts.rounds,
+                modelVersion: counts.modelVersion, versions: versions,
+                rule: learningEngine?.configuration.rule.text ?? core.engine?.name,
+                model: learningEngine.map { .init(items: $0.configuration.itemCount, rank: $0.configuration.rank) },
+                rounds: counts.rounds,
                 recentRounds: signals.rounds.map {
                     .init(
                         round: $0.round, startedAt: $0.startedAt, durationMs: $0.durationMs, updatesUsed: $0.updatesUsed,
+                        updatesAccepted: max(0, $0.updatesUsed - $0.updatesRejected), updatesRejected: $0.updatesRejected,
                         patternsConsidered: $0.patternsConsidered, patternsConsolidated: $0.patternsConsolidated,
                         modelVersion: $0.modelVersion)
                 },
@@ -137,8 +145,31 @@ extension HubAPI {
                     p50Ms: percentiles?.p50, p95Ms: percentiles?.p95, p99Ms: percentiles?.p99,
                     errorsByKind: signals.problems, bytesIn: process.bytesIn, bytesOut: process.bytesOut)
             }(),
-            ledger: nil,
+            ledger: try await dashboardLedger(redacted: redacted),
             graph: Self.graph(twins: twins, patterns: newest, redacted: redacted))
+    }
+
+    /// The latest signed tree head (signing one if the log grew since) and the newest entries.
+    /// Public mode keeps only what identifies no twin: kind, leaf hash, time, round and model version.
+    func dashboardLedger(redacted: Bool) async throws -> DashboardSummary.Ledger {
+        let head = try await currentTreeHead()
+        let size = head.treeSize
+        let first = size > Self.dashboardLedgerEntries ? size - Self.dashboardLedgerEntries : 0
+        let data = size > first ? try await core.store.ledger.entries(in: first..<size) : []
+        var recent: [DashboardSummary.LedgerEntry] = []
+        for (offset, bytes) in data.enumerated().reversed() {
+            let decoded = try? HubLedgerEntry.decode(bytes)
+            let kind = decoded?.kind
+            recent.append(
+                .init(
+                    index: first + UInt64(offset), kind: kind?.rawValue ?? "unknown",
+                    leafHash: Merkle.leafHash(bytes).hex, at: decoded?.at,
+                    ref: redacted && kind != .round ? nil : decoded?.ref,
+                    twin: redacted ? nil : decoded?.twin, modelVersion: decoded?.modelVersion))
+        }
+        return .init(
+            treeSize: size, rootHash: head.rootHash.hex, signedAt: head.timestampMs,
+            signature: Hex.encode(head.signature), recent: recent)
     }
 
     /// Index of the fifth of [0, 1] that `value` falls in (1.0 goes to the top band).
@@ -153,12 +184,25 @@ extension HubAPI {
         return counts.enumerated().map { .init(from: Double($0.offset) / 5, to: Double($0.offset + 1) / 5, count: $0.element) }
     }
 
-    /// Top twins by reputation and top patterns by quality; a pattern links to the twins named in
-    /// its provenance. Public mode replaces ids with ordinal labels.
+    /// The top patterns by quality and the twins that contributed to them (their provenance,
+    /// ``ConsolidatedPattern/contributors``), most-linked and most reputable first, topped up with
+    /// the most reputable other twins; each side bounded by ``dashboardGraphLimit``. An edge links
+    /// a twin to a pattern it voted for. Public mode replaces ids with ordinal labels.
     static func graph(twins: [TwinRecord], patterns: [ConsolidatedPattern], redacted: Bool) -> DashboardSummary.Graph {
         let limit = dashboardGraphLimit
-        let topTwins = twins.filter { !$0.blocked }.sorted { $0.reputation > $1.reputation }.prefix(limit)
-        let topPatterns = patterns.sorted { $0.quality > $1.quality }.prefix(limit)
+        let topPatterns = Array(patterns.sorted { ($0.quality, $0.id) > ($1.quality, $1.id) }.prefix(limit))
+        var links: [String: Int] = [:]
+        for pattern in topPatterns {
+            for twin in Set(pattern.contributors) { links[twin, default: 0] += 1 }
+        }
+        let eligible = twins.filter { !$0.blocked }
+        let ranked = eligible.sorted {
+            let (a, b) = (links[$0.id] ?? 0, links[$1.id] ?? 0)
+            if a != b { return a > b }
+            if $0.reputation != $1.reputation { return $0.reputation > $1.reputation }
+            return $0.id < $1.id
+        }
+        let topTwins = ranked.prefix(limit)
         var label: [String: String] = [:]
         for (index, twin) in topTwins.enumerated() { label[twin.id] = redacted ? "twin \(index + 1)" : twin.id }
         var patternLabel: [String: String] = [:]
@@ -168,7 +212,7 @@ extension HubAPI {
         var edges: [DashboardSummary.Edge] = []
         for pattern in topPatterns {
             guard let target = patternLabel[pattern.id] else { continue }
-            for source in Set(pattern.pattern.provenance) {
+            for source in Set(pattern.contributors).sorted() {
                 if let twin = label[source] { edges.append(.init(source: twin, target: target)) }
             }
         }

@@ -7,10 +7,11 @@ import ServiceLifecycle
 /// Server-Sent Events over the hub's feed: `id` is the feed sequence number, so a client that
 /// reconnects with `Last-Event-ID` resumes exactly after the last event it saw.
 ///
-/// Streams poll storage (every `eventPollIntervalMs`) rather than relying on in-process
-/// notification, so an event committed by any replica sharing the database reaches every
-/// subscriber. A stream ends on graceful shutdown, when the client goes away, or after
-/// `maxEvents` events if the client asked for a bound.
+/// Storage is the source of truth: a stream reads the feed after its cursor, and when it has
+/// caught up it waits on the store's ``FeedSignal`` — raised by commits in this process (SQLite)
+/// or by LISTEN/NOTIFY from any replica (PostgreSQL) — re-reading at the latest every
+/// `pollInterval` as a safety net (and for stores without a signal). A stream ends on graceful
+/// shutdown, when the client goes away, or after `maxEvents` events if the client asked for a bound.
 struct EventStream: Sendable {
     let store: any HubStore
     let after: Int64
@@ -31,7 +32,10 @@ struct EventStream: Sendable {
             var sent = 0
             var lastWrite = ContinuousClock.now
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+            let signal = (store as? any FeedSignalling)?.feedSignal
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                // Noted before reading, so a commit between the read and the wait is not missed.
+                let seen = signal?.generation ?? 0
                 let batchLimit = min(100, (maxEvents ?? Int.max) - sent)
                 let events = try await store.feed(after: cursor, kinds: nil, twinID: twinID, limit: batchLimit)
                 for event in events {
@@ -46,8 +50,16 @@ struct EventStream: Sendable {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         lastWrite = .now
                     }
+                    let wait = min(pollInterval, heartbeatInterval)
                     do {
-                        try await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                        try await cancelWhenGracefulShutdown {
+                            if let signal {
+                                await signal.wait(after: seen, timeout: wait)
+                                try Task.checkCancellation()
+                            } else {
+                                try await Task.sleep(for: wait)
+                            }
+                        }
                     } catch {
                         break
                     }

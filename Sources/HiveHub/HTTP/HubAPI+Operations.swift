@@ -12,8 +12,13 @@ extension HubAPI {
         struct Patterns: Codable { var received, pending, consolidated: Int64 }
         struct Updates: Codable { var received, pending: Int64 }
         struct Envelopes: Codable { var accepted, rejected: Int64 }
+        /// The global model's shape.
+        struct ModelShape: Codable { var items, rank: Int }
         struct Aggregation: Codable {
             var engine: String?
+            /// The robust rule in the form `--aggregation-rule` takes (nil: no learning engine).
+            var rule: String?
+            var model: ModelShape?
             var intervalMs: Int64
             var rounds: Int64
             var lastRound: RoundRecord?
@@ -77,7 +82,12 @@ extension HubAPI {
                     envelopes: .init(accepted: counts.envelopesAccepted, rejected: counts.envelopesRejected),
                     syncSuccessRate: pushed > 0 ? Double(counts.envelopesAccepted) / Double(pushed) : nil,
                     aggregation: .init(
-                        engine: core.engine?.name, intervalMs: core.configuration.aggregationIntervalMs, rounds: counts.rounds,
+                        engine: core.engine?.name,
+                        rule: (core.engine as? LearningAggregationEngine)?.configuration.rule.text,
+                        model: (core.engine as? LearningAggregationEngine).map {
+                            .init(items: $0.configuration.itemCount, rank: $0.configuration.rank)
+                        },
+                        intervalMs: core.configuration.aggregationIntervalMs, rounds: counts.rounds,
                         lastRound: counts.lastRound, latencyMs: counts.lastRound?.durationMs),
                     process: .init(
                         syncs: process.syncs, syncFailures: process.syncFailures,

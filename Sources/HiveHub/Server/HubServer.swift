@@ -33,6 +33,7 @@ public struct HubServer: Sendable {
         if let url = configuration.databaseURL {
             let postgres = try PostgresHubStore(url: url, ledgerSigner: identity.identity, logger: logger)
             services.append(postgres.client)
+            services.append(PostgresFeedListener(store: postgres, logger: logger))
             store = postgres
         } else {
             let path = (configuration.dataDirectory as NSString).appendingPathComponent("hub.sqlite")

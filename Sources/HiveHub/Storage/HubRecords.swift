@@ -134,16 +134,20 @@ public struct RoundOutput: Sendable {
     /// Pending contributions the round consumed (others stay pending for a later round).
     public var consumed: [String]
     public var patternsConsidered: Int
+    /// Model updates that counted in the aggregate; the other consumed updates were rejected
+    /// (invalid, stale, mis-attributed or superseded). Nil: the engine does not say (all count).
+    public var updatesAggregated: Int?
 
     public init(
         consolidated: [ConsolidatedPattern], modelDelta: ModelRowsDelta?, reputations: [String: Double], consumed: [String],
-        patternsConsidered: Int
+        patternsConsidered: Int, updatesAggregated: Int? = nil
     ) {
         self.consolidated = consolidated
         self.modelDelta = modelDelta
         self.reputations = reputations
         self.consumed = consumed
         self.patternsConsidered = patternsConsidered
+        self.updatesAggregated = updatesAggregated
     }
 }
 
@@ -152,7 +156,11 @@ public struct RoundRecord: Sendable, Hashable, Codable {
     public var round: Int64
     public var startedAt: Int64
     public var durationMs: Int64
+    /// Pending model updates the round consumed.
     public var updatesUsed: Int
+    /// Of those, how many did not count in the aggregate (invalid, stale, mis-attributed or
+    /// superseded by a newer update of the same twin); accepted = used − rejected.
+    public var updatesRejected: Int = 0
     public var patternsConsidered: Int
     public var patternsConsolidated: Int
     public var modelVersion: Int64

@@ -4,6 +4,7 @@ import HiveLedger
 import HiveLedgerStorage
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// ``HubStore`` on PostgreSQL through postgres-nio, for several hub replicas sharing one
 /// database.
@@ -14,9 +15,16 @@ import PostgresNIO
 /// - Aggregation rounds take a second advisory lock with `pg_try_advisory_xact_lock`: one
 ///   replica runs a round, the others return `ran == false` at once.
 ///
+/// - Every feed append also sends `NOTIFY` on ``feedChannel`` (delivered at commit, dropped on
+///   rollback); ``listenForFeed()`` turns those into ``feedSignal`` wake-ups on every replica.
+///
 /// The ``client`` must be running (`client.run()`, or as a service in the `ServiceGroup`).
-public final class PostgresHubStore: HubStore {
+public final class PostgresHubStore: HubStore, FeedSignalling {
     public let backend = "postgresql"
+    /// Raised for every NOTIFY on ``feedChannel`` while ``listenForFeed()`` runs: events
+    /// committed by any replica wake this replica's SSE streams.
+    public let feedSignal = FeedSignal()
+    private let listening = Mutex(false)
     /// The connection pool; run it as a service.
     public let client: PostgresClient
     private let logger: Logger
@@ -122,6 +130,9 @@ public final class PostgresHubStore: HubStore {
                 }
                 try await connection.query("INSERT INTO hub_migrations (version) VALUES (1)", logger: logger)
             }
+            // v2: rejected model updates per round (idempotent, under the migration lock).
+            try await connection.query(
+                "ALTER TABLE rounds ADD COLUMN IF NOT EXISTS updates_rejected INTEGER NOT NULL DEFAULT 0", logger: logger)
         }
         // The ledger's tables live beside the hub's (same schema), so hub writes can append in their transaction.
         let ledgerLogger = self.logger
@@ -353,6 +364,31 @@ public final class PostgresHubStore: HubStore {
             INSERT INTO feed (kind, twin_id, ref, data, created_at)
             VALUES (\(kind.rawValue), \(twinID), \(ref), \(data), \(nowMs))
             """, logger: logger)
+        // The search path's first schema is the hub's (see `feedChannel`); delivered at commit.
+        try await connection.query("SELECT pg_notify('hive_feed_' || current_schema(), '')", logger: logger)
+    }
+
+    /// The NOTIFY channel of this hub's feed: one per schema, like the advisory-lock keys.
+    public var feedChannel: String { "hive_feed_" + (schema ?? "public") }
+
+    /// Whether ``listenForFeed()`` is subscribed right now.
+    public var isListeningForFeed: Bool { listening.withLock { $0 } }
+
+    /// Holds one pooled connection subscribed to ``feedChannel`` and raises ``feedSignal`` for
+    /// each notification, until the connection fails or the task is cancelled (run it from
+    /// ``PostgresFeedListener``, which reconnects). Raises the signal once on subscribing, so
+    /// streams catch up on anything committed while no one listened.
+    public func listenForFeed() async throws {
+        defer { listening.withLock { $0 = false } }
+        try await io {
+            try await client.withConnection { connection in
+                try await connection.listen(on: feedChannel) { notifications in
+                    listening.withLock { $0 = true }
+                    feedSignal.notify()
+                    for try await _ in notifications { feedSignal.notify() }
+                }
+            }
+        }
     }
 
     public func feed(after seq: Int64, kinds: [FeedEvent.Kind]?, twinID: String?, limit: Int) async throws -> [FeedEvent] {
@@ -565,14 +601,15 @@ public final class PostgresHubStore: HubStore {
             }
             let record = RoundRecord(
                 round: round, startedAt: nowMs, durationMs: RoundWriter.elapsedMs(since: started),
-                updatesUsed: RoundWriter.updatesUsed(output, input: input), patternsConsidered: output.patternsConsidered,
+                updatesUsed: RoundWriter.updatesUsed(output, input: input),
+                updatesRejected: RoundWriter.updatesRejected(output, input: input), patternsConsidered: output.patternsConsidered,
                 patternsConsolidated: output.consolidated.count, modelVersion: version, ran: true)
             try await connection.query(
                 """
                 INSERT INTO rounds (round, started_at, duration_ms, updates_used, patterns_considered,
-                                    patterns_consolidated, model_version)
+                                    patterns_consolidated, model_version, updates_rejected)
                 VALUES (\(round), \(nowMs), \(record.durationMs), \(record.updatesUsed), \(record.patternsConsidered),
-                        \(record.patternsConsolidated), \(version))
+                        \(record.patternsConsolidated), \(version), \(record.updatesRejected))
                 """, logger: logger)
             let entries = try [HubLedgerEntry.round(round, output: output, nowMs: nowMs)]
                 + output.consolidated.map { try HubLedgerEntry.pattern($0, round: round, nowMs: nowMs) }
@@ -633,15 +670,16 @@ public final class PostgresHubStore: HubStore {
             }
             guard numbers.count == 15 else { throw HiveError(.inconsistent, "counts query returned \(numbers.count) values") }
             var last: RoundRecord?
-            for try await (round, started, duration, used, considered, consolidated, version) in try await client.query(
+            for try await (round, started, duration, used, considered, consolidated, version, rejected) in try await client.query(
                 """
-                SELECT round, started_at, duration_ms, updates_used, patterns_considered, patterns_consolidated, model_version
+                SELECT round, started_at, duration_ms, updates_used, patterns_considered, patterns_consolidated, model_version,
+                       updates_rejected
                 FROM rounds ORDER BY round DESC LIMIT 1
                 """, logger: logger
-            ).decode((Int64, Int64, Int64, Int, Int, Int, Int64).self) {
+            ).decode((Int64, Int64, Int64, Int, Int, Int, Int64, Int).self) {
                 last = RoundRecord(
-                    round: round, startedAt: started, durationMs: duration, updatesUsed: used, patternsConsidered: considered,
-                    patternsConsolidated: consolidated, modelVersion: version, ran: true)
+                    round: round, startedAt: started, durationMs: duration, updatesUsed: used, updatesRejected: rejected,
+                    patternsConsidered: considered, patternsConsolidated: consolidated, modelVersion: version, ran: true)
             }
             return StoreCounts(
                 twinsTotal: numbers[0], twinsActive: numbers[1], twinsBlocked: numbers[2], patternsReceived: numbers[3],

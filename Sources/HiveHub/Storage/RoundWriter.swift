@@ -9,6 +9,9 @@ enum RoundWriter {
             throw HiveError(.inconsistent, "round consumed \(id), which is not pending")
         }
         for pattern in output.consolidated { try pattern.validate() }
+        if let aggregated = output.updatesAggregated, !(0...updatesUsed(output, input: input)).contains(aggregated) {
+            throw HiveError(.inconsistent, "round aggregated \(aggregated) updates but consumed \(updatesUsed(output, input: input))")
+        }
         if let delta = output.modelDelta {
             try delta.validate()
             guard delta.version == input.modelVersion + 1 else {
@@ -28,6 +31,12 @@ enum RoundWriter {
     static func updatesUsed(_ output: RoundOutput, input: RoundInput) -> Int {
         let updates = Set(input.modelUpdates.map(\.envelopeID))
         return output.consumed.filter { updates.contains($0) }.count
+    }
+
+    /// Consumed updates that did not count (0 when the engine does not say).
+    static func updatesRejected(_ output: RoundOutput, input: RoundInput) -> Int {
+        guard let aggregated = output.updatesAggregated else { return 0 }
+        return max(0, updatesUsed(output, input: input) - aggregated)
     }
 
     /// Sort key: high first.

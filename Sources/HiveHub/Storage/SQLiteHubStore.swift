@@ -6,9 +6,11 @@ import HiveLedgerStorage
 
 /// ``HubStore`` on SQLite through GRDB: one file (`<data>/hub.sqlite`), WAL mode (readers never
 /// wait for the writer), migrations, one writer. The embedded default of `hive serve`.
-public final class SQLiteHubStore: HubStore {
+public final class SQLiteHubStore: HubStore, FeedSignalling {
     public let backend = "sqlite"
     private let pool: DatabasePool
+    /// Raised after each commit that appended to the feed (wakes SSE streams).
+    public let feedSignal = FeedSignal()
     /// Signs ledger tree heads (the hub key); without one, entries are logged but no receipts given.
     let ledgerSigner: (any TreeHeadSigner)?
     public let ledger: any LedgerStorage
@@ -28,6 +30,8 @@ public final class SQLiteHubStore: HubStore {
             throw HiveError(.io, "cannot open hub database \(path): \(error)")
         }
         ledger = SQLiteLedgerStore(writer: pool)
+        let observer = FeedCommitObserver(signal: feedSignal)
+        pool.writeWithoutTransaction { db in db.add(transactionObserver: observer, extent: .databaseLifetime) }
     }
 
     public func migrate() async throws {
@@ -36,6 +40,9 @@ public final class SQLiteHubStore: HubStore {
             for statement in HubSchema.sqlite { try db.execute(sql: statement) }
         }
         LedgerSQLite.registerMigrations(in: &migrator)
+        migrator.registerMigration("v2-round-rejected-updates") { db in
+            try db.execute(sql: "ALTER TABLE rounds ADD COLUMN updates_rejected INTEGER NOT NULL DEFAULT 0")
+        }
         try await io { try migrator.migrate(self.pool) }
     }
 
@@ -419,16 +426,17 @@ public final class SQLiteHubStore: HubStore {
                 let record = RoundRecord(
                     round: round, startedAt: nowMs, durationMs: RoundWriter.elapsedMs(since: started),
                     updatesUsed: RoundWriter.updatesUsed(output, input: input),
+                    updatesRejected: RoundWriter.updatesRejected(output, input: input),
                     patternsConsidered: output.patternsConsidered, patternsConsolidated: output.consolidated.count,
                     modelVersion: version, ran: true)
                 try db.execute(
                     sql: """
                         INSERT INTO rounds (round, started_at, duration_ms, updates_used, patterns_considered,
-                                            patterns_consolidated, model_version) VALUES (?, ?, ?, ?, ?, ?, ?)
+                                            patterns_consolidated, model_version, updates_rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         round, nowMs, record.durationMs, record.updatesUsed, record.patternsConsidered,
-                        record.patternsConsolidated, version,
+                        record.patternsConsolidated, version, record.updatesRejected,
                     ])
                 let entries = try [HubLedgerEntry.round(round, output: output, nowMs: nowMs)]
                     + output.consolidated.map { try HubLedgerEntry.pattern($0, round: round, nowMs: nowMs) }
@@ -468,7 +476,8 @@ public final class SQLiteHubStore: HubStore {
                 let last = try Row.fetchOne(db, sql: "SELECT * FROM rounds ORDER BY round DESC LIMIT 1").map { row in
                     RoundRecord(
                         round: row["round"], startedAt: row["started_at"], durationMs: row["duration_ms"],
-                        updatesUsed: row["updates_used"], patternsConsidered: row["patterns_considered"],
+                        updatesUsed: row["updates_used"], updatesRejected: row["updates_rejected"],
+                        patternsConsidered: row["patterns_considered"],
                         patternsConsolidated: row["patterns_consolidated"], modelVersion: row["model_version"], ran: true)
                 }
                 return StoreCounts(

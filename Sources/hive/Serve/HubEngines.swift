@@ -4,17 +4,13 @@ import HiveHub
 
 /// The engines linked into this build of `hive serve`.
 enum HubEngines {
-    /// HiveLearning's engine with its defaults (norm bounding ‖Δ‖ ≤ 1 with reputation weights,
-    /// 10 000 items × rank 16, consensus 0.8 / 3 / 0.66, hashing-embedded pattern texts).
-    /// nil (rounds answer 503) only if those defaults failed validation, which is reported.
-    static let aggregation: (any AggregationEngine)? = {
-        do {
-            return try LearningAggregationEngine(configuration: LearningEngineConfiguration())
-        } catch {
-            FileHandle.standardError.write(Data("aggregation engine unavailable: \(error)\n".utf8))
-            return nil
-        }
-    }()
+    /// HiveLearning's engine with the configured rule and model shape (`--aggregation-rule`,
+    /// `--model-items`, `--model-rank` or hive.json; defaults: norm bounding ‖Δ‖ ≤ 1 with reputation
+    /// weights, 10 000 items × rank 16), consensus 0.8 / 3 / 0.66 over hashing-embedded pattern
+    /// texts. Throws `invalid-input` naming the setting.
+    static func aggregation(_ configuration: HubConfiguration) throws -> any AggregationEngine {
+        try LearningAggregationEngine(configuration: try configuration.learningConfiguration())
+    }
 
     /// Semantic skill search over MiniLM when the model is installed; otherwise the explicit
     /// lexical ranker (responses say `method: lexical`). Returns the ranker and why it was chosen.

@@ -37,6 +37,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Dashboard data access: token (admin token, default) or public (aggregate figures only, no ids or keys).")
     var dashboard: DashboardAccess?
 
+    @Option(
+        name: .customLong("aggregation-rule"),
+        help: "Robust rule for model updates: weighted-mean, median, trimmed-mean(β), krum(f), multi-krum(f), centered-clipping(radius|median,iterations) or norm-bounding(maxNorm) (default norm-bounding(1.0)).")
+    var aggregationRule: String?
+
+    @Option(name: .customLong("model-items"), help: "Items in the global model (default 10000).")
+    var modelItems: Int?
+
+    @Option(name: .customLong("model-rank"), help: "Factor rank of the global model (default 16).")
+    var modelRank: Int?
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel: String = "info"
 
@@ -49,6 +60,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let tlsCert { configuration.tlsCertificatePath = tlsCert }
         if let tlsKey { configuration.tlsKeyPath = tlsKey }
         if let dashboard { configuration.dashboard = dashboard }
+        if let aggregationRule { configuration.aggregationRule = aggregationRule }
+        if let modelItems { configuration.modelItems = modelItems }
+        if let modelRank { configuration.modelRank = modelRank }
         if configuration.adminToken == nil, let token = ProcessInfo.processInfo.environment["HIVE_ADMIN_TOKEN"], !token.isEmpty {
             configuration.adminToken = token
         }
@@ -65,11 +79,18 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "hive.hub")
 
+        let engine: any AggregationEngine
+        do {
+            try configuration.validate()
+            engine = try HubEngines.aggregation(configuration)
+        } catch let error as HiveError {
+            throw ValidationError(error.message)
+        }
         let skillSearch = HubEngines.skillRanker()
         let made: (server: HubServer, identity: HubIdentity)
         do {
             made = try HubServer.make(
-                configuration: configuration, engine: HubEngines.aggregation, ranker: skillSearch.ranker,
+                configuration: configuration, engine: engine, ranker: skillSearch.ranker,
                 metrics: HubMetrics(registry: registry),
                 logger: logger)
         } catch let error as HiveError {
@@ -82,7 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
         say("  storage:         \(configuration.databaseURL == nil ? "sqlite \(configuration.dataDirectory)/hub.sqlite" : "postgresql")")
         say("  hub public key:  \(identity.identity.publicKeyHex)\(identity.keyCreated ? " (new)" : "")")
         say("  hub node id:     \(identity.identity.nodeID)")
-        say("  aggregation:     \(HubEngines.aggregation?.name ?? "not available in this build")")
+        say("  aggregation:     \(engine.name)")
+        say("  model:           \(configuration.modelItems) items × rank \(configuration.modelRank)")
         say("  skill search:    \(skillSearch.ranker.method) (\(skillSearch.reason))")
         if identity.adminTokenCreated, let path = identity.adminTokenPath {
             // Shown once, on the console only (never through the logger); it stays in the 0600 file.

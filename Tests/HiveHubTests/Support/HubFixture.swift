@@ -64,13 +64,16 @@ enum Fixture {
                 group.addTask { await store.client.run() }
                 defer { group.cancelAll() }
                 try await store.migrate()
-                do {
-                    let result = try await body(store)
-                    try await store.dropSchema()
-                    return result
-                } catch {
-                    try? await store.dropSchema()
-                    throw error
+                // As `hive serve` does: LISTEN for feed events so SSE streams wake at commit.
+                return try await withFeedListeners([store]) {
+                    do {
+                        let result = try await body(store)
+                        try await store.dropSchema()
+                        return result
+                    } catch {
+                        try? await store.dropSchema()
+                        throw error
+                    }
                 }
             }
         }
@@ -88,14 +91,36 @@ enum Fixture {
             defer { group.cancelAll() }
             try await first.migrate()
             try await second.migrate()
-            do {
-                let result = try await body(first, second)
-                try await first.dropSchema()
-                return result
-            } catch {
-                try? await first.dropSchema()
-                throw error
+            return try await withFeedListeners([first, second]) {
+                do {
+                    let result = try await body(first, second)
+                    try await first.dropSchema()
+                    return result
+                } catch {
+                    try? await first.dropSchema()
+                    throw error
+                }
             }
+        }
+    }
+
+    /// Runs each store's feed listener (as `hive serve` does) while `body` runs, and stops them
+    /// before returning — while the pools still run, as a graceful shutdown orders it.
+    static func withFeedListeners<T>(_ stores: [PostgresHubStore], _ body: () async throws -> T) async throws -> T {
+        let listeners = stores.map { store in
+            Task { try await PostgresFeedListener(store: store, logger: Logger(label: "feed-listener")).run() }
+        }
+        func stop() async {
+            for listener in listeners { listener.cancel() }
+            for listener in listeners { _ = try? await listener.value }
+        }
+        do {
+            let result = try await body()
+            await stop()
+            return result
+        } catch {
+            await stop()
+            throw error
         }
     }
 

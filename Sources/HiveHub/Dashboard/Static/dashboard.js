@@ -12,7 +12,11 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const TASK_TYPES = ["preference", "recommendation", "discovery", "behavior"];
 const BAND_LABELS = ["0–0.2", "0.2–0.4", "0.4–0.6", "0.6–0.8", "0.8–1"];
 
-const state = { token: sessionStorage.getItem(TOKEN_KEY), timer: null, events: null, refreshQueued: false, last: 0 };
+const state = {
+  token: sessionStorage.getItem(TOKEN_KEY), timer: null, events: null, refreshQueued: false, last: 0,
+  // The ledger head the panel shows, and whether a verification is running.
+  ledgerShown: null, verifying: false,
+};
 
 function $(id) { return document.getElementById(id); }
 
@@ -161,10 +165,14 @@ function render(s) {
   figure("learning.envelopesAccepted", l.envelopesAccepted);
   figure("learning.envelopesRejected", l.envelopesRejected);
   figure("learning.rule", l.rule, l.rule || "none in this build");
+  figure("learning.model", l.model ? l.model.items + "×" + l.model.rank : null,
+    l.model ? l.model.items + " items × rank " + l.model.rank : "–");
   figure("learning.excludedCount", l.excludedCount);
   lineChart($("chart-versions"), l.versions.map((v) => ({ t: v.publishedAt, v: v.version })), "model version", "no model version published yet");
-  groupedBars($("chart-rounds"), l.recentRounds.map((r) => ({ label: "#" + r.round, a: r.durationMs, b: r.updatesUsed })),
-    "round duration (ms)", "updates used", "no round seen by this hub process yet");
+  barChart($("chart-rounds"), l.recentRounds.slice(-12).map((r) => ({ label: "#" + r.round, value: r.durationMs })),
+    "round duration (ms)", l.recentRounds.length ? undefined : "no round seen by this hub process yet");
+  groupedBars($("chart-round-updates"), l.recentRounds.map((r) => ({ label: "#" + r.round, a: r.updatesAccepted, b: r.updatesRejected })),
+    "accepted", "rejected", "no round seen by this hub process yet", true);
   fillList($("excluded-list"), (l.excludedTwins || []).slice(0, 10).map((id) => "excluded: " + id));
   $("empty-learning").hidden = l.rounds > 0;
 
@@ -174,6 +182,9 @@ function render(s) {
   figure("patterns.pending", p.pending);
   figure("patterns.consensusRate", p.consensusRate, percent(p.consensusRate));
   heatmap($("chart-heatmap"), p.heatmap);
+  lineChart($("chart-consensus"), l.recentRounds.filter((r) => r.patternsConsidered > 0)
+    .map((r) => ({ t: r.startedAt, v: 100 * r.patternsConsolidated / r.patternsConsidered })),
+    "consensus rate per round (%)", "needs two rounds with patterns seen by this hub process");
   const rows = $("latest-patterns").querySelector("tbody");
   rows.replaceChildren(...p.latest.map((x) => row([x.taskType, x.approach, String(x.voters), percent(x.agreement), String(x.round)])));
   $("latest-patterns").hidden = p.latest.length === 0;
@@ -198,16 +209,33 @@ function render(s) {
   barChart($("chart-errors"), errors, "requests answered with a problem, by kind", "no errors");
   $("empty-network").hidden = n.syncs > 0;
 
-  $("ledger-figures").hidden = !s.ledger;
-  $("empty-ledger").hidden = !!s.ledger;
-  if (s.ledger) {
-    figure("ledger.treeSize", s.ledger.treeSize);
-    figure("ledger.rootHash", s.ledger.rootHash);
-  }
+  renderLedger(s.ledger);
 
   $("graph-limit").textContent = "Top " + s.graph.limit + " of each.";
   forceGraph($("chart-graph"), s.graph);
   $("empty-graph").hidden = s.graph.nodes.length > 0;
+}
+
+function renderLedger(ledger) {
+  $("ledger-figures").hidden = !ledger;
+  $("ledger-unavailable").hidden = !!ledger;
+  $("ledger-verify").disabled = !ledger || state.verifying;
+  const rows = $("ledger-entries").querySelector("tbody");
+  if (!ledger) { rows.replaceChildren(); $("empty-ledger").hidden = true; return; }
+  state.ledgerShown = { size: ledger.treeSize, root: ledger.rootHash };
+  figure("ledger.treeSize", ledger.treeSize);
+  figure("ledger.signedAt", ledger.signedAt, new Date(ledger.signedAt).toLocaleTimeString());
+  figure("ledger.rootHash", ledger.rootHash);
+  rows.replaceChildren(...ledger.recent.map((e) => {
+    const about = [e.ref, e.modelVersion !== null && e.modelVersion !== undefined ? "model v" + e.modelVersion : null, e.twin]
+      .filter((x) => x !== null && x !== undefined).join(" · ");
+    const tr = row([String(e.index), e.kind, about || "–", e.leafHash.slice(0, 16) + "…"]);
+    tr.dataset.index = String(e.index);
+    tr.dataset.leafHash = e.leafHash;
+    return tr;
+  }));
+  $("ledger-entries").hidden = ledger.recent.length === 0;
+  $("empty-ledger").hidden = ledger.treeSize > 0;
 }
 
 function row(cells) {
@@ -269,10 +297,13 @@ function barChart(container, items, label, emptyMessage) {
   container.replaceChildren(root);
 }
 
-function groupedBars(container, items, labelA, labelB, emptyMessage) {
+// Two bars per item; `sameScale` draws both series against one axis (counts of one kind).
+function groupedBars(container, items, labelA, labelB, emptyMessage, sameScale) {
   if (!items.length) { emptyChart(container, emptyMessage); return; }
+  if (items.every((x) => !x.a && !x.b)) { emptyChart(container, "none in the rounds seen (" + items.length + ")"); return; }
   const width = 320, height = 140, left = 6, bottom = 22, top = 14;
-  const maxA = niceMax(Math.max(...items.map((x) => x.a))), maxB = niceMax(Math.max(...items.map((x) => x.b)));
+  let maxA = niceMax(Math.max(...items.map((x) => x.a))), maxB = niceMax(Math.max(...items.map((x) => x.b)));
+  if (sameScale) { maxA = Math.max(maxA, maxB); maxB = maxA; }
   const root = svg(width, height, labelA + " and " + labelB + " for the latest " + items.length + " rounds");
   root.appendChild(el("text", { x: left, y: 10 }, "■ " + labelA + "  "));
   root.appendChild(el("text", { x: width / 2, y: 10 }, "■ " + labelB));
@@ -281,9 +312,9 @@ function groupedBars(container, items, labelA, labelB, emptyMessage) {
     const ha = (height - bottom - top) * item.a / maxA, hb = (height - bottom - top) * item.b / maxB;
     const x = left + i * slot;
     const a = el("rect", { class: "bar", x: x + slot * 0.1, y: height - bottom - ha, width: slot * 0.38, height: ha });
-    a.appendChild(el("title", {}, item.label + ": " + item.a + " ms"));
+    a.appendChild(el("title", {}, item.label + ": " + item.a + " " + labelA));
     const b = el("rect", { class: "bar2", x: x + slot * 0.5, y: height - bottom - hb, width: slot * 0.38, height: hb });
-    b.appendChild(el("title", {}, item.label + ": " + item.b + " updates"));
+    b.appendChild(el("title", {}, item.label + ": " + item.b + " " + labelB));
     root.append(a, b);
     if (items.length <= 12) root.appendChild(el("text", { x: x + slot * 0.1, y: height - 8 }, item.label));
   });
@@ -372,6 +403,243 @@ function forceGraph(container, graph) {
   container.replaceChildren(root);
 }
 
+// MARK: ledger verification (RFC 9162), in this browser
+
+// The head this page last verified (kept for the tab's session), so each "verify now" also proves
+// the log only grew since — what a twin does with the head it keeps.
+const TRUSTED_HEAD_KEY = "hive.dashboard.ledgerHead";
+// How many of the newest entries get an inclusion check per verification.
+const INCLUSION_CHECKS = 4;
+
+function hexToBytes(hex) {
+  if (typeof hex !== "string" || hex.length % 2 !== 0 || /[^0-9a-f]/i.test(hex)) throw new Error("not hex: " + String(hex).slice(0, 20));
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i += 1) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  return out;
+}
+
+function bytesToHex(bytes) { return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(""); }
+
+function base64ToBytes(text) { return Uint8Array.from(atob(text), (c) => c.charCodeAt(0)); }
+
+// SHA-256 (FIPS 180-4) in plain JavaScript: crypto.subtle only exists on https or localhost, and
+// proofs need thousands of small synchronous hashes. Round constants are the first 32 bits of the
+// fractional parts of the cube roots (K) and square roots (H) of the first primes.
+const SHA = (() => {
+  const primes = [];
+  for (let n = 2; primes.length < 64; n += 1) if (primes.every((p) => n % p !== 0)) primes.push(n);
+  const frac = (x) => Math.floor((x - Math.floor(x)) * 4294967296) >>> 0;
+  return { K: Uint32Array.from(primes, (p) => frac(Math.cbrt(p))), H: Uint32Array.from(primes.slice(0, 8), (p) => frac(Math.sqrt(p))) };
+})();
+
+function sha256(bytes) {
+  const ror = (x, n) => (x >>> n) | (x << (32 - n));
+  const padded = new Uint8Array(Math.ceil((bytes.length + 9) / 64) * 64);
+  padded.set(bytes);
+  padded[bytes.length] = 0x80;
+  const view = new DataView(padded.buffer);
+  const bits = bytes.length * 8;
+  view.setUint32(padded.length - 8, Math.floor(bits / 4294967296));
+  view.setUint32(padded.length - 4, bits >>> 0);
+  const h = Uint32Array.from(SHA.H), w = new Uint32Array(64);
+  for (let offset = 0; offset < padded.length; offset += 64) {
+    for (let i = 0; i < 16; i += 1) w[i] = view.getUint32(offset + 4 * i);
+    for (let i = 16; i < 64; i += 1) {
+      const x = w[i - 15], y = w[i - 2];
+      w[i] = (w[i - 16] + (ror(x, 7) ^ ror(x, 18) ^ (x >>> 3)) + w[i - 7] + (ror(y, 17) ^ ror(y, 19) ^ (y >>> 10))) | 0;
+    }
+    let a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (let i = 0; i < 64; i += 1) {
+      const t1 = (k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + SHA.K[i] + w[i]) | 0;
+      const t2 = ((ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      k = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+  }
+  const out = new Uint8Array(32), outView = new DataView(out.buffer);
+  for (let i = 0; i < 8; i += 1) outView.setUint32(4 * i, h[i]);
+  return out;
+}
+
+function leafHash(data) { const m = new Uint8Array(data.length + 1); m.set(data, 1); return sha256(m); }
+
+function nodeHash(left, right) { const m = new Uint8Array(65); m[0] = 1; m.set(left, 1); m.set(right, 33); return sha256(m); }
+
+function sameBytes(a, b) { return a.length === b.length && a.every((x, i) => x === b[i]); }
+
+// Sizes stay below 2^53, so halving uses arithmetic (JavaScript's bit operators are 32-bit).
+const half = (n) => Math.floor(n / 2);
+const odd = (n) => n % 2 === 1;
+
+// RFC 9162 §2.1.3.2: does `path` prove leaf `index` (hash `leaf`) is in the tree of `size` with `root`?
+function verifyInclusion(index, size, leaf, path, root) {
+  if (!(index < size)) return false;
+  let fn = index, sn = size - 1, r = leaf;
+  for (const p of path) {
+    if (sn === 0) return false;
+    if (odd(fn) || fn === sn) {
+      r = nodeHash(p, r);
+      if (!odd(fn)) { while (!odd(fn) && fn !== 0) { fn = half(fn); sn = half(sn); } }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = half(fn); sn = half(sn);
+  }
+  return sn === 0 && sameBytes(r, root);
+}
+
+// RFC 9162 §2.1.4.2: does `path` prove the tree of `second` (root `secondRoot`) extends the tree of
+// `first` (root `firstRoot`)? An empty first tree extends trivially; equal sizes need equal roots.
+function verifyConsistency(first, second, firstRoot, secondRoot, path) {
+  if (first > second) return false;
+  if (first === 0) return path.length === 0;
+  if (first === second) return path.length === 0 && sameBytes(firstRoot, secondRoot);
+  if (path.length === 0) return false;
+  let proof = path.slice();
+  let m = first;
+  while (!odd(m)) m = half(m);
+  if (m === 1) proof = [firstRoot, ...proof]; // first is a power of two: its root is a node of the path
+  let fn = first - 1, sn = second - 1;
+  while (odd(fn)) { fn = half(fn); sn = half(sn); }
+  let fr = proof[0], sr = proof[0];
+  for (const c of proof.slice(1)) {
+    if (sn === 0) return false;
+    if (odd(fn) || fn === sn) {
+      fr = nodeHash(c, fr); sr = nodeHash(c, sr);
+      if (!odd(fn)) { while (!odd(fn) && fn !== 0) { fn = half(fn); sn = half(sn); } }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = half(fn); sn = half(sn);
+  }
+  return sn === 0 && sameBytes(fr, firstRoot) && sameBytes(sr, secondRoot);
+}
+
+// The 56 bytes a tree head's signature covers: "HIVESTH1" ‖ size (u64 BE) ‖ time ms (u64 BE) ‖ root.
+function treeHeadMessage(head) {
+  const message = new Uint8Array(56), view = new DataView(message.buffer);
+  message.set(new TextEncoder().encode("HIVESTH1"), 0);
+  view.setUint32(8, Math.floor(head.tree_size / 4294967296)); view.setUint32(12, head.tree_size >>> 0);
+  view.setUint32(16, Math.floor(head.timestamp_ms / 4294967296)); view.setUint32(20, head.timestamp_ms >>> 0);
+  message.set(hexToBytes(head.root_hash), 24);
+  return message;
+}
+
+// true / false, or null when this browser cannot check Ed25519 (no crypto.subtle off https/localhost).
+async function verifyTreeHeadSignature(head) {
+  if (!window.crypto || !crypto.subtle) return null;
+  let key;
+  try {
+    key = await crypto.subtle.importKey("raw", hexToBytes(head.signer_key), { name: "Ed25519" }, false, ["verify"]);
+  } catch (error) {
+    if (error && error.name === "NotSupportedError") return null;
+    return false;
+  }
+  return crypto.subtle.verify({ name: "Ed25519" }, key, hexToBytes(head.signature), treeHeadMessage(head));
+}
+
+async function getJSON(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" }, cache: "no-store" });
+  if (!response.ok) {
+    let detail = response.statusText;
+    try { detail = (await response.json()).detail || detail; } catch (_) { /* not JSON */ }
+    throw new Error(path.split("?")[0] + ": " + response.status + " " + detail);
+  }
+  return response.json();
+}
+
+function trustedHead() {
+  try {
+    const head = JSON.parse(sessionStorage.getItem(TRUSTED_HEAD_KEY) || "null");
+    if (head && Number.isSafeInteger(head.size) && head.size >= 0 && typeof head.root === "string") return head;
+  } catch (_) { /* unreadable: start from the head on screen */ }
+  return null;
+}
+
+// Runs every check; returns { status: ok | partial | failed, checks: [{ name, result, detail }], head }.
+async function verifyLedgerNow() {
+  const checks = [];
+  const check = (name, result, detail) => { checks.push({ name, result, detail }); return result === "ok"; };
+  const hub = await getJSON("/api/v1/hub");
+  const head = await getJSON("/api/v1/ledger/sth");
+  const size = head.tree_size, root = hexToBytes(head.root_hash);
+  check("signed by this hub's key", head.signer_key === hub.publicKey ? "ok" : "failed",
+    head.signer_key === hub.publicKey ? "key " + hub.publicKey.slice(0, 16) + "…" : "head signed by " + head.signer_key.slice(0, 16) + "…, hub key is " + hub.publicKey.slice(0, 16) + "…");
+  const signature = await verifyTreeHeadSignature(head);
+  check("Ed25519 signature on the tree head", signature === null ? "skipped" : signature ? "ok" : "failed",
+    signature === null ? "this browser cannot check Ed25519 here (needs https or localhost)" : "size " + size + ", signed " + new Date(head.timestamp_ms).toLocaleTimeString());
+
+  const previous = trustedHead() || state.ledgerShown;
+  if (!previous) {
+    check("consistency with the previous head", "skipped", "no earlier head to compare with");
+  } else if (previous.size > size) {
+    check("consistency with the previous head", "failed", "the log shrank from " + previous.size + " to " + size + " entries");
+  } else {
+    const proof = previous.size === 0 || previous.size === size ? { path: [] }
+      : await getJSON("/api/v1/ledger/proof/consistency?first=" + previous.size + "&second=" + size);
+    const ok = verifyConsistency(previous.size, size, hexToBytes(previous.root), root, proof.path.map(hexToBytes));
+    check("consistency with the previous head", ok ? "ok" : "failed",
+      (ok ? "size " + previous.size + " → " + size + " only appended" : "size " + previous.size + " → " + size + ": the proof does not join the two roots")
+      + (trustedHead() ? " (head verified earlier in this tab)" : " (head shown on this page)"));
+  }
+
+  const count = Math.min(INCLUSION_CHECKS, size);
+  if (count === 0) {
+    check("newest entries included", "skipped", "the log is empty");
+  } else {
+    const page = await getJSON("/api/v1/ledger/entries?start=" + (size - count) + "&end=" + size);
+    let included = 0;
+    const failures = [];
+    for (const entry of page.entries) {
+      const proof = await getJSON("/api/v1/ledger/proof/inclusion?leaf=" + entry.index + "&size=" + size);
+      const hash = leafHash(base64ToBytes(entry.data));
+      const listed = document.querySelector('#ledger-entries tr[data-index="' + entry.index + '"]');
+      if (listed && listed.dataset.leafHash !== bytesToHex(hash)) failures.push("entry " + entry.index + " differs from the one listed");
+      else if (verifyInclusion(entry.index, size, hash, proof.path.map(hexToBytes), root)) included += 1;
+      else failures.push("entry " + entry.index + " is not in the tree");
+    }
+    check("newest entries included", failures.length === 0 && included === count ? "ok" : "failed",
+      failures.length ? failures.join("; ") : "entries " + (size - count) + "–" + (size - 1) + " hash into root " + head.root_hash.slice(0, 16) + "…");
+  }
+  const failed = checks.some((c) => c.result === "failed");
+  const skipped = checks.some((c) => c.result === "skipped" && c.name.startsWith("Ed25519"));
+  return { status: failed ? "failed" : skipped ? "partial" : "ok", checks, head };
+}
+
+async function onVerifyClick() {
+  if (state.verifying) return;
+  state.verifying = true;
+  const button = $("ledger-verify"), result = $("ledger-verify-result");
+  button.disabled = true;
+  result.dataset.verify = "running";
+  result.textContent = "verifying…";
+  $("ledger-verify-checks").replaceChildren();
+  try {
+    const outcome = await verifyLedgerNow();
+    result.dataset.verify = outcome.status;
+    result.dataset.treeSize = String(outcome.head.tree_size);
+    result.textContent = (outcome.status === "ok" ? "Verified" : outcome.status === "partial" ? "Partly verified" : "Verification FAILED")
+      + " at tree size " + outcome.head.tree_size + " · " + new Date().toLocaleTimeString();
+    $("ledger-verify-checks").replaceChildren(...outcome.checks.map((c) => {
+      const li = document.createElement("li");
+      li.className = "check-" + c.result;
+      li.dataset.check = c.result;
+      li.textContent = c.name + ": " + c.result + " — " + c.detail;
+      return li;
+    }));
+    // Only a head that passed becomes the reference for the next check.
+    if (outcome.status !== "failed") {
+      sessionStorage.setItem(TRUSTED_HEAD_KEY, JSON.stringify({ size: outcome.head.tree_size, root: outcome.head.root_hash }));
+    }
+  } catch (error) {
+    result.dataset.verify = "failed";
+    result.textContent = "Verification could not run: " + error.message;
+  } finally {
+    state.verifying = false;
+    button.disabled = false;
+  }
+}
+
 function fmt(v) {
   if (v === null || v === undefined || !isFinite(v)) return "–";
   if (Math.abs(v) >= 100 || Number.isInteger(v)) return String(Math.round(v));
@@ -390,6 +658,7 @@ document.addEventListener("DOMContentLoaded", () => {
     $("token").value = "";
     refresh();
   });
+  $("ledger-verify").addEventListener("click", onVerifyClick);
   $("sign-out").addEventListener("click", () => {
     sessionStorage.removeItem(TOKEN_KEY);
     state.token = null;
