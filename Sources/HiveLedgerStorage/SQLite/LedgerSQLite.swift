@@ -222,9 +222,13 @@ public enum LedgerSQLite {
             let statement = try db.cachedStatement(sql: "SELECT \(column) FROM \(table) WHERE \(key) = ?")
             for key in keys where result[key] == nil {
                 statement.setUncheckedArguments([key])
-                // The cursor's row reads the statement in place (fetchOne would copy it).
-                if let row = try Row.fetchCursor(statement).next() {
-                    result[key] = try hash(row, 0)
+                // The cursor's row reads the statement in place (fetchOne would copy it), so
+                // the cursor must outlive the read: releasing it resets the statement.
+                let cursor = try Row.fetchCursor(statement)
+                try withExtendedLifetime(cursor) {
+                    if let row = try cursor.next() {
+                        result[key] = try hash(row, 0)
+                    }
                 }
             }
         }
