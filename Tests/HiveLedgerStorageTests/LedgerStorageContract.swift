@@ -182,6 +182,32 @@ enum LedgerStorageContract {
         await expectError(.badSignature) { try await h.verify(nil) }
     }
 
+    static func auditCatchesTamperedSubtreeHash(_ h: LedgerHarness) async throws {
+        let store = h.store
+        let all = entries(100)
+        try await store.append(all)
+        // Proofs are served from the stored subtree hashes, so a forged one would make the hub
+        // hand out proofs that do not verify; verify must catch it even though every entry and
+        // leaf hash is intact. The subtree over entries 32..<48 (level 4, index 2):
+        let node = NodeID(level: 4, index: 2)
+        let forged = try await store.nodeHashes([node])[0].flippingBit(7)
+        try await h.dropTriggers()
+        try await h.execute("UPDATE ledger_nodes SET hash = \(h.blobLiteral(forged.bytes)) WHERE ord = \(node.interiorOrdinal)")
+        #expect(try await store.nodeHashes([node]) == [forged])
+        let error = await expectError(.inconsistent) { try await h.verify(nil) }
+        #expect(error?.message.contains("32..<48") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("level 4") == true, "\(error?.message ?? "")")
+        // The proofs that use it are wrong, which is why verify must check every stored node.
+        var tree = MerkleTree()
+        for entry in all { tree.append(entry: entry) }
+        // (leaf 50's audit path has 32..<48 as its sibling at level 4.)
+        let proof = try await store.inclusionProof(leafIndex: 50, treeSize: 100)
+        #expect(!proof.verify(leafHash: Merkle.leafHash(all[50]), rootHash: tree.rootHash))
+        // Putting the true hash back makes the log verify again.
+        try await h.execute("UPDATE ledger_nodes SET hash = \(h.blobLiteral(forged.flippingBit(7).bytes)) WHERE ord = \(node.interiorOrdinal)")
+        #expect(try await h.verify(nil).entries == 100)
+    }
+
     @discardableResult
     static func expectError(
         _ code: HiveError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> some Any

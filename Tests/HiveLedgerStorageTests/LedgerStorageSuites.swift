@@ -21,6 +21,8 @@ struct SQLiteLedgerStorageTests {
     func tamperedEntry() async throws { try await SQLiteHarness.run(LedgerStorageContract.auditNamesAlteredEntry) }
     @Test("verify catches an entry rewritten with its leaf hash, and a tampered head")
     func tamperedConsistently() async throws { try await SQLiteHarness.run(LedgerStorageContract.auditCatchesConsistentRewrite) }
+    @Test("verify catches a tampered stored subtree hash (the hashes proofs are built from)")
+    func tamperedSubtreeHash() async throws { try await SQLiteHarness.run(LedgerStorageContract.auditCatchesTamperedSubtreeHash) }
 }
 
 /// Skipped — loudly — when HIVE_TEST_POSTGRES_URL is unset; CI always sets it
@@ -49,6 +51,8 @@ struct PostgresLedgerStorageTests {
     func tamperedEntry() async throws { try await PostgresHarness.run(LedgerStorageContract.auditNamesAlteredEntry) }
     @Test("verify catches an entry rewritten with its leaf hash, and a tampered head")
     func tamperedConsistently() async throws { try await PostgresHarness.run(LedgerStorageContract.auditCatchesConsistentRewrite) }
+    @Test("verify catches a tampered stored subtree hash (the hashes proofs are built from)")
+    func tamperedSubtreeHash() async throws { try await PostgresHarness.run(LedgerStorageContract.auditCatchesTamperedSubtreeHash) }
 }
 
 @Suite("Ledger storage: opening")

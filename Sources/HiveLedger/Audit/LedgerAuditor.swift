@@ -90,7 +90,7 @@ public struct LedgerAuditor: Sendable {
             if !completed.isEmpty {
                 let storedNodes = try await storage.nodeHashes(completed.map(\.0))
                 for ((node, hash), storedHash) in zip(completed, storedNodes) where hash != storedHash {
-                    throw HiveError(.inconsistent, "entry \(node.firstLeaf) (or another of entries \(node.leaves.lowerBound)..<\(node.leaves.upperBound)) was altered: their stored subtree hash at level \(node.level) does not match")
+                    throw HiveError(.inconsistent, "entry \(node.firstLeaf) (or another of entries \(node.leaves.lowerBound)..<\(node.leaves.upperBound)), or the stored subtree hash over them, was altered: the stored hash at level \(node.level) does not match the entries")
                 }
                 interiorChecked += UInt64(completed.count)
             }

@@ -76,21 +76,22 @@ public enum LedgerSQLite {
                 var frontier = try MerkleFrontier(size: size, hashes: try nodeHashes(NodeID.frontier(ofSize: size), in: db))
                 let rows = frontier.append(batch: entries)
                 // Multi-row INSERTs: one statement step per 256 rows instead of one per row.
-                var entryValues: [(any DatabaseValueConvertible)?] = []
+                // Values go in as `DatabaseValue`s directly (no existential boxing per value).
+                var entryValues: [DatabaseValue] = []
                 entryValues.reserveCapacity(entries.count * 3)
-                for (offset, entry) in entries.enumerated() {
-                    entryValues.append(Int64(rows.firstIndex) + Int64(offset))
-                    entryValues.append(Data(entry))
-                    entryValues.append(rows.leafHashes[offset].data)
+                for offset in entries.indices {
+                    entryValues.append((Int64(rows.firstIndex) + Int64(offset)).databaseValue)
+                    entryValues.append(Data(entries[offset]).databaseValue)
+                    entryValues.append(rows.leafHashes[offset].data.databaseValue)
                 }
-                try insertRows(db, "INSERT INTO ledger_entries (idx, data, leaf_hash) VALUES ", columns: 3, values: entryValues)
-                var nodeValues: [(any DatabaseValueConvertible)?] = []
+                try insertRows(db, .entries, values: entryValues)
+                var nodeValues: [DatabaseValue] = []
                 nodeValues.reserveCapacity(rows.interiorNodes.count * 2)
                 for node in rows.interiorNodes {
-                    nodeValues.append(Int64(node.ordinal))
-                    nodeValues.append(node.hash.data)
+                    nodeValues.append(Int64(node.ordinal).databaseValue)
+                    nodeValues.append(node.hash.data.databaseValue)
                 }
-                try insertRows(db, "INSERT INTO ledger_nodes (ord, hash) VALUES ", columns: 2, values: nodeValues)
+                try insertRows(db, .nodes, values: nodeValues)
                 result = rows.firstIndex..<frontier.size
                 return .commit
             }
@@ -101,16 +102,37 @@ public enum LedgerSQLite {
     /// Rows per multi-row INSERT statement.
     static let rowsPerInsert = 256
 
-    /// Inserts `values` (row-major, `columns` per row) with cached multi-row statements.
-    private static func insertRows(
-        _ db: Database, _ prefix: String, columns: Int, values: [(any DatabaseValueConvertible)?]
-    ) throws {
+    /// The two tables appends write, with their multi-row INSERT statements.
+    private enum InsertTarget {
+        case entries, nodes
+
+        var columns: Int { self == .entries ? 3 : 2 }
+
+        /// The INSERT for `rows` rows (built once for full chunks: the SQL is also the cache key).
+        func sql(rows: Int) -> String {
+            if rows == LedgerSQLite.rowsPerInsert { return self == .entries ? Self.fullEntries : Self.fullNodes }
+            return Self.build(self, rows: rows)
+        }
+
+        private static let fullEntries = build(.entries, rows: LedgerSQLite.rowsPerInsert)
+        private static let fullNodes = build(.nodes, rows: LedgerSQLite.rowsPerInsert)
+
+        private static func build(_ target: InsertTarget, rows: Int) -> String {
+            let prefix = target == .entries
+                ? "INSERT INTO ledger_entries (idx, data, leaf_hash) VALUES " : "INSERT INTO ledger_nodes (ord, hash) VALUES "
+            let tuple = target == .entries ? "(?,?,?)" : "(?,?)"
+            return prefix + Array(repeating: tuple, count: rows).joined(separator: ",")
+        }
+    }
+
+    /// Inserts `values` (row-major) with cached multi-row statements.
+    private static func insertRows(_ db: Database, _ target: InsertTarget, values: [DatabaseValue]) throws {
+        let columns = target.columns
         let rowCount = values.count / columns
         var row = 0
         while row < rowCount {
             let count = min(rowsPerInsert, rowCount - row)
-            let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ",") + ")"
-            let statement = try db.cachedStatement(sql: prefix + Array(repeating: tuple, count: count).joined(separator: ","))
+            let statement = try db.cachedStatement(sql: target.sql(rows: count))
             statement.setUncheckedArguments(StatementArguments(values[(row * columns)..<((row + count) * columns)]))
             try statement.execute()
             row += count
@@ -122,7 +144,8 @@ public enum LedgerSQLite {
     /// Number of entries.
     public static func size(_ db: Database) throws -> UInt64 {
         try wrap {
-            let next = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries") ?? 0
+            let statement = try db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")
+            let next = try Int64.fetchOne(statement) ?? 0
             return UInt64(next)
         }
     }
@@ -154,8 +177,7 @@ public enum LedgerSQLite {
                 db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx",
                 arguments: [Int64(range.lowerBound), Int64(range.upperBound)])
             while let row = try rows.next() {
-                let data: Data = row[0]
-                result.append(try TreeHash(bytes: data))
+                result.append(try hash(row, 0))
             }
             try expectCount(result.count, range)
             return result
@@ -179,34 +201,46 @@ public enum LedgerSQLite {
         }
     }
 
-    /// Reads `column` for `keys`: one range scan when the keys are dense (auditing), else IN lists.
+    /// Reads `column` for `keys`: one range scan when the keys are dense (auditing), else one
+    /// point lookup per key through a statement prepared once per connection (proofs and
+    /// frontiers need ~2 log₂ n sparse keys; re-preparing an IN list per call cost more than
+    /// the lookups themselves).
     private static func fetchHashes(
         table: String, key: String, column: String, keys: [Int64], _ db: Database
     ) throws -> [Int64: TreeHash] {
         guard let low = keys.min(), let high = keys.max() else { return [:] }
         var result: [Int64: TreeHash] = [:]
         result.reserveCapacity(keys.count)
-        func collect(_ rows: RowCursor) throws {
-            while let row = try rows.next() {
-                let data: Data = row[1]
-                result[row[0]] = try TreeHash(bytes: data)
-            }
-        }
         if high - low < Int64(keys.count) * 2 {
-            try collect(Row.fetchCursor(
-                db, sql: "SELECT \(key), \(column) FROM \(table) WHERE \(key) BETWEEN ? AND ?", arguments: [low, high]))
+            let statement = try db.cachedStatement(sql: "SELECT \(key), \(column) FROM \(table) WHERE \(key) BETWEEN ? AND ?")
+            statement.setUncheckedArguments([low, high])
+            let rows = try Row.fetchCursor(statement)
+            while let row = try rows.next() {
+                result[row[0]] = try hash(row, 1)
+            }
         } else {
-            var start = 0
-            while start < keys.count {
-                let chunk = Array(keys[start..<min(keys.count, start + 500)])
-                start += chunk.count
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                try collect(Row.fetchCursor(
-                    db, sql: "SELECT \(key), \(column) FROM \(table) WHERE \(key) IN (\(marks))",
-                    arguments: StatementArguments(chunk)))
+            let statement = try db.cachedStatement(sql: "SELECT \(column) FROM \(table) WHERE \(key) = ?")
+            for key in keys where result[key] == nil {
+                statement.setUncheckedArguments([key])
+                // The cursor's row reads the statement in place (fetchOne would copy it), so
+                // the cursor must outlive the read: releasing it resets the statement.
+                let cursor = try Row.fetchCursor(statement)
+                try withExtendedLifetime(cursor) {
+                    if let row = try cursor.next() {
+                        result[key] = try hash(row, 0)
+                    }
+                }
             }
         }
         return result
+    }
+
+    /// A stored 32-byte hash column, read without copying the blob into a `Data` first.
+    private static func hash(_ row: Row, _ column: Int) throws -> TreeHash {
+        try row.withUnsafeData(atIndex: column) { data in
+            guard let data else { throw HiveError(.malformed, "ledger row has a NULL hash") }
+            return try data.withUnsafeBytes { try TreeHash(rawBytes: $0) }
+        }
     }
 
     // MARK: - Tree heads

@@ -22,6 +22,9 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Python interpreter for the anchor (needs scripts/anchors/requirements.txt).")
     var python = "python3"
 
+    @Flag(help: "Skip the Python anchor (scripts/anchors/ledger.py), e.g. when profiling our side alone.")
+    var noAnchor = false
+
     @Option(help: "Directory for the benchmark's SQLite files (default: a temporary directory, removed afterwards).")
     var workDirectory: String?
 
@@ -46,8 +49,11 @@ struct LedgerBench: AsyncParsableCommand {
         defer { if workDirectory == nil { try? FileManager.default.removeItem(atPath: base) } }
 
         // Anchor first, so both sides see the same (idle) machine state.
-        progress("anchor: pymerkle SqliteTree (\(single) single, \(size) batched, \(anchorProofs) proofs)…")
-        let anchor = runAnchor(single: single, size: size, batch: batch, proofs: anchorProofs)
+        var anchor: [String: Any]?
+        if !noAnchor {
+            progress("anchor: pymerkle SqliteTree (\(single) single, \(size) batched, \(anchorProofs) proofs)…")
+            anchor = runAnchor(single: single, size: size, batch: batch, proofs: anchorProofs)
+        }
 
         // Reference tree, built in memory independently of storage.
         var reference = MerkleTree()
@@ -67,6 +73,7 @@ struct LedgerBench: AsyncParsableCommand {
         progress("ours: \(size) appends in batches of \(batch)…")
         let store = try SQLiteLedgerStore.open(dataDirectory: base + "/batched")
         let batchStart = ContinuousClock.now
+        let batchCPUStart = Self.processCPUSeconds()
         var next = 0
         while next < size {
             let count = min(batch, size - next)
@@ -75,6 +82,7 @@ struct LedgerBench: AsyncParsableCommand {
             if next % (size / 10) == 0 { progress("  \(next * 100 / size)%") }
         }
         let batchedRate = Double(size) / seconds(ContinuousClock.now - batchStart)
+        let batchedCPURate = Double(size) / max(1e-9, Self.processCPUSeconds() - batchCPUStart)
         try await check(store, size: size, reference: reference)
 
         // 3. Proofs at full size.
@@ -82,6 +90,7 @@ struct LedgerBench: AsyncParsableCommand {
         var rng = SystemRandomNumberGenerator()
         let root = reference.rootHash
         var inclusionTimes: [Double] = []
+        let inclusionCPUStart = Self.processCPUSeconds()
         for _ in 0..<proofs {
             let leaf = UInt64.random(in: 0..<UInt64(size), using: &rng)
             let start = ContinuousClock.now
@@ -91,7 +100,9 @@ struct LedgerBench: AsyncParsableCommand {
                 throw Failure(description: "inclusion proof for leaf \(leaf) does not verify")
             }
         }
+        let inclusionCPU = (Self.processCPUSeconds() - inclusionCPUStart) / Double(proofs) * 1e6
         var consistencyTimes: [Double] = []
+        let consistencyCPUStart = Self.processCPUSeconds()
         for _ in 0..<proofs {
             let first = UInt64.random(in: 1..<UInt64(size), using: &rng)
             let start = ContinuousClock.now
@@ -101,6 +112,8 @@ struct LedgerBench: AsyncParsableCommand {
                 throw Failure(description: "consistency proof \(first) → \(size) does not verify")
             }
         }
+
+        let consistencyCPU = (Self.processCPUSeconds() - consistencyCPUStart) / Double(proofs) * 1e6
 
         // 4. Full audit of the log (what `hive ledger verify` does).
         progress("ours: auditing \(size) entries…")
@@ -142,6 +155,11 @@ struct LedgerBench: AsyncParsableCommand {
         report.add(inclusionP99)
         report.add(BenchMetric("consistency_proof_p99_at_\(size)", percentile(consistencyTimes, 0.99), unit: "µs", target: 1_000, lowerIsBetter: true))
         report.add(BenchMetric("audit_entries_per_s", auditRate, unit: "entries/s"))
+        // CPU time of the whole process (nothing else runs in it meanwhile): what the code costs,
+        // independent of how much of a shared machine's cores the scheduler gave us.
+        report.add(BenchMetric("appends_per_cpu_s_batched_\(batch)", batchedCPURate, unit: "appends/CPU-s"))
+        report.add(BenchMetric("inclusion_proof_cpu_mean_at_\(size)", inclusionCPU, unit: "µs CPU", lowerIsBetter: true))
+        report.add(BenchMetric("consistency_proof_cpu_mean_at_\(size)", consistencyCPU, unit: "µs CPU", lowerIsBetter: true))
         print("checks: every proof verified against an independent in-memory tree; stored, audited"
             + (anchor == nil ? "" : " and pymerkle") + " roots agree (\(root.hex.prefix(16))…)")
         if let json = options.json { try report.write(to: json) }
@@ -182,6 +200,13 @@ struct LedgerBench: AsyncParsableCommand {
             return nil
         }
         return object
+    }
+
+    /// CPU time consumed by this process so far (all threads: SQLite's and ours).
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time) == 0 else { return 0 }
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     private func progress(_ line: String) {
