@@ -21,7 +21,7 @@ struct HubToolsTests {
         let directory = try TestFiles.temporaryDirectory("hubdata")
         let engine = try LearningAggregationEngine(configuration: LearningEngineConfiguration(itemCount: 20, rank: 4))
         let session = HubSession(
-            .dataDirectory(directory, engine: engine, ranker: LexicalSkillRanker(), logger: logger))
+            .dataDirectory(directory, engine: { _ in engine }, ranker: LexicalSkillRanker(), logger: logger))
         let harness = try await MCPHarness.connect(name: "hive-hub", tools: HubTools.all(session))
         try await body(harness, session, directory)
         await harness.close()

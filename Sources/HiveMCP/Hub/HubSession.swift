@@ -13,7 +13,11 @@ import MCP
 public actor HubSession {
     public enum Attachment: Sendable {
         case running(OmegaCore)
-        case dataDirectory(String, engine: (any AggregationEngine)?, ranker: any SkillRanker, logger: Logger)
+        /// `engine` builds the aggregation engine for the configuration `omega_init` settles on (its
+        /// rule and model shape come from that configuration).
+        case dataDirectory(
+            String, engine: @Sendable (HubConfiguration) throws -> (any AggregationEngine)?, ranker: any SkillRanker,
+            logger: Logger)
     }
 
     public nonisolated let attachment: Attachment
@@ -44,11 +48,11 @@ public actor HubSession {
             try Self.requireUnchanged(settings, current: running.configuration, what: "the running hub")
             core = running
             return (running, false)
-        case .dataDirectory(let directory, let engine, let ranker, let logger):
+        case .dataDirectory(let directory, let makeEngine, let ranker, let logger):
             var configuration = try Self.configuration(from: settings)
             configuration.dataDirectory = directory
             let (server, _) = try HubServer.make(
-                configuration: configuration, engine: engine, ranker: ranker, logger: logger)
+                configuration: configuration, engine: try makeEngine(configuration), ranker: ranker, logger: logger)
             try await server.prepare()
             // A concurrent omega_init may have attached while this one migrated: keep the first.
             if let core { return (core, false) }

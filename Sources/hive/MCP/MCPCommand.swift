@@ -86,7 +86,7 @@ struct MCPHubCommand: AsyncParsableCommand {
         if let data {
             let session = HubSession(
                 .dataDirectory(
-                    data, engine: HubEngines.aggregation, ranker: HubEngines.skillRanker().ranker, logger: logger))
+                    data, engine: { try HubEngines.aggregation($0) }, ranker: HubEngines.skillRanker().ranker, logger: logger))
             try await MCPStdio.serve(
                 name: "hive-hub", instructions: HubTools.instructions, tools: HubTools.all(session), logger: logger)
         } else if let hub {
