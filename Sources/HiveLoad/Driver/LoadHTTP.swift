@@ -24,7 +24,7 @@ public final class LoadHTTP: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, connections)
         configuration.connectionPool.idleTimeout = .seconds(120)
-        configuration.timeout.connect = .seconds(5)
+        configuration.timeout.connect = .seconds(30)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeout = timeout
     }
