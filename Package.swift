@@ -257,6 +257,7 @@ let package = Package(
                 "HiveLoad", "HiveCore", "HiveHub", "HiveLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -3,6 +3,7 @@ import HiveCore
 import HiveHub
 import HiveLedger
 import Logging
+import NIOCore
 import Synchronization
 import Testing
 
@@ -94,7 +95,7 @@ struct LoadRunTests {
         let (sessions, _) = try await LoadSetup.prepare(
             twins: 2, cacheDirectory: directory, hub: "http://127.0.0.1:1", target: .fastapi, connections: 2, registerConcurrency: 1,
             validForSeconds: 1, log: { _ in })
-        let http = LoadHTTP(baseURL: "http://127.0.0.1:1", connections: 2)
+        let http = LoadHTTP(baseURL: "http://127.0.0.1:1", connections: 2, timeout: .seconds(2), connectTimeout: .seconds(1))
         let plan = LoadPlan(target: .fastapi, rate: 20, durationSeconds: 0.5, connections: 2, mix: .skillsOnly, sampleSeconds: 1)
         let report = await LoadDriver(http: http, sessions: sessions, plan: plan, log: { _ in }).run()
         try await http.shutdown()

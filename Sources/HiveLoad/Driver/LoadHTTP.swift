@@ -17,14 +17,15 @@ public final class LoadHTTP: Sendable {
         public var body: ByteBuffer
     }
 
-    public init(baseURL: String, connections: Int, timeout: TimeAmount = .seconds(30)) {
+    public init(baseURL: String, connections: Int, timeout: TimeAmount = .seconds(30), connectTimeout: TimeAmount = .seconds(30)) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, connections)
         configuration.connectionPool.idleTimeout = .seconds(120)
-        configuration.timeout.connect = .seconds(30)
+        // Long enough to ride out a hub restart (the chaos test): connection attempts are retried until then.
+        configuration.timeout.connect = connectTimeout
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeout = timeout
     }
