@@ -79,20 +79,22 @@ start_hub() {
 
 echo "chaos: $KILLS kills, $DATABASE, $TWINS twins at $RATE req/s, hive $HIVE, work $WORK"
 start_hub
+# Register the twins once (tokens are cached under $WORK/cache) so each cycle starts sending at once.
+"$HIVE" loadtest --hub "$URL" --twins "$TWINS" --rate 10 --duration 0.5 --mix push=1 --cache "$WORK/cache" \
+  --acks "$WORK/acks-0.txt" >"$WORK/load-0.log" 2>&1 || { echo "registration failed:"; tail -5 "$WORK/load-0.log"; exit 1; }
 FAILED=0
 for i in $(seq 1 "$KILLS"); do
   "$HIVE" loadtest --hub "$URL" --twins "$TWINS" --rate "$RATE" --duration "$CYCLE" --mix push=0.7,pull=0.1,skills=0.2 \
     --connections 16 --cache "$WORK/cache" --acks "$WORK/acks-$i.txt" --json "$WORK/load-$i.json" --sample-seconds 2 \
     >"$WORK/load-$i.log" 2>&1 &
   LOAD_PID=$!
-  # Wait until the load is flowing (registration done), then a random moment inside the cycle.
-  for _ in $(seq 1 1200); do grep -q "^driving" "$WORK/load-$i.log" 2>/dev/null && break; sleep 0.1; done
-  DELAY="$(python3 -c "import random; print(round(random.uniform(1.0, $CYCLE - 2.0), 2))")"
+  # Twins are registered already (below), so sending starts within a second: kill at a random moment.
+  DELAY="$(python3 -c "import random; print(round(random.uniform(1.5, $CYCLE - 1.0), 2))")"
   sleep "$DELAY"
   http_get "$URL/api/v1/ledger/sth" >"$WORK/sth-before-$i.json"
   kill -9 "$HUB_PID"
   wait "$HUB_PID" 2>/dev/null || true
-  BEFORE_SIZE="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["treeSize"])' "$WORK/sth-before-$i.json" 2>/dev/null || echo '?')"
+  BEFORE_SIZE="$(python3 -c 'import json,sys; h=json.load(open(sys.argv[1])); print(h.get("tree_size", h.get("treeSize")))' "$WORK/sth-before-$i.json" 2>/dev/null || echo '?')"
   start_hub
   if OUT="$("$HIVE" ledger consistency --hub "$URL" --before "$WORK/sth-before-$i.json" 2>&1)"; then
     echo "  kill $i after ${DELAY}s (tree size $BEFORE_SIZE): restarted; $OUT"

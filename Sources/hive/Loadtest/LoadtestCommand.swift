@@ -42,6 +42,8 @@ struct LoadtestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Progress lines must reach a log file as they happen (scripts/chaos.sh waits for "driving").
+        setvbuf(stdout, nil, _IOLBF, 0)
         let report: LoadReport
         do {
             try LoadTarget.checkLoopback(hub, allowRemote: allowRemote)
