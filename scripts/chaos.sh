@@ -62,8 +62,13 @@ if [ "$DATABASE" = postgres ]; then
   SERVE_ARGS+=(--database "$DB_URL")
 fi
 
-http_get() {  # URL → stdout; fails on non-200
-  python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"
+http_get() {  # URL [TIMEOUT] → stdout; fails on non-200 (an overloaded hub may answer slowly)
+  python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2])).read().decode())' "$1" "${2:-5}"
+}
+
+fetch_sth() {  # OUT: the current signed tree head, retried while the hub is saturated
+  for _ in 1 2 3; do http_get "$URL/api/v1/ledger/sth" 30 >"$1" 2>/dev/null && return 0; done
+  echo "cannot fetch the tree head from $URL" >&2; return 1
 }
 
 start_hub() {
@@ -91,7 +96,7 @@ for i in $(seq 1 "$KILLS"); do
   # Twins are registered already (below), so sending starts within a second: kill at a random moment.
   DELAY="$(python3 -c "import random; print(round(random.uniform(1.5, $CYCLE - 1.0), 2))")"
   sleep "$DELAY"
-  http_get "$URL/api/v1/ledger/sth" >"$WORK/sth-before-$i.json"
+  fetch_sth "$WORK/sth-before-$i.json"
   kill -9 "$HUB_PID"
   wait "$HUB_PID" 2>/dev/null || true
   BEFORE_SIZE="$(python3 -c 'import json,sys; h=json.load(open(sys.argv[1])); print(h.get("tree_size", h.get("treeSize")))' "$WORK/sth-before-$i.json" 2>/dev/null || echo '?')"
