@@ -42,8 +42,6 @@ struct LoadtestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // Progress lines must reach a log file as they happen (scripts/chaos.sh waits for "driving").
-        setvbuf(stdout, nil, _IOLBF, 0)
         let report: LoadReport
         do {
             try LoadTarget.checkLoopback(hub, allowRemote: allowRemote)
@@ -56,13 +54,13 @@ struct LoadtestCommand: AsyncParsableCommand {
             let directory = cache ?? (HivePaths.home as NSString).appendingPathComponent("loadtest")
             let (sessions, registrations) = try await LoadSetup.prepare(
                 twins: twins, cacheDirectory: directory, hub: hub, target: target, connections: connections,
-                registerConcurrency: registerConcurrency, validForSeconds: duration + 120)
+                registerConcurrency: registerConcurrency, validForSeconds: duration + 120, log: Self.say)
             let ackLog = try acks.map { try AckLog(path: $0) }
             let http = LoadHTTP(baseURL: hub, connections: connections)
             let port = URL(string: hub)?.port ?? (hub.hasPrefix("https") ? 443 : 80)
             let monitor = ProcessMonitor(pid: hubPID, port: port)
-            print("driving \(target.rawValue) at \(hub): \(rate == 0 ? "closed loop" : "\(rate) req/s") for \(duration) s, mix \(mix), \(connections) connections")
-            let driver = LoadDriver(http: http, sessions: sessions, plan: plan, ackLog: ackLog, monitor: monitor)
+            Self.say("driving \(target.rawValue) at \(hub): \(rate == 0 ? "closed loop" : "\(rate) req/s") for \(duration) s, mix \(mix), \(connections) connections")
+            let driver = LoadDriver(http: http, sessions: sessions, plan: plan, ackLog: ackLog, monitor: monitor, log: Self.say)
             report = await driver.run()
             ackLog?.close()
             try await http.shutdown()
@@ -73,6 +71,13 @@ struct LoadtestCommand: AsyncParsableCommand {
         }
         print(report.render())
         if let json { try report.write(to: json) }
+    }
+}
+
+extension LoadtestCommand {
+    /// Writes a progress line straight to stdout (unbuffered, so a log file shows it as it happens).
+    @Sendable static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
 
