@@ -218,3 +218,79 @@ struct UpdateAggregatorTests {
         }
     }
 }
+
+@Suite("Row combination, median norm bounding and agreement")
+struct RowCombinationTests {
+    static func update(_ twin: String, _ rows: [(Int, [Float])], model: ItemFactorModel) throws -> ModelUpdate {
+        try ModelUpdate(
+            twinID: twin, baseVersion: model.version, rank: model.rank,
+            rows: rows.map { RowUpdate(item: $0.0, factors: Array($0.1.dropLast()), bias: $0.1.last ?? 0) },
+            interactionCount: 1)
+    }
+
+    @Test("sum adds the senders' deltas (weights relative to the round's median); mean averages them")
+    func sum() throws {
+        let model = try ItemFactorModel(itemCount: 5, rank: 2, seed: 1)
+        let updates = try [
+            Self.update("a", [(0, [1, 0, 1]), (1, [2, 2, 2])], model: model),
+            Self.update("b", [(0, [3, 0, 1])], model: model),
+            Self.update("c", [(2, [1, 1, 1])], model: model),
+        ]
+        let summed = try UpdateAggregator(rule: .weightedMean, combination: .sum).aggregate(updates, model: model)
+        #expect(summed.rows.map(\.item) == [0, 1, 2])
+        #expect(summed.rows[0].factors == [4, 0] && summed.rows[0].bias == 2)
+        #expect(summed.rows[1].factors == [2, 2])  // a row sent by one twin is not averaged with zeros
+        let mean = try UpdateAggregator(rule: .weightedMean).aggregate(updates, model: model)
+        #expect(mean.rows[0].factors == [2, 0] && mean.rows[0].bias == 1)
+        // Weights 1, 0.5, 1: median 1, so row 0 = 1·a + 0.5·b.
+        let weighted = try UpdateAggregator(rule: .weightedMean, combination: .sum)
+            .aggregate(updates, model: model, weights: ["a": 1, "b": 0.5, "c": 1])
+        #expect(abs(weighted.rows[0].factors[0] - 2.5) < 1e-6)
+        // Unweighted rules: the robust centre times the sender count.
+        let median = try UpdateAggregator(rule: .median, combination: .sum).aggregate(updates, model: model)
+        #expect(median.rows[0].factors == [4, 0])
+    }
+
+    @Test("median norm bounding scales outsized updates to the round's median norm")
+    func medianNorm() throws {
+        let model = try ItemFactorModel(itemCount: 5, rank: 2, seed: 1)
+        let updates = try [
+            Self.update("a", [(0, [1, 0, 0])], model: model),
+            Self.update("b", [(0, [2, 0, 0])], model: model),
+            Self.update("c", [(0, [300, 0, 0])], model: model),
+        ]
+        let round = try UpdateAggregator(rule: .medianNormBounding(multiple: 1), combination: .sum)
+            .aggregate(updates, model: model)
+        #expect(abs(round.rows[0].factors[0] - 5) < 1e-5)  // 1 + 2 + 2
+        #expect(round.twins[2].retained < 0.01)
+        #expect(throws: HiveError.self) { try UpdateAggregator(rule: .medianNormBounding(multiple: 0)) }
+        #expect(throws: HiveError.self) { try UpdateAggregator(rule: .medianNormBounding(multiple: .nan)) }
+    }
+
+    @Test("agreement: a sign-flipped twin scores quality 0, an orthogonal one about half, honest twins about 1")
+    func agreement() throws {
+        let model = try ItemFactorModel(itemCount: 5, rank: 2, seed: 1)
+        let honest: [Float] = [1, 2, 0.5]
+        let updates = try [
+            Self.update("h1", [(0, honest), (1, honest)], model: model),
+            Self.update("h2", [(0, honest.map { $0 * 1.1 }), (1, honest)], model: model),
+            Self.update("h3", [(0, honest.map { $0 * 0.9 }), (1, honest)], model: model),
+            Self.update("flip", [(0, honest.map { -$0 }), (1, honest.map { -$0 })], model: model),
+            Self.update("ortho", [(0, [2, -1, 0]), (1, [2, -1, 0])], model: model),
+        ]
+        let round = try UpdateAggregator(rule: .medianNormBounding(multiple: 1), scoresAgreement: true)
+            .aggregate(updates, model: model)
+        let byID = Dictionary(uniqueKeysWithValues: round.twins.map { ($0.twinID, $0) })
+        #expect((byID["flip"]?.agreement ?? 1) < 0)
+        #expect(byID["flip"]?.quality == 0)
+        // Orthogonal to the honest direction; its cosine with the fused row comes only from its own share of it.
+        #expect((byID["ortho"]?.agreement ?? 1) < 0.6)
+        for id in ["h1", "h2", "h3"] {
+            #expect((byID[id]?.agreement ?? 0) > 0.9)
+            #expect((byID[id]?.quality ?? 0) > (byID["ortho"]?.quality ?? 1))
+        }
+        // Not requested: no agreement, quality as before.
+        let plain = try UpdateAggregator(rule: .medianNormBounding(multiple: 1)).aggregate(updates, model: model)
+        #expect(plain.twins.allSatisfy { $0.agreement == nil })
+    }
+}

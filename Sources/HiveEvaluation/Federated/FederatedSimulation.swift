@@ -27,13 +27,27 @@ public struct FederatedSimulation: Sendable {
         /// round dominates a MovieLens run, and signing changes no arithmetic, so benches sign
         /// round one only; tests sign every round.
         public var signedRounds: Int
+        /// In the signed rounds, sign only the first this-many twins' updates (nil: all of them).
+        public var signedTwins: Int?
         public var seed: UInt64
+        /// Mean or sum of each item row's senders (``RowCombination``).
+        public var combination: RowCombination
+        /// Reputation quality also scores agreement with the fused update
+        /// (``UpdateAggregator/scoresAgreement``).
+        public var scoresAgreement: Bool
+        /// The reputation EMA's parameters.
+        public var reputation: ReputationConfiguration
 
         public init(
             rounds: Int, rank: Int = 32, trainer: TrainerConfiguration, rule: AggregationRule = .weightedMean,
             serverLearningRate: Float = 1, attack: Attack? = nil, labelFlip: Bool = false, attackerFraction: Double = 0,
-            signedRounds: Int = 0, seed: UInt64
+            signedRounds: Int = 0, signedTwins: Int? = nil, seed: UInt64, combination: RowCombination = .mean,
+            scoresAgreement: Bool = false, reputation: ReputationConfiguration = .standard
         ) {
+            self.signedTwins = signedTwins
+            self.combination = combination
+            self.scoresAgreement = scoresAgreement
+            self.reputation = reputation
             self.rounds = rounds
             self.rank = rank
             self.trainer = trainer
@@ -67,8 +81,9 @@ public struct FederatedSimulation: Sendable {
         var rng = SeededGenerator(seed: config.seed)
         var model = try ItemFactorModel(itemCount: split.itemCount, rank: config.rank, seed: config.seed &+ 1)
         let trainer = LocalTrainer(configuration: config.trainer)
-        let aggregator = try UpdateAggregator(rule: config.rule)
-        var book = ReputationBook()
+        let aggregator = try UpdateAggregator(
+            rule: config.rule, combination: config.combination, scoresAgreement: config.scoresAgreement)
+        var book = ReputationBook(configuration: config.reputation)
         let twins = split.tests.map(\.user)
         let attackerCount = Int((config.attackerFraction * Double(twins.count)).rounded(.down))
         let attackers = Set(twins.shuffled(using: &rng).prefix(attackerCount))
@@ -87,11 +102,12 @@ public struct FederatedSimulation: Sendable {
         var curve: [EvaluationResult] = []
         var verified = 0
         for round in 0..<config.rounds {
+            let outcomes = try Self.trainAll(
+                twins: twins, interactions: interactions, users: users, model: model, trainer: trainer,
+                seed: config.seed, round: round)
             var updates: [ModelUpdate] = []
-            updates.reserveCapacity(twins.count)
-            for user in twins {
-                guard let own = interactions[user], !own.isEmpty else { continue }
-                let outcome = try trainer.train(model: model, user: users[Int(user)], interactions: own, twinID: "u\(user)", using: &rng)
+            updates.reserveCapacity(outcomes.count)
+            for (user, outcome) in outcomes {
                 users[Int(user)] = outcome.user
                 updates.append(outcome.update)
             }
@@ -99,7 +115,9 @@ public struct FederatedSimulation: Sendable {
                 updates = try AttackSimulator.apply(attack, to: updates, attackers: attackerIDs, using: &rng)
             }
             if round < config.signedRounds {
-                updates = try updates.map { update in
+                let limit = config.signedTwins ?? updates.count
+                updates = try updates.enumerated().map { index, update in
+                    guard index < limit else { return update }
                     let user = Int32(update.twinID.dropFirst())!  // ids are "u<index>", made above
                     let identity = identities[user]!
                     let stamp = HLCTimestamp(physicalMs: UInt64(round) + 1, logical: 0, nodeID: identity.nodeID)

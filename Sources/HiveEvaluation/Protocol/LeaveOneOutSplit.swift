@@ -73,6 +73,16 @@ public struct LeaveOneOutSplit: Sendable {
         self.skippedUsers = skipped
     }
 
+    /// A split from its parts (used to carve the validation split).
+    init(userCount: Int, itemCount: Int, train: [[Int32]], trainTimes: [[Int64]], tests: [TestCase], skippedUsers: Int) {
+        self.userCount = userCount
+        self.itemCount = itemCount
+        self.train = train
+        self.trainTimes = trainTimes
+        self.tests = tests
+        self.skippedUsers = skippedUsers
+    }
+
     /// The same split with every user's training history cut to its first `limit` interactions
     /// (the "personalisation within N interactions" check).
     public func truncatingHistories(to limit: Int) -> [[Int32]] {

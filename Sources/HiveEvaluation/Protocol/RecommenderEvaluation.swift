@@ -32,12 +32,13 @@ public enum RecommenderEvaluation {
             hr10 += RankingMetrics.hit(rank: rank, k: 10)
             ndcg10 += RankingMetrics.ndcg(rank: rank, k: 10)
             if fullRanking {
-                let all = scorer.scores(user: test.user, items: allItems)
-                var excluded = Set(split.train[Int(test.user)])
-                excluded.insert(test.heldOut)
+                var all = scorer.scores(user: test.user, items: allItems)
                 let positive = all[Int(test.heldOut)]
-                let fullRank = RankingMetrics.rank(
-                    positive: positive, negatives: all.enumerated().lazy.filter { !excluded.contains(Int32($0.offset)) }.map(\.element))
+                // Training items and the held-out item itself are not competitors: drop them (swap-remove).
+                var excluded = split.train[Int(test.user)].map(Int.init)
+                excluded.append(Int(test.heldOut))
+                for index in excluded.sorted(by: >) { all.swapAt(index, all.count - 1); all.removeLast() }
+                let fullRank = RankingMetrics.rank(positive: positive, negatives: all)
                 recall20 += RankingMetrics.hit(rank: fullRank, k: 20)
                 ndcg20 += RankingMetrics.ndcg(rank: fullRank, k: 20)
             }

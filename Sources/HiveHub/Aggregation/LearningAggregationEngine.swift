@@ -201,6 +201,7 @@ public struct LearningAggregationEngine: AggregationEngine {
         case .multiKrum(let f): "multi-krum(\(f))"
         case .centeredClipping(let radius, let iterations): "centered-clipping(\(radius.map { "\($0)" } ?? "median"),\(iterations))"
         case .normBounding(let maxNorm): "norm-bounding(\(maxNorm))"
+        case .medianNormBounding(let multiple): "median-norm-bounding(\(multiple))"
         }
     }
 }

@@ -19,6 +19,10 @@ public enum AggregationRule: Sendable, Hashable, Codable {
     case centeredClipping(radius: Double?, iterations: Int)
     /// Scale each twin's whole update to L2 norm ≤ `maxNorm`, then the weighted mean.
     case normBounding(maxNorm: Double)
+    /// Norm bounding with the bound set by the round itself: each twin's whole update is scaled
+    /// to L2 norm ≤ `multiple` × the median update norm of the round, then the weighted mean.
+    /// Fewer than half the twins cannot move the median, so no fixed bound has to be guessed.
+    case medianNormBounding(multiple: Double)
 
     /// Throws `invalid-input` for out-of-range parameters.
     public func validate() throws {
@@ -43,6 +47,10 @@ public enum AggregationRule: Sendable, Hashable, Codable {
         case .normBounding(let maxNorm):
             guard maxNorm.isFinite, maxNorm > 0 else {
                 throw HiveError(.invalidInput, "the norm bound must be finite and > 0, got \(maxNorm)")
+            }
+        case .medianNormBounding(let multiple):
+            guard multiple.isFinite, multiple > 0, multiple <= 1e6 else {
+                throw HiveError(.invalidInput, "the median-norm multiple must be in (0, 1e6], got \(multiple)")
             }
         }
     }

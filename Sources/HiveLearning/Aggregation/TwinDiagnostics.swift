@@ -15,7 +15,12 @@ public struct TwinDiagnostics: Sendable, Hashable, Codable {
     public var retained: Double
     /// Whether the rule left out most of what it sent.
     public var excluded: Bool
-    /// Contribution quality in [0, 1] for reputation: `retained · exp(−max(0, relativeDistance − 1))`.
+    /// Cosine of the twin's update with the fused update over its rows, relative to the median
+    /// twin's (about 1 typical, ≤ 0 opposing or orthogonal); nil when the aggregator was not
+    /// asked for it (``UpdateAggregator/scoresAgreement``).
+    public var agreement: Double?
+    /// Contribution quality in [0, 1] for reputation: `retained · exp(−max(0, relativeDistance − 1))`,
+    /// times `agreement` clamped to [0, 1] when it was measured.
     /// A twin at or closer than the median distance with everything kept scores 1; one twice as
     /// far as the median scores 0.37; one ten times as far about 0.0001.
     public var quality: Double
@@ -25,11 +30,12 @@ public struct TwinDiagnostics: Sendable, Hashable, Codable {
         case rows
         case meanDistance = "mean_distance"
         case relativeDistance = "relative_distance"
-        case retained, excluded, quality
+        case retained, excluded, quality, agreement
     }
 
     public init(
-        twinID: String, rows: Int, meanDistance: Double, relativeDistance: Double, retained: Double, excluded: Bool
+        twinID: String, rows: Int, meanDistance: Double, relativeDistance: Double, retained: Double, excluded: Bool,
+        agreement: Double? = nil
     ) {
         self.twinID = twinID
         self.rows = rows
@@ -37,7 +43,13 @@ public struct TwinDiagnostics: Sendable, Hashable, Codable {
         self.relativeDistance = relativeDistance
         self.retained = retained
         self.excluded = excluded
-        self.quality = Self.quality(relativeDistance: relativeDistance, retained: retained)
+        self.agreement = agreement
+        let base = Self.quality(relativeDistance: relativeDistance, retained: retained)
+        if let agreement {
+            self.quality = agreement.isFinite ? base * min(1, max(0, agreement)) : 0
+        } else {
+            self.quality = base
+        }
     }
 
     /// The quality formula (see ``quality``).

@@ -12,11 +12,24 @@ public struct UpdateAggregator: Sendable, Hashable {
     /// How many versions behind the model an update may be and still count.
     public var maxStaleness: UInt64
 
+    /// Mean or sum of each row's senders (see ``RowCombination``); `.mean` by default.
+    public var combination: RowCombination
+    /// Whether diagnostics carry each twin's agreement with the fused update
+    /// (``TwinDiagnostics/agreement``), which then scales its reputation quality: a twin pushing
+    /// against the consensus (sign flip, inner-product manipulation) or orthogonal to it (noise)
+    /// loses weight in later rounds even when a norm bound already tamed its size.
+    public var scoresAgreement: Bool
+
     /// Throws `invalid-input` for rule parameters out of range.
-    public init(rule: AggregationRule, maxStaleness: UInt64 = 0) throws {
+    public init(
+        rule: AggregationRule, maxStaleness: UInt64 = 0, combination: RowCombination = .mean,
+        scoresAgreement: Bool = false
+    ) throws {
         try rule.validate()
         self.rule = rule
         self.maxStaleness = maxStaleness
+        self.combination = combination
+        self.scoresAgreement = scoresAgreement
     }
 
     /// Aggregates `updates` against `model`. `weights` maps twin ids to contribution weights
@@ -53,10 +66,10 @@ public struct UpdateAggregator: Sendable, Hashable {
         // median twin's, so a bound that also trims honest updates does not cost honest twins
         // reputation, while an update ten times the typical norm keeps 0.1.
         var relativeScales = scales
-        if case .normBounding(let maxNorm) = rule {
+        if let bound = normBound(updates) {
             for (t, update) in updates.enumerated() {
                 let norm = update.norm
-                if norm > maxNorm { scales[t] = maxNorm / norm }
+                if norm > bound { scales[t] = bound / norm }
             }
             let typical = RobustAggregation.medianOf(scales)
             relativeScales = scales.map { typical > 0 ? min(1, $0 / typical) : 1 }
@@ -69,6 +82,9 @@ public struct UpdateAggregator: Sendable, Hashable {
         }
 
         let width = model.rank + 1
+        // For `.sum`: a twin of the round's median weight counts as one sender.
+        let referenceWeight = RobustAggregation.medianOf(twinWeights.filter { $0 > 0 })
+        var fusedIndex: [Int: Int] = [:]
         var sums = [(distance: Double, relative: Double, retained: Double, rows: Int)](
             repeating: (0, 0, 0, 0), count: updates.count)
         var fused: [RowUpdate] = []
@@ -82,12 +98,27 @@ public struct UpdateAggregator: Sendable, Hashable {
             for c in contributors {
                 let row = updates[c.twin].rows[c.row]
                 let scale = Float(scales[c.twin])
-                values.append(contentsOf: scale == 1 ? row.flattened : row.flattened.map { $0 * scale })
+                if scale == 1 {
+                    values.append(contentsOf: row.factors)
+                    values.append(row.bias)
+                } else {
+                    for v in row.factors { values.append(v * scale) }
+                    values.append(row.bias * scale)
+                }
             }
             let matrix = UpdateMatrix(validatedRows: contributors.count, columns: width, values: values)
             let result = try aggregateRow(matrix, weights: rowWeights)
-            fused.append(
-                RowUpdate(item: item, factors: Array(result.vector[0..<model.rank]), bias: result.vector[model.rank]))
+            var vector = result.vector
+            if combination == .sum {
+                let senders =
+                    usesWeights
+                    ? (referenceWeight > 0 ? rowWeights.reduce(0, +) / referenceWeight : 0)
+                    : Double(contributors.count)
+                let factor = Float(senders)
+                for k in vector.indices { vector[k] *= factor }
+            }
+            fusedIndex[item] = fused.count
+            fused.append(RowUpdate(item: item, factors: Array(vector[0..<model.rank]), bias: vector[model.rank]))
 
             let typical = RobustAggregation.medianOf(result.clients.map(\.distance))
             for (index, c) in contributors.enumerated() {
@@ -108,34 +139,75 @@ public struct UpdateAggregator: Sendable, Hashable {
             }
         }
 
+        let agreements = scoresAgreement ? relativeAgreements(updates, fused: fused, index: fusedIndex) : nil
         let twins = updates.enumerated().map { t, update -> TwinDiagnostics in
             let s = sums[t]
             guard s.rows > 0 else {
                 // Every row this twin sent was skipped (all senders weighed 0): nothing was kept.
                 return TwinDiagnostics(
                     twinID: update.twinID, rows: update.rows.count, meanDistance: 0, relativeDistance: 0, retained: 0,
-                    excluded: true)
+                    excluded: true, agreement: agreements.map { _ in 0 })
             }
             let count = Double(s.rows)
             let retained = s.retained / count
             return TwinDiagnostics(
                 twinID: update.twinID, rows: update.rows.count, meanDistance: s.distance / count,
-                relativeDistance: s.relative / count, retained: retained, excluded: retained < 0.5)
+                relativeDistance: s.relative / count, retained: retained, excluded: retained < 0.5,
+                agreement: agreements?[t])
         }
         return AggregationRound(baseVersion: model.version, rule: rule, rows: fused, twins: twins)
     }
 
     private var usesWeights: Bool {
         switch rule {
-        case .weightedMean, .multiKrum, .centeredClipping, .normBounding: true
+        case .weightedMean, .multiKrum, .centeredClipping, .normBounding, .medianNormBounding: true
         case .median, .trimmedMean, .krum: false
         }
+    }
+
+    /// The norm bound of the round for the norm-bounding rules (nil for the others).
+    private func normBound(_ updates: [ModelUpdate]) -> Double? {
+        switch rule {
+        case .normBounding(let maxNorm): return maxNorm
+        case .medianNormBounding(let multiple):
+            let median = RobustAggregation.medianOf(updates.map(\.norm))
+            return median > 0 ? multiple * median : nil
+        default: return nil
+        }
+    }
+
+    /// Per twin: the cosine between its update and the fused update over the rows it sent,
+    /// divided by the median twin's cosine (so a typical honest twin scores about 1 whatever
+    /// the round's noise level; opposing or orthogonal twins score ≤ 0). All zeros when the
+    /// median cosine is not positive (no consensus to agree with).
+    private func relativeAgreements(_ updates: [ModelUpdate], fused: [RowUpdate], index: [Int: Int]) -> [Double] {
+        let cosines = updates.map { update -> Double in
+            var dot = 0.0, own = 0.0, consensus = 0.0
+            for row in update.rows {
+                guard let f = index[row.item] else { continue }
+                let target = fused[f]
+                dot += Double(row.bias) * Double(target.bias)
+                own += Double(row.bias) * Double(row.bias)
+                consensus += Double(target.bias) * Double(target.bias)
+                for k in row.factors.indices {
+                    let a = Double(row.factors[k]), b = Double(target.factors[k])
+                    dot += a * b
+                    own += a * a
+                    consensus += b * b
+                }
+            }
+            let denominator = (own * consensus).squareRoot()
+            return denominator > 0 ? dot / denominator : 0
+        }
+        let typical = RobustAggregation.medianOf(cosines)
+        guard typical > 0 else { return cosines.map { _ in 0 } }
+        return cosines.map { min(1e6, $0 / typical) }
     }
 
     private func aggregateRow(_ matrix: UpdateMatrix, weights: [Double]) throws -> DenseAggregate {
         let m = matrix.rows
         switch rule {
-        case .weightedMean, .normBounding:
+        case .weightedMean, .normBounding, .medianNormBounding:
             return try RobustAggregation.weightedMean(matrix, weights: weights)
         case .median:
             return RobustAggregation.median(matrix)
@@ -155,7 +227,9 @@ public struct UpdateAggregator: Sendable, Hashable {
 
 extension AggregationRule {
     var isNormBounding: Bool {
-        if case .normBounding = self { return true }
-        return false
+        switch self {
+        case .normBounding, .medianNormBounding: true
+        default: false
+        }
     }
 }

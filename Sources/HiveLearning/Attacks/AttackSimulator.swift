@@ -37,14 +37,30 @@ public enum AttackSimulator {
             for row in update.rows { honestRows[row.item, default: []].append(row.flattened) }
         }
         let f = updates.filter { attackers.contains($0.twinID) }.count
+        // Honest statistics per item, computed once per item and only for the attacks that use them.
+        let needsStatistics: Bool
+        switch attack {
+        case .alie, .ipm: needsStatistics = true
+        case .signFlip, .scaling, .gaussianNoise: needsStatistics = false
+        }
+        var cache: [Int: Statistics] = [:]
         return try updates.map { update in
             guard attackers.contains(update.twinID) else { return update }
             let rows = try update.rows.map { row -> RowUpdate in
                 let own = row.flattened
-                let peers = honestRows[row.item] ?? [own]
-                let matrix = try UpdateMatrix(peers)
-                let stats = Statistics(matrix, rows: Array(0..<matrix.rows))
-                let forged = forge(attack, own: own, stats: stats, clients: peers.count + f, attackers: f, using: &rng)
+                let peers = honestRows[row.item]
+                let stats: Statistics
+                if !needsStatistics {
+                    stats = Statistics(mean: [], std: [])
+                } else if let peers, let cached = cache[row.item] {
+                    stats = cached
+                } else {
+                    let matrix = try UpdateMatrix(peers ?? [own])
+                    stats = Statistics(matrix, rows: Array(0..<matrix.rows))
+                    if peers != nil { cache[row.item] = stats }
+                }
+                let forged = forge(
+                    attack, own: own, stats: stats, clients: (peers?.count ?? 1) + f, attackers: f, using: &rng)
                 return RowUpdate(item: row.item, factors: Array(forged[0..<update.rank]), bias: forged[update.rank])
             }
             return try ModelUpdate(
@@ -108,6 +124,11 @@ public enum AttackSimulator {
     struct Statistics {
         var mean: [Float]
         var std: [Float]
+
+        init(mean: [Float], std: [Float]) {
+            self.mean = mean
+            self.std = std
+        }
 
         init(_ matrix: UpdateMatrix, rows: [Int]) {
             let d = matrix.columns

@@ -34,8 +34,11 @@ public struct LocalTrainer: Sendable, Hashable {
     /// sample as a negative).
     public func train(
         model: ItemFactorModel, user: [Float]?, interactions: [Interaction], twinID: String,
-        using rng: inout some RandomNumberGenerator
+        using source: inout some RandomNumberGenerator
     ) throws -> TrainingOutcome {
+        // One draw from the caller's generator seeds a concrete one: the hot loops below then
+        // run specialised even when the caller (another module) passes its own generator type.
+        var rng = SeededGenerator(seed: source.next())
         try configuration.validate()
         let positives = try Self.positives(interactions, itemCount: model.itemCount)
         guard positives.count < model.itemCount else {
@@ -52,7 +55,8 @@ public struct LocalTrainer: Sendable, Hashable {
         } else {
             u = (0..<rank).map { _ in Float(rng.nextGaussian()) * 0.1 }
         }
-        let positiveSet = Set(positives.map(\.item))
+        var positiveSet = [Bool](repeating: false, count: model.itemCount)
+        for p in positives { positiveSet[p.item] = true }
         var workspace = Workspace(model: model)
 
         // A fixed evaluation sample, drawn before training so before/after compare like with like.
@@ -63,7 +67,7 @@ public struct LocalTrainer: Sendable, Hashable {
                     (p.item, Self.negative(excluding: positiveSet, itemCount: model.itemCount, using: &rng)))
             }
         }
-        let lossBefore = Self.bprLoss(evaluation, user: u) { model.factors(of: $0) + [model.biases[$0]] }
+        let lossBefore = Self.bprLoss(evaluation, user: u, model: model, sent: [:])
 
         let c = configuration
         switch c.algorithm {
@@ -115,13 +119,9 @@ public struct LocalTrainer: Sendable, Hashable {
         let update = try ModelUpdate(
             twinID: twinID, baseVersion: model.version, rank: rank, rows: rows, interactionCount: positives.count)
 
-        var sent: [Int: [Float]] = [:]
-        for row in rows { sent[row.item] = row.factors + [row.bias] }
-        let lossAfter = Self.bprLoss(evaluation, user: u) { item in
-            var values = Array(model.factors(of: item)) + [model.biases[item]]
-            if let delta = sent[item] { for k in values.indices { values[k] += delta[k] } }
-            return values
-        }
+        var sent: [Int: Int] = [:]
+        for (index, row) in rows.enumerated() { sent[row.item] = index }
+        let lossAfter = Self.bprLoss(evaluation, user: u, model: model, sent: sent, rows: rows)
         return TrainingOutcome(
             user: u, update: update, lossBefore: lossBefore, lossAfter: lossAfter, unclippedNorm: norm, clipScale: scale
         )
@@ -147,27 +147,42 @@ public struct LocalTrainer: Sendable, Hashable {
 
     /// A uniformly random item the user has not interacted with (rejection sampling; the caller
     /// guarantees one exists).
-    static func negative(excluding positives: Set<Int>, itemCount: Int, using rng: inout some RandomNumberGenerator)
-        -> Int
-    {
+    static func negative(excluding positives: [Bool], itemCount: Int, using rng: inout SeededGenerator) -> Int {
+        let count = UInt64(itemCount)
         while true {
-            let j = Int.random(in: 0..<itemCount, using: &rng)
-            if !positives.contains(j) { return j }
+            // Modulo bias is below itemCount / 2⁶⁴: negligible for any model size allowed.
+            let j = Int(rng.next() % count)
+            if !positives[j] { return j }
         }
     }
 
-    /// Mean −ln σ(u·(vᵢ − vⱼ) + bᵢ − bⱼ) over the pairs; `row` gives factors + bias.
-    static func bprLoss(_ pairs: [(Int, Int)], user: [Float], row: (Int) -> [Float]) -> Double {
+    /// Mean −ln σ(u·(vᵢ − vⱼ) + bᵢ − bⱼ) over the pairs, on `model`'s rows plus, for the items
+    /// in `sent` (item → index into `rows`), the update's deltas. No per-pair allocation: this
+    /// runs on every local training call.
+    static func bprLoss(
+        _ pairs: [(Int, Int)], user: [Float], model: ItemFactorModel, sent: [Int: Int], rows: [RowUpdate] = []
+    ) -> Double {
         guard !pairs.isEmpty else { return 0 }
         let rank = user.count
         var total = 0.0
-        for (i, j) in pairs {
-            let vi = row(i)
-            let vj = row(j)
-            var x = Double(vi[rank] - vj[rank])
-            for k in 0..<rank { x += Double(user[k]) * Double(vi[k] - vj[k]) }
-            // −ln σ(x) = ln(1 + e^(−x)), computed stably.
-            total += x > 0 ? log1p(exp(-x)) : -x + log1p(exp(x))
+        model.factors.withUnsafeBufferPointer { factors in
+            func score(_ item: Int) -> Double {
+                var x = Double(model.biases[item])
+                let base = item * rank
+                if let r = sent[item] {
+                    let row = rows[r]
+                    x += Double(row.bias)
+                    for k in 0..<rank { x += Double(user[k]) * Double(factors[base + k] + row.factors[k]) }
+                } else {
+                    for k in 0..<rank { x += Double(user[k]) * Double(factors[base + k]) }
+                }
+                return x
+            }
+            for (i, j) in pairs {
+                let x = score(i) - score(j)
+                // −ln σ(x) = ln(1 + e^(−x)), computed stably.
+                total += x > 0 ? log1p(exp(-x)) : -x + log1p(exp(x))
+            }
         }
         return total / Double(pairs.count)
     }

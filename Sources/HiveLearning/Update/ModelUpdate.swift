@@ -81,7 +81,9 @@ public struct ModelUpdate: Sendable, Hashable, Codable {
                     .dimensionMismatch,
                     "rows[\(index)] (item \(row.item)) has \(row.factors.count) factors; rank is \(rank)")
             }
-            for value in row.factors + [row.bias] {
+            // Factors then bias, without building a joined array (this runs on every row of every update).
+            for k in 0...row.factors.count {
+                let value = k < row.factors.count ? row.factors[k] : row.bias
                 guard value.isFinite, abs(value) <= Self.maxMagnitude else {
                     throw HiveError(
                         .invalidInput,

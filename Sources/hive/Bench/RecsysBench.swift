@@ -25,25 +25,85 @@ struct RecsysBench: AsyncParsableCommand {
     @Flag(help: "Skip the Python library baseline (scripts/anchors/recsys.py).")
     var noAnchor = false
 
+    @Flag(help: "Tune, don't test: evaluate on the validation split carved from training data (each user's latest training interaction held out); the test items are never seen.")
+    var validation = false
+
+    @Flag(help: "Run only the baselines and the clean federated systems (no rule sweep, no attacks): for tuning.")
+    var skipAttacks = false
+
+    @Option(help: "Rounds (default 8 with --quick, 25 otherwise); centralised MF gets the same number of epochs.")
+    var rounds: Int?
+
+    @Option(help: "Twin-side SGD learning rate (chosen on the validation split).")
+    var localLearningRate: Float = 0.05
+
+    @Option(help: "Twin-side passes over the twin's interactions per round.")
+    var localEpochs: Int = 2
+
+    @Option(help: "Server learning rate applied to each fused row.")
+    var serverLearningRate: Float = 1
+
+    @Option(help: "How a row's senders are fused: sum (what sequential SGD would add) or mean.")
+    var combination: String = "sum"
+
+    @Option(help: "Robust rule's bound: this multiple of the round's median update norm.")
+    var normMultiple: Double = 1
+
+    @Option(help: "How many twins' round-1 updates travel as signed, verified envelopes (default: all; canonical JSON of every update dominates a run otherwise).")
+    var signedUpdates: Int?
+
+    @Option(help: "Passes a new twin makes over its first 10 interactions to fit its own vector against the federated model.")
+    var personalisationEpochs: Int = 20
+
+    @Option(help: "Reputation EMA retention for the robust system (weight of the old score).")
+    var retention: Double = 0.5
+
     func run() async throws {
         let started = ContinuousClock.now
         let dataset = try MovieLens.load(directory: data)
-        let split = try LeaveOneOutSplit(dataset, negativeCount: 99, seed: seed)
-        let rounds = options.quick ? 8 : 25
+        let testSplit = try LeaveOneOutSplit(dataset, negativeCount: 99, seed: seed)
+        let split = validation ? try testSplit.validationSplit(seed: seed) : testSplit
+        if validation { print("VALIDATION split: every figure below is on held-out training interactions, not the test items") }
+        let rounds = rounds ?? (options.quick ? 8 : 25)
+        guard (1...1000).contains(rounds) else { throw HiveError(.invalidInput, "--rounds must be in 1…1000") }
+        guard let combination = RowCombination(rawValue: combination) else {
+            throw HiveError(.invalidInput, "--combination must be sum or mean, got \(combination)")
+        }
         let rank = 32
         let simulation = FederatedSimulation(split: split)
-        let trainer = try TrainerConfiguration(algorithm: .bpr, learningRate: 0.05, regularization: 0.01, epochs: 2, clipNorm: 5)
-        let unclipped = try TrainerConfiguration(algorithm: .bpr, learningRate: 0.05, regularization: 0.01, epochs: 2, clipNorm: 1e6)
+        let trainer = try TrainerConfiguration(
+            algorithm: .bpr, learningRate: localLearningRate, regularization: 0.01, epochs: localEpochs, clipNorm: 5)
+        let unclipped = try TrainerConfiguration(
+            algorithm: .bpr, learningRate: localLearningRate, regularization: 0.01, epochs: localEpochs, clipNorm: 1e6)
+        let reputation = try ReputationConfiguration(retention: retention)
+        // The robust system: each update bounded at the round's median norm, reputation from
+        // agreement with the fused update.
+        let robustRule = ("median_norm_bounding", AggregationRule.medianNormBounding(multiple: normMultiple))
+        func configuration(
+            _ rule: AggregationRule, robust: Bool, attack: Attack? = nil, labelFlip: Bool = false, fraction: Double = 0,
+            signed: Int = 0
+        ) -> FederatedSimulation.Configuration {
+            .init(
+                rounds: rounds, rank: rank, trainer: trainer, rule: rule, serverLearningRate: serverLearningRate,
+                attack: attack, labelFlip: labelFlip, attackerFraction: fraction, signedRounds: signed,
+                signedTwins: signedUpdates, seed: seed,
+                combination: combination, scoresAgreement: robust, reputation: robust ? reputation : .standard)
+        }
         var report = BenchReport(bench: "recsys", params: [
             "dataset": dataset.name, "users": String(split.tests.count), "items": String(dataset.itemCount),
             "interactions": String(dataset.interactions.count), "skipped_users": String(split.skippedUsers),
-            "seed": String(seed), "rounds": String(rounds), "rank": String(rank), "signed": "every update of round 1",
+            "seed": String(seed), "rounds": String(rounds), "rank": String(rank), "signed": signedUpdates.map { "the first \($0) updates of round 1" } ?? "every update of round 1",
+            "split": validation ? "validation (carved from training)" : "test", "combination": combination.rawValue,
+            "server_lr": String(serverLearningRate), "local_lr": String(localLearningRate),
+            "local_epochs": String(localEpochs), "personalisation_epochs": String(personalisationEpochs), "norm_multiple": String(normMultiple), "retention": String(retention),
             "protocol": "leave-one-out, 99 sampled negatives; ties at expected rank",
         ])
         print("loaded \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactions.count) interactions; \(split.skippedUsers) users skipped (< 2 interactions)")
         var failures: [String] = []
         var curves: [(String, [Double])] = []
-        let progress = Progress(total: rounds * (options.quick ? 6 : 26) + 2)
+        let attackRuns = skipAttacks ? 0 : (options.quick ? 4 : 36)
+        let ruleRuns = skipAttacks || options.quick ? 0 : 5
+        let progress = Progress(total: rounds * (2 + ruleRuns + attackRuns) + 2)
 
         // Baselines.
         let pop = RecommenderEvaluation.evaluate(ItemPopularity(train: split.train, itemCount: split.itemCount), on: split)
@@ -53,13 +113,22 @@ struct RecsysBench: AsyncParsableCommand {
         progress.advance(2, "baselines")
 
         // Federated, signed, quality-weighted mean.
-        let federatedRun = try simulation.run(
-            .init(rounds: rounds, rank: rank, trainer: trainer, signedRounds: 1, seed: seed)) { _, _ in progress.advance(1, "federated") }
+        let federatedRun = try simulation.run(configuration(.weightedMean, robust: false, signed: 1)) { _, _ in
+            progress.advance(1, "federated")
+        }
         let federated = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: federatedRun.users), on: split)
         curves.append(("federated (mean)", federatedRun.curve.map(\.hitRate10)))
-        if federatedRun.envelopesVerified != split.tests.count {
-            failures.append("expected \(split.tests.count) verified update envelopes, saw \(federatedRun.envelopesVerified)")
+        let expectedEnvelopes = min(signedUpdates ?? split.tests.count, split.tests.count)
+        if federatedRun.envelopesVerified != expectedEnvelopes {
+            failures.append("expected \(expectedEnvelopes) verified update envelopes, saw \(federatedRun.envelopesVerified)")
         }
+
+        let robustRun = try simulation.run(configuration(robustRule.1, robust: true)) { _, _ in
+            progress.advance(1, "federated (robust)")
+        }
+        let robust = RecommenderEvaluation.evaluate(
+            FactorModelScorer(model: robustRun.model, users: robustRun.users), on: split)
+        curves.append(("federated (robust)", robustRun.curve.map(\.hitRate10)))
 
         let anchor = noAnchor ? nil : try? LibraryBaseline.run(split: split, seed: seed, quick: options.quick)
         progress.finish()
@@ -68,34 +137,40 @@ struct RecsysBench: AsyncParsableCommand {
         report.addEvaluation(system: "local_only_content", local)
         report.addEvaluation(system: "centralised_mf", central)
         report.addEvaluation(system: "federated_mean", federated)
+        report.addEvaluation(system: "federated_robust", robust)
         report.add(BenchMetric("federated_vs_centralised_hr@10", federated.hitRate10, unit: "HR", anchor: "centralised MF (ours)", anchorValue: central.hitRate10, target: 0.98))
+        report.add(BenchMetric("federated_robust_vs_centralised_hr@10", robust.hitRate10, unit: "HR", anchor: "centralised MF (ours)", anchorValue: central.hitRate10, target: 0.98))
         report.add(BenchMetric("federated_vs_local_only_hr@10", federated.hitRate10, unit: "HR", anchor: "local-only twins", anchorValue: local.hitRate10, target: 1.36))
         if let anchor {
             report.add(BenchMetric("federated_vs_library_hr@10", federated.hitRate10, unit: "HR", anchor: anchor.name, anchorValue: anchor.hitRate10, target: 1.0))
+            report.add(BenchMetric("federated_robust_vs_library_hr@10", robust.hitRate10, unit: "HR", anchor: anchor.name, anchorValue: anchor.hitRate10, target: 1.0))
             report.add(BenchMetric("library_ndcg@10", anchor.ndcg10, unit: "", anchor: anchor.name, anchorValue: nil))
         } else if !noAnchor {
             print("library baseline unavailable: run `python3 -m pip install -r scripts/anchors/requirements.txt` (needs `implicit`)")
         }
 
         // Personalisation speed: a user with only their first 10 interactions, against the federated model.
+        var newcomer = trainer
+        newcomer.epochs = personalisationEpochs
         let truncated = try simulation.personalise(
-            model: federatedRun.model, histories: split.truncatingHistories(to: 10), trainer: trainer, seed: seed &+ 7)
+            model: federatedRun.model, histories: split.truncatingHistories(to: 10), trainer: newcomer, seed: seed &+ 7)
         let truncatedResult = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: truncated), on: split, fullRanking: false)
         report.add(BenchMetric("first_10_interactions_hr@10", truncatedResult.hitRate10, unit: "HR", anchor: "full-history users", anchorValue: federated.hitRate10, target: 0.9))
 
-        // Each robust rule, clean.
+        // Each robust rule, clean (plain reputation, same row combination).
         let rules: [(String, AggregationRule)] = [
             ("median", .median), ("trimmed_mean", .trimmedMean(beta: 0.35)), ("multi_krum", .multiKrum(byzantine: 0.35)),
             ("centered_clipping", .centeredClipping(radius: nil, iterations: 3)), ("norm_bounding", .normBounding(maxNorm: 1)),
         ]
-        let robustRule = ("norm_bounding", AggregationRule.normBounding(maxNorm: 1))  // the rule that survives sparse MF updates (docs/learning.md)
-        var clean: [String: Double] = ["mean": federated.hitRate10]
-        for (name, rule) in (options.quick ? [robustRule] : rules) {
-            let run = try simulation.run(.init(rounds: rounds, rank: rank, trainer: trainer, rule: rule, seed: seed)) { _, _ in progress.advance(1, name) }
+        let clean: [String: Double] = [
+            "mean": try require_(federatedRun.curve.last, "no rounds ran").hitRate10,
+            robustRule.0: try require_(robustRun.curve.last, "no rounds ran").hitRate10,
+        ]
+        for (name, rule) in (skipAttacks || options.quick ? [] : rules) {
+            let run = try simulation.run(configuration(rule, robust: false)) { _, _ in progress.advance(1, name) }
             let result = try require_(run.curve.last, "no rounds ran")
-            clean[name] = result.hitRate10
             curves.append(("federated (\(name))", run.curve.map(\.hitRate10)))
-            report.add(BenchMetric("federated_\(name)_hr@10", result.hitRate10, unit: "HR", anchor: "federated mean", anchorValue: federated.hitRate10))
+            report.add(BenchMetric("federated_\(name)_hr@10", result.hitRate10, unit: "HR", anchor: "federated mean", anchorValue: clean["mean"]))
         }
 
         // Attacks: the robust rule against the plain mean, for each attack and attacker share.
@@ -104,13 +179,12 @@ struct RecsysBench: AsyncParsableCommand {
             ("scaling", .scaling(factor: 10), false), ("alie", .alie(z: nil), false), ("ipm", .ipm(epsilon: 10), false),
             ("label_flip", nil, true),
         ]
-        let fractions = options.quick ? [0.33] : [0.1, 0.2, 0.33]
+        let fractions = skipAttacks ? [] : options.quick ? [0.33] : [0.1, 0.2, 0.33]
         for fraction in fractions {
             for (attackName, attack, labelFlip) in (options.quick ? Array(attacks.prefix(2)) : attacks) {
                 for (ruleName, rule) in [("mean", AggregationRule.weightedMean), robustRule] {
-                    let config = FederatedSimulation.Configuration(
-                        rounds: rounds, rank: rank, trainer: trainer, rule: rule, attack: attack, labelFlip: labelFlip,
-                        attackerFraction: fraction, seed: seed)
+                    let config = configuration(
+                        rule, robust: ruleName != "mean", attack: attack, labelFlip: labelFlip, fraction: fraction)
                     let run = try simulation.run(config) { _, _ in progress.advance(1, "\(attackName) \(Int(fraction * 100))% \(ruleName)") }
                     let hr = run.curve.last?.hitRate10 ?? 0
                     let percent = Int((fraction * 100).rounded())

@@ -1,0 +1,47 @@
+import Foundation
+import HiveLearning
+import Synchronization
+
+extension FederatedSimulation {
+    /// One round of local training for every twin, spread over the machine's cores. Each twin
+    /// draws from its own generator seeded by (seed, round, twin), so the outcome does not depend
+    /// on the number of workers or their scheduling. Returns (twin, outcome) in `twins` order,
+    /// skipping twins without interactions.
+    static func trainAll(
+        twins: [Int32], interactions: [Int32: [Interaction]], users: [[Float]?], model: ItemFactorModel,
+        trainer: LocalTrainer, seed: UInt64, round: Int
+    ) throws -> [(Int32, TrainingOutcome)] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, twins.count))
+        let results = Mutex<[TrainingOutcome?]>(Array(repeating: nil, count: twins.count))
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var local: [(Int, TrainingOutcome)] = []
+            for index in stride(from: worker, to: twins.count, by: workers) {
+                let user = twins[index]
+                guard let own = interactions[user], !own.isEmpty else { continue }
+                var rng = twinGenerator(seed: seed, round: round, twin: user)
+                do {
+                    let outcome = try trainer.train(
+                        model: model, user: users[Int(user)], interactions: own, twinID: "u\(user)", using: &rng)
+                    local.append((index, outcome))
+                } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                    return
+                }
+            }
+            results.withLock { all in for (index, outcome) in local { all[index] = outcome } }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        let outcomes = results.withLock { $0 }
+        return zip(twins, outcomes).compactMap { twin, outcome in outcome.map { (twin, $0) } }
+    }
+
+    /// A generator for one twin in one round: the seed triple hashed through SplitMix64 (nearby
+    /// raw seeds would give overlapping SplitMix streams).
+    static func twinGenerator(seed: UInt64, round: Int, twin: Int32) -> SeededGenerator {
+        var mixer = SeededGenerator(seed: seed ^ (UInt64(truncatingIfNeeded: round) << 32) ^ UInt64(UInt32(bitPattern: twin)))
+        var hashed = SeededGenerator(seed: mixer.next())
+        _ = hashed.next()
+        return SeededGenerator(seed: hashed.next())
+    }
+}
