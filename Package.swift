@@ -174,11 +174,24 @@ let package = Package(
             path: "Sources/TwinCrashWriter",
             swiftSettings: strictSettings
         ),
+        // `hive loadtest` (issue 12): identity cache, open-loop signed sync traffic, /proc sampling.
+        .target(
+            name: "HiveLoad",
+            dependencies: [
+                "HiveCore", "HiveLedger", "HiveHub",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "hive",
             dependencies: [
                 "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveLedgerStorage",
-                "HiveEvaluation", "HiveTwin", "HiveHub", "HiveMesh", "HiveMCP",
+                "HiveEvaluation", "HiveTwin", "HiveHub", "HiveMesh", "HiveMCP", "HiveLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -273,6 +286,17 @@ let package = Package(
         .testTarget(
             name: "HiveMeshTests",
             dependencies: ["HiveMesh", "HiveTwin", "HiveCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
+        // `hive loadtest` pieces (issue 12): identity cache, mix parsing, /proc sampling, a short run on a live hub.
+        .testTarget(
+            name: "HiveLoadTests",
+            dependencies: [
+                "HiveLoad", "HiveCore", "HiveHub", "HiveLedger",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ],

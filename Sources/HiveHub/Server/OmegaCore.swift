@@ -16,6 +16,8 @@ public final class OmegaCore: Sendable {
     public let logger: Logger
     /// The hub's clock; remote stamps further ahead than `maxClockDriftMs` are rejected.
     public let clock: HybridLogicalClock
+    /// Ranks reported on every sync, from a periodic scan rather than a count per request.
+    public let ranks = RankCache()
     private let nowSource: @Sendable () -> Int64
 
     /// Kinds a twin may push.
@@ -224,7 +226,7 @@ public final class OmegaCore: Sendable {
             signature = try HubSignature.sign(built, domain: SyncPull.signatureDomain, identity: identity.identity)
         }
         let patternsReceived = zip(request.envelopes, results).filter { $0.0.kind == .pattern && $0.1.status == .accepted }.count
-        let rank = try await store.rank(twinID: twin.id)
+        let rank = try await ranks.rank(twinID: twin.id, store: store, nowMs: nowMs)
         let token = try refreshToken(for: twin)
         let response = OmegaSyncResponse(
             success: true, results: results, pull: pull, pullSignature: signature,
@@ -323,6 +325,7 @@ public final class OmegaCore: Sendable {
                 "aggregation engine not available in this build (HiveLearning is not linked); contributions stay pending")
         }
         let record = try await store.runRound(nowMs: nowMs) { input in try engine.round(input) }
+        ranks.invalidate()
         if record.ran {
             metrics.rounds.increment()
             metrics.roundDuration.set(Double(record.durationMs))

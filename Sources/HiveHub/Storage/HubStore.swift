@@ -33,6 +33,9 @@ public protocol HubStore: Sendable {
     func setBlocked(twinID: String, blocked: Bool, nowMs: Int64) async throws -> TwinRecord
     /// 1-based rank of the twin by reputation (ties by id).
     func rank(twinID: String) async throws -> Int
+    /// Every twin id in rank order (reputation descending, ties by id): one scan that
+    /// ``RankCache`` turns into all ranks at once instead of one count per sync.
+    func rankOrder() async throws -> [String]
 
     // MARK: Ingest
 

@@ -272,6 +272,18 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
         }
     }
 
+    public func rankOrder() async throws -> [String] {
+        try await io {
+            var ids: [String] = []
+            for try await id in try await client.query("SELECT id FROM twins ORDER BY reputation DESC, id ASC", logger: logger)
+                .decode(String.self)
+            {
+                ids.append(id)
+            }
+            return ids
+        }
+    }
+
     // MARK: Ingest
 
     public func ingestWithReceipts(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> IngestReport {

@@ -167,6 +167,12 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
         }
     }
 
+    public func rankOrder() async throws -> [String] {
+        try await io {
+            try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM twins ORDER BY reputation DESC, id ASC") }
+        }
+    }
+
     // MARK: Ingest
 
     public func ingestWithReceipts(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> IngestReport {

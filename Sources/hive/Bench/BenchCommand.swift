@@ -5,7 +5,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark; prints a table and, with --json, writes the benchmark contract.",
-        subcommands: [AggregateBench.self, RecommenderBench.self, RecsysBench.self, VectorsBench.self, LedgerBench.self, EmbedBench.self, TwinBench.self, HubBench.self, MeshBench.self, SyncBench.self]
+        subcommands: [AggregateBench.self, RecommenderBench.self, RecsysBench.self, VectorsBench.self, LedgerBench.self, EmbedBench.self, TwinBench.self, HubBench.self, MeshBench.self, SyncBench.self, FederationBench.self]
     )
 }
 

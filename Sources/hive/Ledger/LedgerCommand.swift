@@ -5,6 +5,6 @@ struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Inspect and audit the hub's transparency log (RFC 9162 Merkle tree).",
-        subcommands: [LedgerVerifyCommand.self]
+        subcommands: [LedgerVerifyCommand.self, LedgerConsistencyCommand.self]
     )
 }

@@ -1,0 +1,271 @@
+import AsyncHTTPClient
+import Foundation
+import HiveCore
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Drives a plan against a target and returns the report.
+///
+/// Open loop (rate > 0): request `i` is due at `start + i / rate` and is sent then whether or
+/// not earlier requests have answered; its latency runs from that intended time, so a stalled
+/// server shows up as latency instead of silently lowering the offered load (coordinated
+/// omission). Requests queue in the client's pool of at most `connections` connections.
+public final class LoadDriver: Sendable {
+    public let http: LoadHTTP
+    public let sessions: LoadSessions
+    public let plan: LoadPlan
+    public let factory: LoadRequestFactory
+    public let recorder = LoadRecorder()
+    let ackLog: AckLog?
+    let monitor: ProcessMonitor?
+    let log: @Sendable (String) -> Void
+    private let inFlight = Atomic<Int>(0)
+    private let skillCounter = Atomic<Int>(0)
+    private let acknowledged = Atomic<Int>(0)
+
+    public init(
+        http: LoadHTTP, sessions: LoadSessions, plan: LoadPlan, factory: LoadRequestFactory = LoadRequestFactory(),
+        ackLog: AckLog? = nil, monitor: ProcessMonitor? = nil, log: @escaping @Sendable (String) -> Void = { print($0) }
+    ) {
+        self.http = http
+        self.sessions = sessions
+        self.plan = plan
+        self.factory = factory
+        self.ackLog = ackLog
+        self.monitor = monitor
+        self.log = log
+    }
+
+    /// Runs the plan to its end and reports.
+    public func run() async -> LoadReport {
+        let start = ContinuousClock.now
+        let duration = Duration.milliseconds(Int64(plan.durationSeconds * 1000))
+        let intervals = Mutex<[LoadReport.Interval]>([])
+        _ = monitor?.sample(elapsedSeconds: 0)
+        let progress = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int64(plan.sampleSeconds * 1000)))
+                if Task.isCancelled { break }
+                let interval = sampleInterval(start: start)
+                intervals.withLock { $0.append(interval) }
+            }
+        }
+        if plan.rate > 0 {
+            await runOpenLoop(start: start, duration: duration)
+        } else {
+            await runClosedLoop(start: start, duration: duration)
+        }
+        progress.cancel()
+        let elapsed = Self.seconds(ContinuousClock.now - start)
+        let final = sampleInterval(start: start)
+        ackLog?.flush()
+        let summary = recorder.summary()
+        let samples = monitor?.samples ?? []
+        let cpus = samples.compactMap(\.cpuPercent)
+        return LoadReport(
+            url: http.baseURL, plan: plan, twins: sessions.count, sent: summary.sent, ok: summary.ok, errors: summary.errors,
+            elapsedSeconds: elapsed, throughput: elapsed > 0 ? Double(summary.ok) / elapsed : 0, latency: summary.latency,
+            byOperation: summary.byOperation, acknowledgedEnvelopes: acknowledged.load(ordering: .relaxed),
+            intervals: intervals.withLock { $0 } + [final],
+            hubPeakRSSMB: samples.map { Double($0.rssBytes) / 1_048_576 }.max(),
+            hubMeanCPUPercent: cpus.isEmpty ? nil : cpus.reduce(0, +) / Double(cpus.count))
+    }
+
+    func runOpenLoop(start: ContinuousClock.Instant, duration: Duration) async {
+        let period = 1.0 / plan.rate
+        let total = Int((plan.durationSeconds * plan.rate).rounded(.down))
+        await withDiscardingTaskGroup { group in
+            for index in 0..<total {
+                let intended = start + .nanoseconds(Int64(Double(index) * period * 1e9))
+                if intended > ContinuousClock.now {
+                    try? await Task.sleep(until: intended, clock: .continuous)
+                }
+                recorder.sent()
+                if inFlight.load(ordering: .relaxed) >= plan.maxInFlight {
+                    recorder.failure("client-backlog")
+                    continue
+                }
+                inFlight.add(1, ordering: .relaxed)
+                group.addTask {
+                    await self.perform(index, intended: intended)
+                    self.inFlight.subtract(1, ordering: .relaxed)
+                }
+            }
+        }
+    }
+
+    func runClosedLoop(start: ContinuousClock.Instant, duration: Duration) async {
+        let next = LoadCounter()
+        let end = start + duration
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<plan.connections {
+                group.addTask {
+                    while ContinuousClock.now < end {
+                        let index = next.next()
+                        self.recorder.sent()
+                        await self.perform(index, intended: ContinuousClock.now)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Prints and returns one progress interval.
+    func sampleInterval(start: ContinuousClock.Instant) -> LoadReport.Interval {
+        let elapsed = Self.seconds(ContinuousClock.now - start)
+        let window = recorder.takeWindow()
+        let totals = recorder.totals()
+        let sample = monitor?.sample(elapsedSeconds: elapsed)
+        let interval = LoadReport.Interval(
+            elapsedSeconds: elapsed, throughput: Double(window.ok) / max(plan.sampleSeconds, 0.001), p95Ms: window.p95Ms,
+            hubRSSMB: sample.map { Double($0.rssBytes) / 1_048_576 }, hubCPUPercent: sample?.cpuPercent)
+        var line = String(
+            format: "  t=%6.1fs sent %d ok %d errors %d | window %.0f req/s p95 %.2f ms", elapsed, totals.sent, totals.ok, totals.errors,
+            interval.throughput, interval.p95Ms)
+        if let sample {
+            line += String(format: " | hub pid %d rss %.0f MB", sample.pid, Double(sample.rssBytes) / 1_048_576)
+            if let cpu = sample.cpuPercent { line += String(format: " cpu %.0f%%", cpu) }
+        }
+        log(line)
+        return interval
+    }
+
+    // MARK: One request
+
+    func perform(_ index: Int, intended: ContinuousClock.Instant) async {
+        let operation = plan.mix.operation(for: index)
+        let twin = sessions.twins[index % sessions.count]
+        do {
+            let name: String
+            switch (plan.target, operation) {
+            case (.hive, .push): name = try await hivePush(twin)
+            case (.hive, .pull): name = try await hivePull(twin)
+            case (.hive, .skills): name = try await hiveSkills(twin)
+            case (.fastapi, .skills): name = try await fastAPISkills(twin)
+            case (.fastapi, _): throw LoadFailure("unsupported-operation")
+            }
+            let elapsed = ContinuousClock.now - intended
+            recorder.success(name, micros: UInt64(max(0, Self.seconds(elapsed) * 1e6)))
+        } catch let failure as LoadFailure {
+            recorder.failure(failure.kind)
+        } catch {
+            recorder.failure(Self.kind(of: error))
+        }
+    }
+
+    func token(_ twin: LoadTwin) throws -> String {
+        guard let token = sessions.token(twin.index) else { throw LoadFailure("unregistered-twin") }
+        return token
+    }
+
+    func hivePush(_ twin: LoadTwin) async throws -> String {
+        let envelope = try factory.patternEnvelope(twin, sequence: sessions.nextSequence(twin.index))
+        let request = try OmegaSyncRequest(type: .push, envelopes: [envelope])
+        let reply = try await http.send(.POST, "/api/v1/sync", bearer: try token(twin), body: Array(try HiveJSON.encode(request)))
+        let response = try expect(reply, status: 200, as: OmegaSyncResponse.self)
+        sessions.setToken(twin.index, response.accessToken, expiresAt: response.accessTokenExpiresAt)
+        guard let result = response.results.first, result.id == envelope.id else { throw LoadFailure("missing-result") }
+        switch result.status {
+        case .accepted, .duplicate: acknowledge(envelope.id)
+        case .rejected: throw LoadFailure("rejected: " + (result.reason ?? "").prefix(60))
+        }
+        return "push"
+    }
+
+    func hivePull(_ twin: LoadTwin) async throws -> String {
+        let request = try OmegaSyncRequest(type: .pull, since: sessions.cursor(twin.index), maxPullCount: 20)
+        let reply = try await http.send(.POST, "/api/v1/sync", bearer: try token(twin), body: Array(try HiveJSON.encode(request)))
+        let response = try expect(reply, status: 200, as: OmegaSyncResponse.self)
+        sessions.setToken(twin.index, response.accessToken, expiresAt: response.accessTokenExpiresAt)
+        if let pull = response.pull { sessions.setCursor(twin.index, pull.cursor) }
+        return "pull"
+    }
+
+    struct SkillAccepted: Decodable { var id: String }
+
+    func hiveSkills(_ twin: LoadTwin) async throws -> String {
+        let sequence = sessions.nextSequence(twin.index)
+        if skillCounter.add(1, ordering: .relaxed).oldValue % 2 == 0 {
+            let envelope = try factory.skillEnvelope(twin, sequence: sequence)
+            let reply = try await http.send(.POST, "/api/v1/skills", bearer: try token(twin), body: Array(try HiveJSON.encode(envelope)))
+            let accepted = try expect(reply, status: 201, as: SkillAccepted.self)
+            guard accepted.id == envelope.id else { throw LoadFailure("wrong-id") }
+            acknowledge(envelope.id)
+            return "skills-publish"
+        }
+        let intent = LoadRequestFactory.intent(sequence &* 31 &+ UInt64(twin.index))
+        let reply = try await http.send(.GET, "/api/v1/skills?limit=10&intent=" + Self.queryEscape(intent), bearer: try token(twin))
+        try expectStatus(reply, 200)
+        return "skills-search"
+    }
+
+    func fastAPISkills(_ twin: LoadTwin) async throws -> String {
+        let sequence = sessions.nextSequence(twin.index)
+        if skillCounter.add(1, ordering: .relaxed).oldValue % 2 == 0 {
+            let body = try factory.fastAPISkillBody(twin, sequence: sequence)
+            let reply = try await http.send(.POST, "/skills", body: body)
+            guard reply.status == 201 || reply.status == 200 else { throw LoadFailure("http-\(reply.status)") }
+            return "skills-publish"
+        }
+        let intent = LoadRequestFactory.intent(sequence &* 31 &+ UInt64(twin.index))
+        let reply = try await http.send(.GET, "/skills?intent=" + Self.queryEscape(intent))
+        try expectStatus(reply, 200)
+        return "skills-search"
+    }
+
+    func acknowledge(_ id: String) {
+        acknowledged.add(1, ordering: .relaxed)
+        ackLog?.record(id)
+    }
+
+    // MARK: Helpers
+
+    struct ProblemBody: Decodable { var type: String? }
+
+    func expectStatus(_ reply: LoadHTTP.Reply, _ status: Int) throws {
+        guard reply.status == status else {
+            let problem = try? LoadHTTP.decode(ProblemBody.self, reply)
+            let type = problem?.type.map { " " + ($0.split(separator: "/").last.map(String.init) ?? $0) } ?? ""
+            throw LoadFailure("http-\(reply.status)\(type.prefix(40))")
+        }
+    }
+
+    func expect<T: Decodable>(_ reply: LoadHTTP.Reply, status: Int, as type: T.Type) throws -> T {
+        try expectStatus(reply, status)
+        do {
+            return try LoadHTTP.decode(type, reply)
+        } catch {
+            throw LoadFailure("undecodable-response")
+        }
+    }
+
+    static func queryEscape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    /// A short, bounded name for a transport error.
+    static func kind(of error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout { return "timeout" }
+            if error == .remoteConnectionClosed { return "connection-closed" }
+            return "http-client: " + String(describing: error).prefix(48)
+        }
+        let name = String(describing: type(of: error))
+        if name.contains("NIOConnectionError") || name.contains("ConnectError") { return "connect" }
+        if let error = error as? HiveError { return "\(error.code)" }
+        return "io: " + name.prefix(48)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// A request that did not succeed, by kind.
+struct LoadFailure: Error {
+    var kind: String
+    init(_ kind: some StringProtocol) { self.kind = String(kind) }
+}
