@@ -46,6 +46,7 @@ struct FederationTests {
             let round = try await server.core.aggregate()
             #expect(round.updatesUsed == 5)
             #expect(round.modelVersion == 1)
+            #expect(round.patternsConsolidated >= 1, "five twins' Drama preference reaches consensus")
 
             let report = try await viewer.syncWithCore()
             #expect(report.modelRowsPulled > 0)
@@ -63,6 +64,13 @@ struct FederationTests {
             let scoreBefore = Dictionary(uniqueKeysWithValues: before.map { ($0.mediaID, $0.score) })
             let gain = Dictionary(uniqueKeysWithValues: after.map { ($0.mediaID, $0.score - (scoreBefore[$0.mediaID] ?? 0)) })
             #expect(["4", "5", "6"].compactMap { gain[$0] }.min() ?? 0 > (7...20).compactMap { gain["\($0)"] }.max() ?? 1)
+
+            // Every twin receives the consolidated knowledge of the others.
+            for agent in peers { _ = try await agent.syncWithCore() }
+            for agent in peers + [viewer] {
+                let consolidated = try await agent.stats().consolidatedPatterns
+                #expect(consolidated >= 1)
+            }
 
             // The next round takes the refreshed updates (based on version 1) and publishes version 2.
             for agent in peers + [viewer] { _ = try await agent.syncWithCore() }
