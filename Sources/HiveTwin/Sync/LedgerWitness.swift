@@ -131,8 +131,10 @@ public struct LedgerWitness: Sendable {
 
     // MARK: Writing
 
-    /// Stores `head` as the accepted head and clears the alarm.
+    /// Stores `head` as the accepted head (never replacing a larger one: two overlapping rounds may
+    /// finish out of order) and clears the alarm.
     func accept(_ head: SignedTreeHead, in db: Database) throws {
+        if let kept = try Self.treeHead(db), kept.treeSize > head.treeSize { return }
         try SyncState.set(Key.treeHead, Data(head.encoded()).base64EncodedString(), in: db)
         try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [Key.alarm])
     }

@@ -15,6 +15,9 @@ struct ViewerModel: Sendable {
 extension ViewerAgent {
     /// Local training parameters: BPR, few epochs (updates stay small: positives plus one sampled
     /// negative per positive per epoch), clipped to ‖Δ‖ ≤ 1 as the hub's norm bounding expects.
+    /// Most liked items one local training run uses (the most recent ones).
+    static let maxTrainingPositives = 200
+
     static func trainer() throws -> TrainerConfiguration {
         try TrainerConfiguration(algorithm: .bpr, learningRate: 0.05, regularization: 0.01, epochs: 5, negativesPerPositive: 1, clipNorm: 1)
     }
@@ -63,11 +66,19 @@ extension ViewerAgent {
     func trainLocalModel(catalog: RecommendationEngine.Catalog) throws -> Bool {
         guard let view = try viewerModel(catalog: catalog) else { return false }
         var weights: [Int: Float] = [:]
+        var lastSeen: [Int: Int64] = [:]
         for event in try events(unlearnedOnly: false) {
             guard let id = event.mediaID, let position = catalog.index[id], let row = view.rows[position], event.reward >= 0.5 else {
                 continue
             }
             weights[row] = max(weights[row] ?? 0, Float(event.reward))
+            lastSeen[row] = event.seq
+        }
+        // The most recent liked items only: keeps an update (positives plus sampled negatives)
+        // well under the envelope and request size limits, and tracks the viewer's current taste.
+        if weights.count > Self.maxTrainingPositives {
+            let recent = Set(lastSeen.sorted { $0.value > $1.value }.prefix(Self.maxTrainingPositives).map(\.key))
+            weights = weights.filter { recent.contains($0.key) }
         }
         guard !weights.isEmpty, weights.count < view.model.itemCount else { return false }
         let interactions = weights.sorted { $0.key < $1.key }.map { Interaction(item: $0.key, weight: $0.value) }
