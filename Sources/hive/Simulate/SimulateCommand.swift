@@ -91,7 +91,8 @@ struct SimulateCommand: AsyncParsableCommand {
         configuration.rateLimitPerMinute = 1_000_000
         configuration.aggregationIntervalMs = 0
         var logger = Logger(label: "simulate-hub")
-        logger.logLevel = .error
+        // Shutdown noise (cancelled child channels) is logged at error level; only real failures matter here.
+        logger.logLevel = .critical
         let engine = try LearningAggregationEngine(configuration: try LearningEngineConfiguration(itemCount: maxID + 1, rank: 16))
         let (server, _) = try HubServer.make(configuration: configuration, engine: engine, logger: logger)
         try await server.prepare()
@@ -289,7 +290,8 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     static func progress(_ label: String, _ done: Int, _ total: Int) {
-        guard total > 0, done == total || done % max(1, total / 20) == 0 else { return }
+        // A bar redrawn in place only makes sense on a terminal.
+        guard isatty(STDOUT_FILENO) == 1, total > 0, done == total || done % max(1, total / 20) == 0 else { return }
         let width = 30
         let filled = width * done / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
