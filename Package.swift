@@ -17,12 +17,15 @@ let strictSettings: [SwiftSetting] = [
 /// mutation is already serialised by copy-on-write uniqueness (see RowBuffer).
 let vectorKernelSettings: [SwiftSetting] = {
     var flags = ["-enforce-exclusivity=unchecked"]
+    var settings: [SwiftSetting] = []
     #if arch(x86_64)
     if Context.environment["HIVE_PORTABLE"] == nil {
         flags += ["-target-cpu", "native"]
+        // Lets code pick kernels that only pay off with the machine's full vector width.
+        settings.append(.define("HIVE_NATIVE_KERNELS"))
     }
     #endif
-    return [.unsafeFlags(flags)]
+    return settings + [.unsafeFlags(flags)]
 }()
 
 let optimisedDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -41,6 +44,7 @@ let package = Package(
         .library(name: "HiveTwin", targets: ["HiveTwin"]),
         .library(name: "HiveHub", targets: ["HiveHub"]),
         .library(name: "HiveMesh", targets: ["HiveMesh"]),
+        .library(name: "HiveMCP", targets: ["HiveMCP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -60,6 +64,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // `hive bench sync` latency percentiles (issue 10).
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // HiveMCP (issue 11): MCP servers for the twin and the hub.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        // File descriptors for the MCP SDK's stdio transport in the subprocess test (the SDK's own dependency).
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(
@@ -84,7 +92,8 @@ let package = Package(
             ],
             // The encoder's SIMD kernels are ~50× slower unoptimised; optimising them in debug builds too
             // keeps the parity tests (117 sentences through the real model) at seconds, not minutes.
-            swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+            // vectorKernelSettings: the packed GEMM's 16-float vectors need the machine's vector units.
+            swiftSettings: strictSettings + vectorKernelSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // -O in debug too: the learning and evaluation tests train real models, ~10× slower unoptimised.
         .target(name: "HiveLearning", dependencies: ["HiveCore"], swiftSettings: strictSettings + optimisedDebug),
@@ -143,6 +152,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // MCP tools for the viewer (twin) and omega (hub) roles (issue 11).
+        .target(
+            name: "HiveMCP",
+            dependencies: [
+                "HiveCore", "HiveTwin", "HiveHub", "HiveLedger", "HiveEmbeddings",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Writes to a twin store in a loop until killed: the crash-safety tests SIGKILL it mid-batch.
         .executableTarget(
             name: "twin-crash-writer",
@@ -154,7 +178,7 @@ let package = Package(
             name: "hive",
             dependencies: [
                 "HiveCore", "HiveVectors", "HiveEmbeddings", "HiveLearning", "HiveLedger", "HiveLedgerStorage",
-                "HiveEvaluation", "HiveTwin", "HiveHub", "HiveMesh",
+                "HiveEvaluation", "HiveTwin", "HiveHub", "HiveMesh", "HiveMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -233,6 +257,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "HiveMCPTests",
+            dependencies: [
+                "HiveMCP", "HiveTwin", "HiveHub", "HiveCore", "HiveEmbeddings", "hive",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "HiveMeshTests",
             dependencies: ["HiveMesh", "HiveTwin", "HiveCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strictSettings
@@ -240,3 +278,26 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (issue 12): declared only when HIVE_FUZZ is set, so `swift build` never sees
+// them. scripts/fuzz/run.sh builds them with `-sanitize=fuzzer` into .build-fuzz and runs each for
+// a bounded time. CLibFuzzer declares libFuzzer's driver, which each target's main hands control to.
+if Context.environment["HIVE_FUZZ"] != nil {
+    let fuzzSettings = strictSettings
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Sources/Fuzz/CLibFuzzer"),
+        .executableTarget(
+            name: "fuzz-envelope",
+            dependencies: ["CLibFuzzer", "HiveCore", "HiveLearning", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Fuzz/Envelope", swiftSettings: fuzzSettings),
+        .executableTarget(
+            name: "fuzz-canonical-json", dependencies: ["CLibFuzzer", "HiveCore"], path: "Sources/Fuzz/CanonicalJSON",
+            swiftSettings: fuzzSettings),
+        .executableTarget(
+            name: "fuzz-safetensors", dependencies: ["CLibFuzzer", "HiveEmbeddings"], path: "Sources/Fuzz/SafeTensors",
+            swiftSettings: fuzzSettings),
+        .executableTarget(
+            name: "fuzz-movielens", dependencies: ["CLibFuzzer", "HiveEvaluation"], path: "Sources/Fuzz/MovieLens",
+            swiftSettings: fuzzSettings),
+    ]
+}

@@ -10,7 +10,7 @@ struct Hive: AsyncParsableCommand {
         version: HiveVersion.current,
         subcommands: [
             KeysCommand.self, ServeCommand.self, TwinCommand.self, MeshCommand.self, LedgerCommand.self,
-            ModelCommand.self, EmbedCommand.self, BenchCommand.self, SimulateCommand.self,
+            ModelCommand.self, EmbedCommand.self, BenchCommand.self, MCPCommand.self, SimulateCommand.self,
         ]
     )
 }

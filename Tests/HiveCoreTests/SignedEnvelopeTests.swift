@@ -12,7 +12,7 @@ struct SignedEnvelopeTests {
         return try SignedEnvelope.sign(record, kind: .pattern, stamp: stamp, identity: identity)
     }
 
-    @Test("sign then verify; id is the hex SHA-256 of the canonical payload")
+    @Test("sign then verify; the id is a 64-hex-digit digest")
     func roundTrip() throws {
         let envelope = try Self.envelope(["b": "2", "a": "1"])
         try envelope.verify()
@@ -46,6 +46,24 @@ struct SignedEnvelopeTests {
                 kind: envelope.kind, payload: payload, signer: signer, signature: signature, stamp: envelope.stamp)
             #expect(throws: HiveError.self) { try tampered.verify() }
         }
+    }
+
+    @Test("the id binds signer and kind but not the stamp: re-stamped re-deliveries dedupe, other signers don't")
+    func idBindsSignerAndKind() throws {
+        let record = ["task": "same bytes"]
+        let first = try Self.envelope(record)
+        let restamped = try SignedEnvelope.sign(
+            record, kind: .pattern, stamp: HLCTimestamp(physicalMs: 1_800_000_000_000, logical: 0, nodeID: Self.identity.nodeID),
+            identity: Self.identity)
+        #expect(restamped.id == first.id)
+        let other = NodeIdentity.generate()
+        let copied = try SignedEnvelope.sign(
+            record, kind: .pattern, stamp: HLCTimestamp(physicalMs: 1_700_000_000_000, logical: 3, nodeID: other.nodeID),
+            identity: other)
+        #expect(copied.payload == first.payload)
+        #expect(copied.id != first.id)
+        let otherKind = try SignedEnvelope.sign(record, kind: .episode, stamp: first.stamp, identity: Self.identity)
+        #expect(otherKind.id != first.id)
     }
 
     @Test("kind and stamp are covered by the signature")

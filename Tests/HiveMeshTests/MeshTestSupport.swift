@@ -30,7 +30,7 @@ func testConfiguration(seeds: [MeshAddress] = []) -> MeshNodeConfiguration {
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
 /// A condition that throws counts as not (yet) holding.
-func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async -> Bool {
+func eventually(_ seconds: Double = 20, _ condition: () async throws -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if (try? await condition()) == true { return true }
@@ -44,7 +44,11 @@ final class TestMesh: Sendable {
     let nodes: [MeshNode]
     let tasks: [Task<Void, any Error>]
 
-    init(count: Int, hub: (String) -> (any MeshHubLink)? = { _ in nil }, configure: (inout MeshNodeConfiguration) -> Void = { _ in }) async throws {
+    /// `seeded: false` gives the nodes no seed at all (they must discover each other).
+    init(
+        count: Int, seeded: Bool = true, hub: (String) -> (any MeshHubLink)? = { _ in nil },
+        configure: (inout MeshNodeConfiguration) -> Void = { _ in }
+    ) async throws {
         var nodes: [MeshNode] = []
         var seed: MeshAddress?
         for index in 0..<count {
@@ -54,7 +58,7 @@ final class TestMesh: Sendable {
             let store = try makeStore("n\(index)")
             let node = try MeshNode(store: store, configuration: configuration, hub: hub(store.identity.nodeID))
             let bound = try await node.start()
-            if seed == nil { seed = bound }
+            if seed == nil, seeded { seed = bound }
             nodes.append(node)
         }
         self.nodes = nodes

@@ -138,10 +138,10 @@ struct CrashSafetyTests {
         #expect(try outbox.stats().pending == count)
         for id in committed { #expect(try outbox.contains(envelopeID: id)) }
         // Every stored pattern is its own nearest neighbour through the rebuilt index.
-        let rows = try store.read { db in try Row.fetchAll(db, sql: "SELECT id, vector FROM patterns ORDER BY rid LIMIT 40") }
+        let rows = try store.read { db in try Row.fetchAll(db, sql: "SELECT seq, vector FROM patterns ORDER BY rid LIMIT 40") }
         for row in rows {
             let vector = try EmbeddingCodec.decode(row["vector"], dimensions: 32)
-            #expect(try bank.searchPatterns(vector: vector, k: 1).first?.pattern.id == row["id"])
+            #expect(try bank.searchPatterns(vector: vector, k: 1).first?.pattern.id == store.rowID(row["seq"]))
         }
     }
 }

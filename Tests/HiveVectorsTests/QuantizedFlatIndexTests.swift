@@ -73,3 +73,34 @@ struct QuantizedFlatIndexTests {
         #expect(index.count == 1 && index.codes.scales.count == 1 && index.codes.rows.rows == 1)
     }
 }
+
+@Suite("QuantizedFlatIndex mask filter")
+struct QuantizedMaskFilterTests {
+    @Test("a mask filter returns exactly what the same predicate returns, after removals too", arguments: DistanceMetric.allCases)
+    func maskEqualsPredicate(metric: DistanceMetric) throws {
+        var rng = TestRandom(seed: 91)
+        let d = 40
+        var index = try QuantizedFlatIndex(dimension: d, metric: metric)
+        for i in 0..<500 { try index.add(id: VectorID(i), vector: rng.vector(d)) }
+        for id in stride(from: 3, to: 500, by: 7) { try index.remove(id: VectorID(id)) }  // slots no longer equal ids
+        // Every third id, plus ids the index does not hold and one beyond the mask's end.
+        var mask = [Bool](repeating: false, count: 480)
+        for i in stride(from: 0, to: 480, by: 3) { mask[i] = true }
+        let byMask = VectorFilter.mask(mask)
+        #expect(byMask.allowedCount == 160)
+        let byPredicate = VectorFilter.predicate { id in id >= 0 && id < 480 && id % 3 == 0 }
+        for _ in 0..<15 {
+            let q = rng.vector(d)
+            for k in [1, 7, 30] {
+                let a = try index.search(q, k: k, filter: byMask)
+                let b = try index.search(q, k: k, filter: byPredicate)
+                #expect(a.map(\.id) == b.map(\.id))
+                #expect(a.count == k)
+                #expect(a.allSatisfy { $0.id % 3 == 0 && $0.id < 480 && $0.id % 7 != 3 })
+            }
+        }
+        // An all-false mask finds nothing; out-of-range ids are rejected, not trapped on.
+        #expect(try index.search(rng.vector(d), k: 5, filter: .mask([Bool](repeating: false, count: 10))).isEmpty)
+        #expect(!VectorFilter.mask([true]).includes(-1) && !VectorFilter.mask([true]).includes(1))
+    }
+}

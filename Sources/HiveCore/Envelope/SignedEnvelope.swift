@@ -4,8 +4,11 @@ import Foundation
 /// A record that crosses a device boundary: canonical JSON payload, kind, signer, signature
 /// and HLC stamp.
 ///
-/// - `id` is the hex SHA-256 of the payload bytes, so receivers deduplicate re-deliveries
-///   (at-least-once delivery, effectively-once processing).
+/// - `id` is the hex SHA-256 of `"hive.envelope-id.v1" ‖ 0x00 ‖ signer ‖ kind ‖ 0x00 ‖ payload`, so
+///   receivers deduplicate re-deliveries (at-least-once delivery, effectively-once processing) even
+///   when the sender re-stamps them, while the same bytes from two signers stay two records: with a
+///   payload-only id, anyone who saw a payload could sign it first and make the author's own
+///   delivery count as a duplicate.
 /// - The signature covers a domain-separated message binding kind, stamp and payload:
 ///   `"hive.envelope.v1" ‖ 0x00 ‖ kind ‖ 0x00 ‖ stamp (wire form) ‖ 0x00 ‖ payload`.
 ///   Without kind and stamp in the signed bytes, an attacker could replay a payload under
@@ -28,8 +31,15 @@ public struct SignedEnvelope: Hashable, Sendable, Codable {
     /// Largest payload accepted, in bytes (1 MiB).
     public static let maxPayloadBytes = 1 << 20
 
-    /// Hex SHA-256 of the payload: the deduplication key.
-    public var id: String { Hex.encode(SHA256.hash(data: payload)) }
+    /// The deduplication key: hex SHA-256 over signer, kind and payload (not the stamp).
+    public var id: String {
+        var hasher = SHA256()
+        hasher.update(data: Array("hive.envelope-id.v1".utf8) + [0])
+        hasher.update(data: signer)
+        hasher.update(data: Array(kind.rawValue.utf8) + [0])
+        hasher.update(data: payload)
+        return Hex.encode(hasher.finalize())
+    }
 
     /// Node id of the signer.
     public var signerNodeID: String { NodeIdentity.nodeID(forPublicKey: signer) }

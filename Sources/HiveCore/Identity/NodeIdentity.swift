@@ -6,22 +6,28 @@ import Foundation
 /// The node id is the first 26 characters of the lowercase base32 of SHA-256(public key):
 /// 130 bits, short enough to read aloud, long enough never to collide in practice.
 public struct NodeIdentity: Sendable {
-    // Raw 32-byte seed: swift-crypto's key type is not Sendable on Linux, the bytes are.
-    private let seed: [UInt8]
+    /// Holds the key object once, so signing does not re-derive it from the seed on every call
+    /// (that derivation costs about as much as a signature; handshakes and sync sign a lot).
+    ///
+    /// `@unchecked Sendable`: swift-crypto's key type is not marked Sendable on Linux, but the box
+    /// is immutable and Ed25519 signing only reads the key.
+    private final class KeyBox: @unchecked Sendable {
+        let key: Curve25519.Signing.PrivateKey
+        init(_ key: Curve25519.Signing.PrivateKey) { self.key = key }
+    }
+
+    private let box: KeyBox
     /// The raw 32-byte public key.
     public let publicKey: [UInt8]
 
     /// Wraps an existing private key.
     public init(privateKey: Curve25519.Signing.PrivateKey) {
-        self.seed = Array(privateKey.rawRepresentation)
+        box = KeyBox(privateKey)
         self.publicKey = Array(privateKey.publicKey.rawRepresentation)
     }
 
     /// The signing key. Never logged or printed.
-    public var privateKey: Curve25519.Signing.PrivateKey {
-        // The seed came from a valid key, so reconstruction cannot fail.
-        try! Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-    }
+    public var privateKey: Curve25519.Signing.PrivateKey { box.key }
 
     /// A fresh random identity.
     public static func generate() -> NodeIdentity {

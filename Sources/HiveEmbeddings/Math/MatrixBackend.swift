@@ -10,6 +10,10 @@ public enum MatrixBackend: String, Sendable, CaseIterable, CustomStringConvertib
     case blas
     /// Pure Swift with SIMD; works everywhere, several times slower than a tuned BLAS.
     case portable
+    /// Pure Swift, with the linear layers' weights packed into panels at load and multiplied by a
+    /// register-blocked kernel (`PackedGemm`); the small per-head attention products use the BLAS
+    /// when linked, else the portable kernels.
+    case packed
 
     /// Whether this build links a BLAS.
     public static var isBLASAvailable: Bool {
@@ -20,12 +24,22 @@ public enum MatrixBackend: String, Sendable, CaseIterable, CustomStringConvertib
         #endif
     }
 
-    /// `.blas` when linked, otherwise `.portable`.
-    public static var platformDefault: MatrixBackend { isBLASAvailable ? .blas : .portable }
+    /// Accelerate on Apple platforms; `.packed` in native-kernel builds elsewhere (it beats OpenBLAS
+    /// on the encoder's shapes: docs/embeddings.md); otherwise `.blas` when linked, else `.portable`.
+    public static var platformDefault: MatrixBackend {
+        #if canImport(Accelerate)
+            return .blas
+        #elseif HIVE_NATIVE_KERNELS
+            return .packed
+        #else
+            return isBLASAvailable ? .blas : .portable
+        #endif
+    }
 
     public var description: String {
         switch self {
         case .portable: return "portable"
+        case .packed: return "swift-packed"
         case .blas:
             #if canImport(Accelerate)
                 return "accelerate"
@@ -51,7 +65,7 @@ public enum MatrixBackend: String, Sendable, CaseIterable, CustomStringConvertib
     /// Sets the BLAS library's thread count (process-wide for OpenBLAS). No-op for `.portable`.
     func setThreads(_ count: Int) {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-            if self == .blas, openblas_get_num_threads() != Int32(count) {
+            if self != .portable, openblas_get_num_threads() != Int32(count) {
                 openblas_set_num_threads(Int32(count))
             }
         #endif
@@ -66,7 +80,7 @@ public enum MatrixBackend: String, Sendable, CaseIterable, CustomStringConvertib
     ) {
         guard m > 0, n > 0 else { return }
         switch self {
-        case .blas:
+        case .blas, .packed:
             #if canImport(Accelerate) || canImport(COpenBLAS)
                 cblas_sgemm(
                     CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,

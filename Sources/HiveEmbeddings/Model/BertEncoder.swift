@@ -10,10 +10,14 @@ import Foundation
 final class BertEncoder: Sendable {
     let weights: BertWeights
     let backend: MatrixBackend
+    /// The linear layers' weights packed for `PackedGemm`, one entry per layer; empty unless the
+    /// backend is `.packed`.
+    let packedLayers: [PackedLayerWeights]
 
     init(weights: BertWeights, backend: MatrixBackend) {
         self.weights = weights
         self.backend = backend
+        packedLayers = backend == .packed ? weights.layers.map { PackedLayerWeights($0, config: weights.config) } : []
     }
 
     var config: BertConfig { weights.config }
@@ -43,8 +47,10 @@ final class BertEncoder: Sendable {
         }
 
         embedTokens(sequences, starts: starts, into: workspace.hidden)
-        for layer in weights.layers {
-            runLayer(layer, rows: total, sequences: sequences, starts: starts, threads: workers, workspace: workspace)
+        for (index, layer) in weights.layers.enumerated() {
+            runLayer(
+                layer, packed: packedLayers.isEmpty ? nil : packedLayers[index], rows: total, sequences: sequences,
+                starts: starts, threads: workers, workspace: workspace)
         }
         return pool(sequences, starts: starts, hidden: workspace.hidden)
     }
@@ -79,9 +85,24 @@ final class BertEncoder: Sendable {
     }
 
     private func runLayer(
-        _ layer: BertLayerWeights, rows: Int, sequences: [[Int32]], starts: [Int], threads: Int,
-        workspace: EncoderWorkspace
+        _ layer: BertLayerWeights, packed: PackedLayerWeights?, rows: Int, sequences: [[Int32]], starts: [Int],
+        threads: Int, workspace: EncoderWorkspace
     ) {
+        /// `c[rows×n] += a[rows×k] · Wᵀ` through the packed kernel or the backend's GEMM.
+        func linear(
+            _ a: UnsafePointer<Float>, k: Int, _ flat: FloatStorage?, _ packedWeights: PackedWeights?, n: Int,
+            into c: UnsafeMutablePointer<Float>
+        ) {
+            if let packedWeights {
+                PackedGemm.multiply(m: rows, a: a, lda: k, weights: packedWeights, c: c, ldc: n, threads: threads)
+            } else if let flat {
+                backend.gemm(
+                    transposeB: true, m: rows, n: n, k: k, alpha: 1, a: a, lda: k, b: flat.pointer, ldb: k, beta: 1,
+                    c: c, ldc: n)
+            } else {
+                preconditionFailure("BertWeights were loaded with fuseQKV: false for a backend that needs them fused")
+            }
+        }
         let h = config.hiddenSize
         let inner = config.intermediateSize
         let hidden = workspace.hidden
@@ -92,31 +113,23 @@ final class BertEncoder: Sendable {
 
         // Q, K, V for every token at once: qkv = hidden · Wqkvᵀ + b.
         Kernels.broadcastRows(layer.qkvBias.pointer, into: qkv, rows: rows, cols: 3 * h)
-        backend.gemm(
-            transposeB: true, m: rows, n: 3 * h, k: h, alpha: 1, a: hidden, lda: h,
-            b: layer.qkvWeight.pointer, ldb: h, beta: 1, c: qkv, ldc: 3 * h)
+        linear(hidden, k: h, layer.qkvWeight, packed?.qkv, n: 3 * h, into: qkv)
 
         attention(sequences: sequences, starts: starts, threads: threads, workspace: workspace)
 
         // Output projection with bias and residual pre-filled, then LayerNorm back into hidden.
         Kernels.residualPlusBias(hidden, layer.attentionOutputBias.pointer, into: projection, rows: rows, cols: h)
-        backend.gemm(
-            transposeB: true, m: rows, n: h, k: h, alpha: 1, a: context, lda: h,
-            b: layer.attentionOutputWeight.pointer, ldb: h, beta: 1, c: projection, ldc: h)
+        linear(context, k: h, layer.attentionOutputWeight, packed?.attentionOutput, n: h, into: projection)
         Kernels.layerNorm(
             projection, into: hidden, rows: rows, cols: h, gamma: layer.attentionNormGamma.pointer,
             beta: layer.attentionNormBeta.pointer, epsilon: config.layerNormEpsilon)
 
         // Feed-forward: GELU(hidden · W1ᵀ + b1) · W2ᵀ + b2 + residual, then LayerNorm.
         Kernels.broadcastRows(layer.intermediateBias.pointer, into: intermediate, rows: rows, cols: inner)
-        backend.gemm(
-            transposeB: true, m: rows, n: inner, k: h, alpha: 1, a: hidden, lda: h,
-            b: layer.intermediateWeight.pointer, ldb: h, beta: 1, c: intermediate, ldc: inner)
+        linear(hidden, k: h, layer.intermediateWeight, packed?.intermediate, n: inner, into: intermediate)
         Kernels.gelu(intermediate, count: rows * inner)
         Kernels.residualPlusBias(hidden, layer.outputBias.pointer, into: projection, rows: rows, cols: h)
-        backend.gemm(
-            transposeB: true, m: rows, n: h, k: inner, alpha: 1, a: intermediate, lda: inner,
-            b: layer.outputWeight.pointer, ldb: inner, beta: 1, c: projection, ldc: h)
+        linear(intermediate, k: inner, layer.outputWeight, packed?.output, n: h, into: projection)
         Kernels.layerNorm(
             projection, into: hidden, rows: rows, cols: h, gamma: layer.outputNormGamma.pointer,
             beta: layer.outputNormBeta.pointer, epsilon: config.layerNormEpsilon)

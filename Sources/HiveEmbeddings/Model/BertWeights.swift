@@ -1,9 +1,14 @@
 import HiveCore
 
-/// One transformer layer's parameters. Q, K and V are concatenated into one `[3H × H]`
-/// projection so a single GEMM computes all three.
+/// One transformer layer's parameters. For the BLAS and portable backends Q, K and V are also
+/// concatenated into one `[3H × H]` projection so a single GEMM computes all three; the packed
+/// backend packs them straight from the mapping instead (no second copy).
 struct BertLayerWeights: Sendable {
-    let qkvWeight: FloatStorage
+    let queryWeight: FloatStorage
+    let keyWeight: FloatStorage
+    let valueWeight: FloatStorage
+    /// Q, K and V stacked, or nil when not fused (`BertWeights(fuseQKV: false)`).
+    let qkvWeight: FloatStorage?
     let qkvBias: FloatStorage
     let attentionOutputWeight: FloatStorage
     let attentionOutputBias: FloatStorage
@@ -29,7 +34,7 @@ struct BertWeights: Sendable {
     /// Keeps the mapping alive for the views above.
     let source: SafeTensors
 
-    init(_ file: SafeTensors, config: BertConfig) throws(HiveError) {
+    init(_ file: SafeTensors, config: BertConfig, fuseQKV: Bool = true) throws(HiveError) {
         let h = config.hiddenSize
         let i = config.intermediateSize
         // Exports of BertModel name tensors "embeddings…"; exports of task models prefix "bert.".
@@ -57,7 +62,8 @@ struct BertWeights: Sendable {
             let vb = try tensor(p + "attention.self.value.bias", [h])
             layers.append(
                 BertLayerWeights(
-                    qkvWeight: FloatStorage(concatenating: [q, k, v]),
+                    queryWeight: q, keyWeight: k, valueWeight: v,
+                    qkvWeight: fuseQKV ? FloatStorage(concatenating: [q, k, v]) : nil,
                     qkvBias: FloatStorage(concatenating: [qb, kb, vb]),
                     attentionOutputWeight: try tensor(p + "attention.output.dense.weight", [h, h]),
                     attentionOutputBias: try tensor(p + "attention.output.dense.bias", [h]),

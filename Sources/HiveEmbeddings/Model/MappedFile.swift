@@ -63,4 +63,17 @@ final class MappedFile: @unchecked Sendable {
 
     /// The bytes as a buffer.
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Drops the resident pages wholly inside `[pointer, pointer + byteCount)` (a range of this
+    /// mapping that will not be read again, e.g. weights already copied into a packed layout), so
+    /// they stop counting towards the process's memory. Reading them later would page them back in
+    /// from the file, so this never changes what the mapping contains.
+    func releasePages(_ pointer: UnsafeRawPointer, byteCount: Int) {
+        guard isMapped, pointer >= base, pointer + byteCount <= base + count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: pointer) + page - 1) / page * page
+        let end = (Int(bitPattern: pointer) + byteCount) / page * page
+        guard end > start, let first = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(first, end - start, Int32(MADV_DONTNEED))
+    }
 }

@@ -64,7 +64,7 @@ public final class MiniLMEmbedder: Embedder {
         maxLength = min(maxLength, config.maxPositions)
         let weightsURL = directory.appendingPathComponent("model.safetensors")
         let tensors = try SafeTensors(contentsOf: weightsURL)
-        let weights = try BertWeights(tensors, config: config)
+        let weights = try BertWeights(tensors, config: config, fuseQKV: backend != .packed)
 
         self.directory = directory
         self.config = config

@@ -202,5 +202,12 @@ final class FloatStorage: @unchecked Sendable {
         owned = buffer
     }
 
+    /// For a view into a mapped file: drops its resident pages (see `MappedFile.releasePages`), for
+    /// weights that were copied elsewhere; a later read pages them back in. No-op for owned buffers.
+    func releaseMappedPages() {
+        guard let file = owner as? MappedFile else { return }
+        file.releasePages(UnsafeRawPointer(pointer), byteCount: count * 4)
+    }
+
     deinit { owned?.deallocate() }
 }

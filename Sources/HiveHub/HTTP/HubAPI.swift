@@ -12,6 +12,10 @@ public struct HubAPI: Sendable {
     let limiter: RateLimiter
     /// Set once the store is migrated; `/readyz` answers 503 before.
     let readiness: Readiness
+    /// Routes added by modules above the hub that HiveHub cannot import (HiveMCP mounts `/mcp`
+    /// this way: it depends on HiveHub, so the hub cannot depend on it). Each runs once, after the
+    /// built-in routes and middleware are in place, so its routes get problem+json errors too.
+    public var routeExtensions: [@Sendable (Router<HubRequestContext>, HubAPI) -> Void] = []
 
     public init(core: OmegaCore, readiness: Readiness = Readiness(ready: true)) {
         self.core = core
@@ -36,6 +40,7 @@ public struct HubAPI: Sendable {
         addOperationRoutes(to: api)
         addEventRoutes(to: api)
         addLedgerRoutes(to: api)
+        for extend in routeExtensions { extend(router, self) }
         routes.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }
@@ -102,8 +107,8 @@ public struct HubAPI: Sendable {
         try throttle("ip:" + (context.remoteAddress ?? "unknown"))
     }
 
-    /// Requires the admin token.
-    func requireAdmin(_ request: Request, _ context: HubRequestContext) throws {
+    /// Requires the admin token (401 problem otherwise; rate-limited like every admin route).
+    public func requireAdmin(_ request: Request, _ context: HubRequestContext) throws {
         guard let token = bearer(request), core.identity.adminToken.matches(token) else {
             try throttleAnonymous(context)
             throw Problem(.unauthorized, "this route needs the admin token")

@@ -9,14 +9,18 @@ final class RouteTable: Sendable {
         routes.withLock { $0 = entries.map { ($0.method, $0.path.split(separator: "/")) } }
     }
 
-    /// Methods registered for a path (captures like `{id}` match any one segment).
+    /// Methods registered for a path, resolved the way the router's trie resolves it: at each
+    /// segment a literal match wins over a capture like `{id}` and is never backtracked, so
+    /// `GET /twins/challenge` is not routed to `GET /twins/{id}` and `Allow` must not offer GET.
     func methods(for path: String) -> [String] {
         let segments = path.split(separator: "/")
         return routes.withLock { routes in
-            routes.filter { route in
-                route.components.count == segments.count
-                    && zip(route.components, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
-            }.map(\.method)
+            var candidates = routes.filter { $0.components.count == segments.count }
+            for (index, segment) in segments.enumerated() {
+                let literal = candidates.filter { $0.components[index] == segment }
+                candidates = literal.isEmpty ? candidates.filter { $0.components[index].hasPrefix("{") } : literal
+            }
+            return candidates.map(\.method)
         }.sorted()
     }
 }

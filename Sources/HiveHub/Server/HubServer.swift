@@ -12,7 +12,8 @@ import ServiceLifecycle
 /// PostgreSQL), identity, core, HTTP application and background services.
 public struct HubServer: Sendable {
     public let core: OmegaCore
-    public let api: HubAPI
+    /// Mutable so the executable can add ``HubAPI/routeExtensions`` before ``run()``.
+    public var api: HubAPI
     /// Services to run besides the HTTP application (the PostgreSQL pool, the round scheduler).
     public let backgroundServices: [any Service]
     let readiness: Readiness

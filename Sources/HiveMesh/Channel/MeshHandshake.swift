@@ -16,11 +16,12 @@ import HiveCore
 /// as a ``SignedEnvelope`` or any other message Hive signs, and vice versa.
 ///
 /// Why not mutual TLS: the identity here *is* the raw Ed25519 node key — there is no CA, and a
-/// certificate would only wrap the same key. swift-nio-ssl and swift-certificates are not in our
-/// package mirror, and everything carried on a mesh link is either a signed envelope (verified
-/// end to end, whoever relays it) or gossip that is re-checked on receipt; `local_only.*` data
-/// never leaves a device. What TLS would add is confidentiality against a passive observer of the
-/// LAN; that is left for a later version (noted in docs/mesh.md).
+/// self-signed certificate would only wrap the same key, with a custom verification callback
+/// pinning node keys anyway (swift-nio-ssl and swift-certificates could do it). Everything carried
+/// on a mesh link is either a signed envelope (verified end to end, whoever relays it) or gossip
+/// that is re-checked on receipt; `local_only.*` data never leaves a device. What TLS would add is
+/// confidentiality against an observer of the LAN; that is left for a later version (noted in
+/// docs/mesh.md).
 public struct MeshHandshake: Sendable {
     /// Domain tag of handshake signatures.
     public static let domain = "hive.mesh.handshake.v1"
@@ -66,11 +67,22 @@ public struct MeshHandshake: Sendable {
 
     /// Our signature over the transcript with the peer's hello.
     public func authenticate(remote hello: MeshHello) throws -> MeshAuth {
-        MeshAuth(signature: Hex.encode(try identity.sign(Self.signingMessage(role: role, transcript: transcript(remote: hello)))))
+        try authenticate(transcript: transcript(remote: hello))
+    }
+
+    /// Our signature over a transcript already built with ``transcript(remote:)`` (the channel
+    /// builds it once per connection for both signing and verifying: canonical JSON is not free).
+    public func authenticate(transcript: [UInt8]) throws -> MeshAuth {
+        MeshAuth(signature: Hex.encode(try identity.sign(Self.signingMessage(role: role, transcript: transcript))))
     }
 
     /// Verifies the peer's proof; throws ``HiveError/Code/unauthorized`` when it does not hold.
     public func verify(remote hello: MeshHello, auth: MeshAuth) throws {
+        try verify(remote: hello, auth: auth, transcript: transcript(remote: hello))
+    }
+
+    /// ``verify(remote:auth:)`` over a transcript already built with ``transcript(remote:)``.
+    public func verify(remote hello: MeshHello, auth: MeshAuth, transcript: [UInt8]) throws {
         let key = try validate(remote: hello)
         guard let signature = Hex.decode(auth.signature) else {
             throw HiveError(.unauthorized, "peer handshake signature is not hex")
@@ -78,14 +90,15 @@ public struct MeshHandshake: Sendable {
         let peerRole: Role = role == .initiator ? .responder : .initiator
         do {
             try Ed25519.verify(
-                signature: signature, message: Self.signingMessage(role: peerRole, transcript: transcript(remote: hello)),
+                signature: signature, message: Self.signingMessage(role: peerRole, transcript: transcript),
                 publicKey: key)
         } catch {
             throw HiveError(.unauthorized, "peer handshake signature does not verify: \(error)")
         }
     }
 
-    func transcript(remote: MeshHello) throws -> [UInt8] {
+    /// Canonical JSON of the initiator's hello, 0x00, canonical JSON of the responder's hello.
+    public func transcript(remote: MeshHello) throws -> [UInt8] {
         let initiator = role == .initiator ? localHello : remote
         let responder = role == .initiator ? remote : localHello
         var bytes = try CanonicalJSON.encode(initiator)

@@ -20,11 +20,14 @@ public final class MeshPeerSession: Sendable, CustomStringConvertible {
     let maxFrameBytes: Int
     let channel: any Channel
     let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let traffic: MeshTraffic?
 
     init(
         remotePublicKey: [UInt8], remoteListen: MeshAddress?, initiatorNodeID: String, serial: UInt64,
-        maxFrameBytes: Int, channel: any Channel, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        maxFrameBytes: Int, channel: any Channel, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        traffic: MeshTraffic? = nil
     ) {
+        self.traffic = traffic
         self.remoteNodeID = NodeIdentity.nodeID(forPublicKey: remotePublicKey)
         self.remotePublicKey = remotePublicKey
         self.remoteListen = remoteListen
@@ -39,6 +42,7 @@ public final class MeshPeerSession: Sendable, CustomStringConvertible {
     /// limit (nothing is sent) and ``HiveError/Code/unavailable`` when the connection is gone.
     public func send(_ message: MeshMessage) async throws {
         let buffer = try Self.encode(message, maxFrameBytes: maxFrameBytes)
+        traffic?.record(message.typeName, bytes: buffer.readableBytes + 4)
         do {
             try await writer.write(buffer)
         } catch {

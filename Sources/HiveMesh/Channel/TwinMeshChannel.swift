@@ -24,6 +24,8 @@ public final class TwinMeshChannel: Sendable {
     public let configuration: MeshChannelConfiguration
     /// The address the server is bound to (after ``listen(on:)``).
     public var boundAddress: MeshAddress? { state.withLock { $0.bound } }
+    /// Frames sent on every session of this channel, by message type.
+    public let traffic = MeshTraffic()
 
     private struct State {
         var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
@@ -32,6 +34,7 @@ public final class TwinMeshChannel: Sendable {
         var dialing: Set<MeshAddress> = []
         var addressOwner: [MeshAddress: String] = [:]
         var isolated = false
+        var blocked: Set<String> = []
         var serial: UInt64 = 0
         var refusedHandshakes = 0
     }
@@ -83,6 +86,9 @@ public final class TwinMeshChannel: Sendable {
     /// The session with `nodeID`, if connected.
     public func session(for nodeID: String) -> MeshPeerSession? { state.withLock { $0.sessions[nodeID] } }
 
+    /// How many handshakes completed since start (each authenticated connection, kept or not).
+    public var handshakes: Int { Int(state.withLock { $0.serial }) }
+
     /// How many inbound or outbound handshakes were refused since start.
     public var refusedHandshakes: Int { state.withLock { $0.refusedHandshakes } }
 
@@ -94,6 +100,16 @@ public final class TwinMeshChannel: Sendable {
         let closing = state.withLock { state -> [MeshPeerSession] in
             state.isolated = isolated
             return isolated ? Array(state.sessions.values) : []
+        }
+        for session in closing { session.close() }
+    }
+
+    /// Cuts the links to these node ids only (closing their sessions and refusing new ones), or
+    /// restores them with an empty set: a partition between groups of nodes, for tests and benchmarks.
+    public func block(_ nodeIDs: Set<String>) {
+        let closing = state.withLock { state -> [MeshPeerSession] in
+            state.blocked = nodeIDs
+            return state.sessions.values.filter { nodeIDs.contains($0.remoteNodeID) }
         }
         for session in closing { session.close() }
     }
@@ -157,13 +173,30 @@ public final class TwinMeshChannel: Sendable {
 
     private func maintain(_ address: MeshAddress, handler: some MeshChannelHandler) async {
         var attempt = 0
+        var yielded = false
         while !Task.isCancelled {
-            let (isolated, owner) = state.withLock { state in
-                (state.isolated, state.addressOwner[address].flatMap { state.sessions[$0] })
+            let (isolated, ownerID, owner) = state.withLock { state in
+                let ownerID = state.addressOwner[address]
+                return (state.isolated || ownerID.map(state.blocked.contains) == true, ownerID, ownerID.flatMap { state.sessions[$0] })
             }
-            if isolated || owner != nil {
-                // Connected already (perhaps by the peer dialling us), or cut off: check again soon.
+            if let owner, !isolated {
+                yielded = false
+                // Connected already (perhaps by the peer dialling us): wait for that session to end
+                // instead of polling (50 nodes polling 49 addresses each was ~50k wake-ups a second).
+                try? await owner.channel.closeFuture.get()
+                try? await Task.sleep(for: .milliseconds(10))  // let the closed session unregister
+                continue
+            }
+            if isolated {
+                // Cut off: check again soon.
                 try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
+            if let ownerID, ownerID < identity.nodeID, !yielded, configuration.yieldDialMs > 0 {
+                // The peer has the smaller id: its connection is the one both sides keep, so give it
+                // the first go (after a heal this halves the handshakes), then dial if it has not.
+                yielded = true
+                try? await Task.sleep(for: .milliseconds(configuration.yieldDialMs))
                 continue
             }
             do {
@@ -235,11 +268,12 @@ public final class TwinMeshChannel: Sendable {
         if let allowed = configuration.allowedPeers, !allowed.contains(remoteID) {
             throw HiveError(.forbidden, "peer \(remoteID) is not in the allowed set")
         }
-        try await outbound.write(MeshPeerSession.encode(.auth(try handshake.authenticate(remote: remoteHello)), maxFrameBytes: maxFrame))
+        let transcript = try handshake.transcript(remote: remoteHello)
+        try await outbound.write(MeshPeerSession.encode(.auth(try handshake.authenticate(transcript: transcript)), maxFrameBytes: maxFrame))
         guard let authFrame = try await frames.next(),
             case .auth(let auth) = try HiveJSON.decode(MeshMessage.self, from: Array(authFrame.readableBytesView))
         else { throw HiveError(.unauthorized, "peer did not send its handshake proof") }
-        try handshake.verify(remote: remoteHello, auth: auth)
+        try handshake.verify(remote: remoteHello, auth: auth, transcript: transcript)
         let serial = state.withLock { state -> UInt64 in
             state.serial += 1
             return state.serial
@@ -247,16 +281,16 @@ public final class TwinMeshChannel: Sendable {
         return MeshPeerSession(
             remotePublicKey: remoteKey, remoteListen: try remoteHello.listen.map { try MeshAddress(parsing: $0) },
             initiatorNodeID: role == .initiator ? identity.nodeID : remoteID, serial: serial,
-            maxFrameBytes: maxFrame, channel: channel, writer: outbound)
+            maxFrameBytes: maxFrame, channel: channel, writer: outbound, traffic: traffic)
     }
 
     /// Adds the session, resolving duplicates deterministically; returns whether it was kept.
     private func register(_ session: MeshPeerSession, dialled: MeshAddress?) -> Bool {
         let preferredInitiator = min(identity.nodeID, session.remoteNodeID)
         let (kept, dropped) = state.withLock { state -> (Bool, MeshPeerSession?) in
-            if state.isolated { return (false, session) }
             if let dialled { state.addressOwner[dialled] = session.remoteNodeID }
             if let listen = session.remoteListen { state.addressOwner[listen] = session.remoteNodeID }
+            if state.isolated || state.blocked.contains(session.remoteNodeID) { return (false, session) }
             guard let existing = state.sessions[session.remoteNodeID] else {
                 state.sessions[session.remoteNodeID] = session
                 return (true, nil)

@@ -10,6 +10,7 @@ import Foundation
 /// | ``indirectChecks`` (k) | 3 | 3 |
 /// | ``suspicionMultiplier`` | 4 | 4 |
 /// | ``retransmitMultiplier`` | 4 | 4 |
+/// | ``maxAwareness`` (local health) | 8 | 8 |
 ///
 /// A suspect is declared dead after `suspicionMultiplier · max(1, log10 N) · probeInterval`, so
 /// the timeout grows with the log of the group size (more members → more time for a refutation
@@ -22,6 +23,9 @@ public struct SwimConfiguration: Sendable {
     public var indirectChecks = 3
     public var suspicionMultiplier = 4.0
     public var retransmitMultiplier = 4
+    /// Highest local health score: a starved node stretches its probe period and ack timeout up
+    /// to `maxAwareness + 1` times (memberlist: 8).
+    public var maxAwareness = 8
     /// Most updates piggybacked per message.
     public var maxPiggyback = 16
 

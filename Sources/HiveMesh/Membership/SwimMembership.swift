@@ -118,6 +118,20 @@ public struct SwimMembership: Sendable {
         return chosen + [localUpdate]
     }
 
+    /// Our record of `nodeID` when we hold it suspect or dead: sent to that very node whenever we
+    /// talk to it, so it can refute at once (disseminating by piggyback alone may never reach the
+    /// subject before its retransmit budget runs out, and dead members are not probed).
+    public func refutable(_ nodeID: String) -> MemberUpdate? {
+        guard let member = members[nodeID], member.status != .alive else { return nil }
+        return member.update
+    }
+
+    /// Dead members among `candidates`, to ping now and then while a connection to them is open
+    /// ("gossip to the dead"): a member buried while it was only slow learns of it and refutes.
+    public func dead(among candidates: some Sequence<String>) -> [String] {
+        candidates.filter { members[$0]?.status == .dead }
+    }
+
     /// Queues our current record of `nodeID` for dissemination again (when it is not alive).
     public mutating func regossip(_ nodeID: String) {
         guard let member = members[nodeID], member.status != .alive else { return }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HiveCore
 import HiveTwin
@@ -43,6 +44,9 @@ extension MeshNode {
     /// Cuts this node off the network, or heals it.
     public func isolate(_ isolated: Bool) { channel.isolate(isolated) }
 
+    /// Cuts the links to these nodes only (an empty set heals): one side of a partition.
+    public func partition(from nodeIDs: Set<String>) { channel.block(nodeIDs) }
+
     /// How many envelopes the relay log holds.
     public var relayLogCount: Int { log.count }
 
@@ -58,6 +62,18 @@ extension MeshNode {
             nodeID: nodeID, listen: channel.boundAddress, term: coordinator.currentTerm, leader: coordinator.leader,
             isLeader: coordinator.isLeader, peers: peers, relayLogCount: log.count, hubReachable: hubReachable,
             verdicts: consensus.results, blocklist: consensus.blocklist.sorted(), refusedEnvelopes: refusedEnvelopes,
-            refusedHandshakes: channel.refusedHandshakes)
+            refusedHandshakes: channel.refusedHandshakes, snapshotDigest: snapshotDigest(),
+            beaconsAccepted: discovery?.counts.accepted,
+            beaconsRefused: discovery.map { counts in
+                Dictionary(uniqueKeysWithValues: counts.counts.refused.map { ($0.key.rawValue, $0.value) })
+            }, awareness: awareness)
+    }
+
+    /// SHA-256 (hex) of the canonical JSON of the exported snapshot's entries, sorted by key.
+    public nonisolated func snapshotDigest() -> String? {
+        guard let snapshot = try? snapshots.snapshot().exported() else { return nil }
+        let entries = snapshot.entries.values.sorted { $0.key < $1.key }
+        guard let bytes = try? CanonicalJSON.encode(entries) else { return nil }
+        return Hex.encode(Array(SHA256.hash(data: bytes)))
     }
 }

@@ -6,8 +6,12 @@ extension MeshNode {
     /// One anti-entropy round: pick up new outbox envelopes, then ask up to `antiEntropyFanout`
     /// random connected peers with no request outstanding for what we miss.
     func antiEntropyTick() async {
-        ingestOutbox()
         let now = nowMs
+        if now >= lastOutboxScanMs + configuration.outboxScanIntervalMs {
+            lastOutboxScanMs = now
+            ingestOutbox()
+        }
+        refreshSnapshotHead()
         let idle = channel.sessions.values.filter { session in
             pulling[session.remoteNodeID].map { now >= $0 + 2_000 } ?? true
         }
@@ -44,7 +48,14 @@ extension MeshNode {
         return diff.entries.contains { $0.isLocalOnly }
     }
 
-    /// Answers a digest with only what the asker is missing.
+    /// Reads how far this node's snapshot change sequence has advanced (local writes by the app
+    /// and merges), with one indexed query for the rows after the last head seen.
+    func refreshSnapshotHead() {
+        if let diff = try? snapshots.diff(since: snapshotHead) { snapshotHead = max(snapshotHead, diff.cursor) }
+    }
+
+    /// Answers a digest with only what the asker is missing. An asker already at our snapshot head
+    /// costs no database read (most pulls, once the group has converged).
     func answer(_ pull: AntiEntropyPull, to session: MeshPeerSession) async {
         let fresh = pull.epoch != log.epoch
         let after = fresh ? 0 : max(0, pull.after)
@@ -52,12 +63,18 @@ extension MeshNode {
         let batch = log.since(after, maxBytes: configuration.maxPushBytes)
         var snapshotEnvelope: SignedEnvelope?
         var snapshotCursor = snapshotAfter
-        if let diff = try? snapshots.diff(since: snapshotAfter) {
+        if !fresh, let cached = signedDiff, cached.after == snapshotAfter, cached.head == snapshotHead {
+            // Peers that last pulled at the same point ask for the same diff (after a heal, most of
+            // the other side): sign it once.
+            snapshotEnvelope = cached.envelope
+            snapshotCursor = cached.cursor
+        } else if fresh || snapshotAfter < snapshotHead, let diff = try? snapshots.diff(since: snapshotAfter) {
             if !diff.entries.isEmpty, diff.entries.count <= SnapshotDiff.maxEntries,
                 let envelope = try? SignedEnvelope.sign(diff, kind: .snapshotDiff, stamp: store.clock.now(), identity: store.identity)
             {
                 snapshotEnvelope = envelope
                 snapshotCursor = diff.cursor
+                signedDiff = (snapshotAfter, snapshotHead, envelope, diff.cursor)
             } else if diff.entries.isEmpty {
                 snapshotCursor = diff.cursor
             }
@@ -87,7 +104,17 @@ extension MeshNode {
                 guard !diff.entries.contains(where: { $0.isLocalOnly }) else {
                     throw HiveError(.forbidden, "peer sent local_only keys")
                 }
-                try snapshots.merge(diff)
+                // Entries no newer than what we already hold cannot win: skip them, and skip the
+                // write transaction when nothing is left (every peer re-serves what it merged, so
+                // most entries arrive many times while a change spreads).
+                let news = diff.entries.filter { entry in knownStamps[entry.key].map { entry.stamp > $0 } ?? true }
+                if !news.isEmpty {
+                    try snapshots.merge(SnapshotDiff(entries: news, cursor: diff.cursor))
+                    for entry in news where knownStamps[entry.key].map({ entry.stamp > $0 }) ?? true {
+                        knownStamps[entry.key] = entry.stamp
+                    }
+                    refreshSnapshotHead()
+                }
                 snapshotCursor = push.snapshotCursor
             } catch {
                 refusedEnvelopes += 1

@@ -9,30 +9,80 @@ extension MeshNode {
         defer { _ = membership.expireSuspects(nowMs: nowMs) }
         guard let target = membership.nextProbeTarget() else { return }
         let swim = configuration.swim
+        let multiplier = UInt64(awareness + 1)
         probeSeq += 1
         let seq = probeSeq
-        if let session = channel.session(for: target) {
-            try? await session.send(.ping(SwimPing(seq: seq, updates: membership.piggyback())))
+        currentProbe = seq
+        acked.removeAll(keepingCapacity: true)
+        let session = channel.session(for: target)
+        if let session {
+            try? await session.send(.ping(SwimPing(seq: seq, updates: updates(for: target))))
         }
-        if await waitForAck(seq, ms: swim.ackTimeoutMs) {
+        await pingTheDead()
+        if await waitForAck(seq, ms: swim.ackTimeoutMs * multiplier) {
             membership.observedAlive(target, address: nil, nowMs: nowMs)
+            adjustAwareness(-1)
             return
         }
         for helper in membership.helpers(excluding: target) {
             try? await channel.session(for: helper)?.send(.pingReq(SwimPingRequest(seq: seq, target: target)))
         }
         let rest = swim.probeIntervalMs > swim.ackTimeoutMs ? swim.probeIntervalMs - swim.ackTimeoutMs : swim.ackTimeoutMs
-        if await waitForAck(seq, ms: rest) { return }
+        if await waitForAck(seq, ms: rest * multiplier) {
+            adjustAwareness(1)  // it answered others but not us in time: we may be the slow one
+            return
+        }
+        // No answer at all. With its TCP session still open the peer's process is there, so the
+        // silence is more likely overload (ours or its) than death: raise our own health score.
+        if session != nil, channel.session(for: target) != nil { adjustAwareness(1) }
         membership.suspect(target, nowMs: nowMs)
     }
 
+    /// Lifeguard's local health multiplier (memberlist's "awareness"): a node that misses acks
+    /// or has to refute suspicion of itself is probably starved of CPU or network, so it stretches
+    /// its own probe period and ack timeout by `awareness + 1` (at most ``SwimConfiguration/maxAwareness`` + 1)
+    /// instead of accusing healthy peers; each clean probe brings it back down by one.
+    func adjustAwareness(_ delta: Int) {
+        awareness = min(max(0, awareness + delta), max(0, configuration.swim.maxAwareness))
+    }
+
+    /// The current probe period, stretched by the local health multiplier.
+    var probePeriodMs: UInt64 { configuration.swim.probeIntervalMs * UInt64(awareness + 1) }
+
+    /// Waits up to `ms` for the ack of probe `seq`: resumed by the ack itself or by one timer
+    /// (polling here cost 200 wake-ups a second per node).
     private func waitForAck(_ seq: UInt64, ms: UInt64) async -> Bool {
-        let deadline = nowMs + ms
-        while nowMs < deadline {
-            if acked.remove(seq) != nil { return true }
-            try? await Task.sleep(for: .milliseconds(5))
+        if acked.remove(seq) != nil { return true }
+        return await withCheckedContinuation { continuation in
+            ackWaiters[seq] = continuation
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int64(clamping: ms)))
+                self.expireAckWait(seq)
+            }
         }
-        return acked.remove(seq) != nil
+    }
+
+    private func expireAckWait(_ seq: UInt64) {
+        ackWaiters.removeValue(forKey: seq)?.resume(returning: false)
+    }
+
+    /// Piggybacked updates for a message to `peer`, with our record of it when we hold it
+    /// suspect or dead (so it refutes).
+    func updates(for peer: String) -> [MemberUpdate] {
+        var updates = membership.piggyback()
+        if let record = membership.refutable(peer) { updates.append(record) }
+        return updates
+    }
+
+    /// Every `deadPingEvery` probe periods, pings one member we hold dead but still have a session
+    /// with: if it is alive after all it answers with a refutation (its higher incarnation), and
+    /// two nodes that buried each other during a partition both come back.
+    private func pingTheDead() async {
+        probeRounds += 1
+        guard probeRounds % UInt64(max(1, configuration.deadPingEvery)) == 0 else { return }
+        let sessions = channel.sessions
+        guard let id = membership.dead(among: sessions.keys).randomElement(), let session = sessions[id] else { return }
+        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: id))))
     }
 
     /// Leader heartbeat / candidacy.

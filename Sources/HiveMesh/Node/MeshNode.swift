@@ -22,9 +22,25 @@ public actor MeshNode: MeshChannelHandler {
     var coordinator: ClusterCoordinator
     var consensus: MeshConsensus
     var acked: Set<UInt64> = []
+    /// Probes waiting for their ack, resumed by the ack or by their timeout.
+    var ackWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+    /// This node's snapshot change sequence as last read (see ``refreshSnapshotHead()``).
+    var snapshotHead: Int64 = 0
+    /// Per key, a stamp the database holds at least: remote entries not newer cannot win a merge.
+    var knownStamps: [String: HLCTimestamp] = [:]
+    var lastOutboxScanMs: UInt64 = 0
+    /// The last snapshot diff signed for a pull: (asked after, our head then, envelope, its cursor).
+    var signedDiff: (after: Int64, head: Int64, envelope: SignedEnvelope, cursor: Int64)?
     var probeSeq: UInt64 = 0
+    /// Sequence number of this node's own probe in progress.
+    var currentProbe: UInt64 = 0
+    var probeRounds: UInt64 = 0
+    /// Local health score (0 = healthy); see ``adjustAwareness(_:)``.
+    public internal(set) var awareness = 0
     var relayedProbes: [UInt64: (requester: String, seq: UInt64)] = [:]
     var hubDelivered: Set<String> = []
+    /// The LAN discovery socket, when ``MeshNodeConfiguration/discovery`` is set (opened by ``start()``).
+    var discovery: MeshDiscovery?
     /// Whether the last attempt to reach the hub succeeded.
     public internal(set) var hubReachable = false
     /// Envelopes or diffs refused from peers (bad signature, local-only keys, malformed).
@@ -56,6 +72,10 @@ public actor MeshNode: MeshChannelHandler {
         let bound = try await channel.listen(on: configuration.listen)
         membership = SwimMembership(localID: nodeID, address: bound, configuration: configuration.swim)
         for seed in configuration.seeds { channel.dial(seed) }
+        if let settings = configuration.discovery, discovery == nil {
+            discovery = try await MeshDiscovery.open(
+                configuration: settings, identity: store.identity, allowedPeers: configuration.channel.allowedPeers)
+        }
         return bound
     }
 
@@ -64,8 +84,16 @@ public actor MeshNode: MeshChannelHandler {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await self.channel.run(handler: self) }
             group.addTask { try await self.loop(every: self.configuration.antiEntropyIntervalMs) { await $0.antiEntropyTick() } }
-            group.addTask { try await self.loop(every: self.configuration.swim.probeIntervalMs) { await $0.probeTick() } }
+            group.addTask {
+                while !Task.isCancelled {
+                    await self.probeTick()
+                    try await Task.sleep(for: .milliseconds(Int64(clamping: await self.probePeriodMs)))
+                }
+            }
             group.addTask { try await self.loop(every: self.configuration.swim.probeIntervalMs) { await $0.coordinatorTick() } }
+            if let discovery, let bound = channel.boundAddress {
+                group.addTask { try await discovery.run(announcing: bound) { found in await self.discovered(found) } }
+            }
             if hub != nil {
                 group.addTask { try await self.loop(every: self.configuration.hubIntervalMs) { await $0.hubTick() } }
             }
@@ -81,6 +109,12 @@ public actor MeshNode: MeshChannelHandler {
 
     var nowMs: UInt64 { HybridLogicalClock.systemMilliseconds() }
 
+    /// A beacon named a peer: dial it unless a session with it is open already.
+    func discovered(_ found: BeaconFilter.Discovered) {
+        guard found.nodeID != nodeID, channel.session(for: found.nodeID) == nil else { return }
+        channel.dial(found.address)
+    }
+
     // MARK: - Channel events
 
     public func peerConnected(_ session: MeshPeerSession) async {
@@ -88,6 +122,8 @@ public actor MeshNode: MeshChannelHandler {
         // A peer we hold suspect or dead is back: re-gossip that so it refutes with a higher incarnation.
         membership.regossip(session.remoteNodeID)
         if let address = session.remoteListen { channel.dial(address) }
+        // Tell it at once how we see it (it refutes if we hold it suspect or dead) and hear its view of us.
+        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID))))
         await sendPull(to: session)
     }
 
@@ -106,18 +142,21 @@ public actor MeshNode: MeshChannelHandler {
             await absorb(push, from: session)
         case .ping(let ping):
             apply(ping.updates)
-            try? await session.send(.ack(SwimAck(seq: ping.seq, target: nodeID, updates: membership.piggyback())))
+            try? await session.send(.ack(SwimAck(seq: ping.seq, target: nodeID, updates: updates(for: peer))))
         case .ack(let ack):
             apply(ack.updates)
             if let relay = relayedProbes.removeValue(forKey: ack.seq) {
                 try? await channel.session(for: relay.requester)?.send(
                     .ack(SwimAck(seq: relay.seq, target: ack.target, updates: [])))
-            } else {
-                acked.insert(ack.seq)
+            } else if let waiter = ackWaiters.removeValue(forKey: ack.seq) {
+                waiter.resume(returning: true)
+            } else if ack.seq == currentProbe {
+                acked.insert(ack.seq)  // between the direct and the indirect wait of the current probe
             }
         case .pingReq(let request):
             guard let target = channel.session(for: request.target) else { return }
             probeSeq += 1
+            if relayedProbes.count >= 1_024 { relayedProbes.removeAll() }  // targets that never answered
             relayedProbes[probeSeq] = (peer, request.seq)
             try? await target.send(.ping(SwimPing(seq: probeSeq, updates: membership.piggyback())))
         case .election(let election):
@@ -130,6 +169,8 @@ public actor MeshNode: MeshChannelHandler {
 
     private func apply(_ updates: [MemberUpdate]) {
         let now = nowMs
+        let incarnation = membership.incarnation
+        defer { if membership.incarnation > incarnation { adjustAwareness(1) } }  // we had to refute
         for update in updates.prefix(64) {
             if membership.apply(update, nowMs: now), let address = update.address, update.status != .dead,
                 update.nodeID != nodeID

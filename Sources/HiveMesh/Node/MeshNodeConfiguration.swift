@@ -11,6 +11,11 @@ public struct MeshNodeConfiguration: Sendable {
     /// Peers asked per anti-entropy round (chosen at random): gossip fan-out keeps the work per
     /// round constant as the group grows, and updates still reach everyone in O(log N) rounds.
     public var antiEntropyFanout = 3
+    /// Every this many probe periods, one member held dead but still connected is pinged so it can
+    /// refute (memberlist keeps gossiping to the dead for a while for the same reason).
+    public var deadPingEvery = 5
+    /// How often the twin's outbox is scanned for hub-bound envelopes to relay, in ms.
+    public var outboxScanIntervalMs: UInt64 = 500
     /// Most envelope payload bytes in one push.
     public var maxPushBytes = 256 * 1024
     /// How often the hub link is tried, in ms.
@@ -23,6 +28,9 @@ public struct MeshNodeConfiguration: Sendable {
     public var expectedClusterSize = 0
     /// Subjects the hub blocklisted.
     public var hubBlocklist: Set<String> = []
+    /// LAN discovery by signed UDP multicast beacons; `nil` (the default) keeps it off, so a node
+    /// only knows its seeds and what gossip tells it.
+    public var discovery: MeshDiscoveryConfiguration?
 
     public init(listen: MeshAddress, seeds: [MeshAddress] = []) {
         self.listen = listen

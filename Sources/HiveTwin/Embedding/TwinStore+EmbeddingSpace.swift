@@ -41,6 +41,12 @@ extension TwinStore {
                         try space.check(vector, field: "re-embedded \(table) vector")
                         try update.execute(arguments: [EmbeddingCodec.encode(vector), row["rid"] as Int64])
                     }
+                    // A persisted index of the old vectors must not be loaded again.
+                    try db.execute(
+                        sql: """
+                            INSERT INTO meta(key, value) VALUES (?, 1)
+                            ON CONFLICT(key) DO UPDATE SET value = value + 1
+                            """, arguments: ["\(table)_generation"])
                 }
             }
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, space.stored])

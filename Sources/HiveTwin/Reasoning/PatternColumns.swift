@@ -3,10 +3,20 @@ import HiveVectors
 
 /// The filterable fields of every indexed pattern, column-wise by row id.
 ///
-/// A search turns its ``PatternFilter`` into a mask with one pass over these flat arrays (or over
-/// the rows of the rarest tag), and the index's filter is then a single array load per candidate —
-/// no dictionary lookup or reference counting in the scan's inner loop.
+/// A search turns its ``PatternFilter`` into a bitmap by row id with one pass over these flat
+/// arrays (or over the rows of the rarest tag); the exact index tests it before scoring a vector,
+/// so rejected vectors cost one load. Bitmaps are cached per filter until the next change to the
+/// columns, or until the first allowed row expires.
 struct PatternColumns: Sendable {
+    /// A built filter and the time window in which it stays exact.
+    struct CachedFilter: Sendable {
+        var filter: VectorFilter?
+        var builtAt: Int64
+        /// The earliest expiry among the rows it allows (`Int64.max`: none expire).
+        var validUntil: Int64
+    }
+
+
     private(set) var live: [Bool] = []
     private var taskType: [UInt8] = []
     private var origin: [UInt8] = []
@@ -16,6 +26,9 @@ struct PatternColumns: Sendable {
     private var rowsByTag: [String: Set<Int64>] = [:]
     private(set) var count = 0
     private(set) var expiring = 0
+    private var cache: [PatternFilter: CachedFilter] = [:]
+    /// Filters cached at once; more are rebuilt each time (a filter costs one pass to build).
+    static let cacheLimit = 32
 
     static func code(_ type: Pattern.TaskType) -> UInt8 { UInt8(Pattern.TaskType.allCases.firstIndex(of: type) ?? 0) }
     static func code(_ origin: Pattern.Origin) -> UInt8 { origin == .local ? 0 : 1 }
@@ -37,6 +50,7 @@ struct PatternColumns: Sendable {
     ) {
         let i = Int(rid)
         grow(to: i)
+        cache.removeAll(keepingCapacity: true)
         if !live[i] { count += 1 }
         if expires[i] != .max { expiring -= 1 }
         live[i] = true
@@ -52,6 +66,7 @@ struct PatternColumns: Sendable {
     mutating func updateEvidence(rid: Int64, alpha: Double, beta: Double) {
         let i = Int(rid)
         guard i < live.count, live[i] else { return }
+        cache.removeAll(keepingCapacity: true)
         self.alpha[i] = alpha
         self.beta[i] = beta
     }
@@ -59,6 +74,7 @@ struct PatternColumns: Sendable {
     mutating func remove(rid: Int64, tags: [String]) {
         let i = Int(rid)
         guard i < live.count, live[i] else { return }
+        cache.removeAll(keepingCapacity: true)
         live[i] = false
         count -= 1
         if expires[i] != .max { expiring -= 1 }
@@ -78,36 +94,42 @@ struct PatternColumns: Sendable {
     }
 
     /// The index filter for `filter` at time `now`; `nil` when every live row passes.
-    func vectorFilter(_ filter: PatternFilter, now: Int64) -> VectorFilter? {
+    mutating func vectorFilter(_ filter: PatternFilter, now: Int64) -> VectorFilter? {
+        if let cached = cache[filter], cached.builtAt <= now, now < cached.validUntil { return cached.filter }
+        let built = buildFilter(filter, now: now)
+        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+        cache[filter] = built
+        return built.filter
+    }
+
+    private func buildFilter(_ filter: PatternFilter, now: Int64) -> CachedFilter {
         let conditions = filter != PatternFilter()
-        if !conditions && expiring == 0 { return nil }
+        if !conditions && expiring == 0 { return CachedFilter(filter: nil, builtAt: now, validUntil: .max) }
         let typeCode = filter.taskType.map(Self.code)
         let originCode = filter.origin.map(Self.code)
         var mask = [Bool](repeating: false, count: live.count)
         var allowed = 0
+        var validUntil = Int64.max
+        @inline(__always) func consider(_ i: Int) {
+            guard passes(i, filter, typeCode: typeCode, originCode: originCode, now: now) else { return }
+            mask[i] = true
+            allowed += 1
+            validUntil = min(validUntil, expires[i])
+        }
         if !filter.tags.isEmpty {
             let postings = filter.tags.map { rowsByTag[$0] ?? [] }
-            guard let rarest = postings.min(by: { $0.count < $1.count }) else { return nil }
-            for rid in rarest where postings.allSatisfy({ $0.contains(rid) }) {
-                let i = Int(rid)
-                if passes(i, filter, typeCode: typeCode, originCode: originCode, now: now) {
-                    mask[i] = true
-                    allowed += 1
-                }
+            if let rarest = postings.min(by: { $0.count < $1.count }) {
+                for rid in rarest where postings.allSatisfy({ $0.contains(rid) }) { consider(Int(rid)) }
             }
         } else {
-            for i in 0..<live.count where passes(i, filter, typeCode: typeCode, originCode: originCode, now: now) {
-                mask[i] = true
-                allowed += 1
-            }
+            for i in 0..<live.count { consider(i) }
         }
         // Few survivors: hand the index the exact set so it scores only those.
         if allowed * 16 < count {
             var ids = Set<VectorID>(minimumCapacity: allowed)
             for i in mask.indices where mask[i] { ids.insert(VectorID(i)) }
-            return .ids(ids)
+            return CachedFilter(filter: .ids(ids), builtAt: now, validUntil: validUntil)
         }
-        let final = mask
-        return .predicate { id in id >= 0 && id < final.count && final[Int(id)] }
+        return CachedFilter(filter: .mask(mask, allowedCount: allowed), builtAt: now, validUntil: validUntil)
     }
 }

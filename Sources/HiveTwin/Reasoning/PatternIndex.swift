@@ -13,6 +13,20 @@ enum PatternIndex: Sendable {
         }
     }
 
+    var dimension: Int {
+        switch self {
+        case .exact(let index): index.dimension
+        case .hnsw(let index): index.dimension
+        }
+    }
+
+    var metric: DistanceMetric {
+        switch self {
+        case .exact(let index): index.metric
+        case .hnsw(let index): index.metric
+        }
+    }
+
     func contains(_ id: VectorID) -> Bool {
         switch self {
         case .exact(let index): index.contains(id)

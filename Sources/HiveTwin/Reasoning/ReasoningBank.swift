@@ -9,12 +9,18 @@ import Synchronization
 ///
 /// - The table is the truth; the index is derived from it and changed only after the transaction
 ///   that changed the table has committed, under the same lock. Two kinds (``IndexKind``):
-///   `.exact` — a ``QuantizedFlatIndex`` (int8 scan, f32 rescoring, exact order) rebuilt from the
-///   stored vectors at every open; `.hnsw` — an ``HNSWIndex`` persisted next to the database by
-///   ``saveIndex()`` with its checksum and the table generation it reflects recorded in the store;
-///   at open it is loaded only if the checksum verifies and no pattern write happened since
-///   (every write bumps the generation in its own transaction), and rebuilt otherwise. Either way
-///   index and table cannot drift, not even across a crash (``verifyIndex()`` checks it).
+///   `.exact` — a ``QuantizedFlatIndex`` (int8 scan, f32 rescoring, exact order); `.hnsw` — an
+///   ``HNSWIndex``. Either kind is persisted next to the database by ``saveIndex()`` with its
+///   checksum and the table generation it reflects recorded in the store (always for `.hnsw`,
+///   whose graph is costly to build; for `.exact` once ``saveIndex()`` has been called, since its
+///   file keeps f32 rows for rescoring and is about 5× the table's vector bytes); at open it is loaded
+///   (memory-mapped) only if the checksum verifies and no pattern write happened since (every
+///   write bumps the generation in its own transaction), and rebuilt from the table otherwise —
+///   ``indexOrigin`` says which and ``indexRebuildReason`` says why. Either way index and table
+///   cannot drift, not even across a crash (``verifyIndex()`` checks it).
+/// - Filters are answered from in-memory columns (``PatternColumns``): a filter becomes a bitmap
+///   by row id, built once and cached until the next pattern write, and the exact index skips the
+///   vectors it rejects before scoring them. Only the `k` hits are read from SQLite.
 /// - Success is Beta(α, β) evidence: ``recordOutcome(patternID:success:)`` adds one to α or β.
 /// - Vectors carry the embedder's model id; opening a table whose vectors came from another model
 ///   refuses or re-embeds (``ModelMismatchPolicy``).
@@ -25,9 +31,9 @@ public final class ReasoningBank: Sendable {
 
     /// Which vector index serves searches.
     public enum IndexKind: Sendable, Hashable {
-        /// Exact order (int8 scan + f32 rescoring), rebuilt from the table at open.
+        /// Exact order (int8 scan + f32 rescoring).
         case exact
-        /// HNSW graph, persisted with a verified checksum (see ``saveIndex()``); rebuilt when stale.
+        /// HNSW graph (approximate).
         case hnsw(m: Int = 16, efConstruction: Int = 200, efSearch: Int = 64)
     }
 
@@ -38,20 +44,23 @@ public final class ReasoningBank: Sendable {
 
     /// The index kind this bank was opened with.
     public let indexKind: IndexKind
-    /// Where an `.hnsw` index is persisted: `<database>.patterns.hnsw`.
-    public var indexPath: String { store.path + ".patterns.hnsw" }
+    /// Where the index is persisted: `<database>.patterns.hnsw` or `<database>.patterns.qflat`.
+    public var indexPath: String { Self.indexPath(store: store, kind: indexKind) }
     /// How the index was obtained at open: "rebuilt" or "loaded".
     public let indexOrigin: String
+    /// Why the index had to be rebuilt at open (no file, stale, corrupt, …); `nil` when loaded.
+    public let indexRebuildReason: String?
 
-    private let state: Mutex<State>
+    let state: Mutex<State>
 
     /// Largest `k` accepted by a search.
     public static let maxK = 1_000
     /// Largest batch accepted by ``storePatterns(_:ttlMs:outbox:)``.
     public static let maxBatch = 10_000
 
-    /// Opens the bank over `store`, checking the recorded embedding space against `space` and
-    /// rebuilding the vector index from the table.
+    /// Opens the bank over `store`, checking the recorded embedding space against `space`, then
+    /// loading the persisted index when it verifies and is current, or rebuilding it from the table
+    /// (and persisting the rebuilt index for the next open).
     public init(
         store: TwinStore, space: EmbeddingSpace, index kind: IndexKind = .exact,
         onModelMismatch policy: ModelMismatchPolicy = .refuse
@@ -60,102 +69,25 @@ public final class ReasoningBank: Sendable {
         self.space = space
         self.indexKind = kind
         try store.reconcileEmbeddingSpace(space, table: "patterns", textColumn: "approach", policy: policy)
-        if case .hnsw = kind, let loaded = try Self.loadPersisted(store: store, space: space, path: store.path + ".patterns.hnsw") {
+        switch try Self.loadPersisted(store: store, space: space, kind: kind) {
+        case .loaded(let loaded):
             state = Mutex(loaded)
             indexOrigin = "loaded"
-        } else {
-            let built = try Self.rebuild(store: store, space: space, kind: kind)
-            state = Mutex(built)
+            indexRebuildReason = nil
+        case .unusable(let reason, let saved):
+            let (rebuilt, generation) = try Self.rebuildAtGeneration(store: store, space: space, kind: kind)
+            var why = reason
+            if saved || kind != .exact {
+                // The index is derived data: failing to persist it costs the next open a rebuild, not this one.
+                do {
+                    try Self.persist(rebuilt.index, store: store, kind: kind, generation: generation)
+                } catch {
+                    why += "; saving the rebuilt index failed: \(error)"
+                }
+            }
+            state = Mutex(rebuilt)
             indexOrigin = "rebuilt"
-            if case .hnsw = kind { try saveIndex() }
-        }
-    }
-
-    /// The persisted HNSW index, if it verifies and reflects the current table; `nil` otherwise.
-    static func loadPersisted(store: TwinStore, space: EmbeddingSpace, path: String) throws -> State? {
-        let (generation, record, count) = try store.read { db in
-            (
-                try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_generation'") ?? 0,
-                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_index'"),
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM patterns") ?? 0
-            )
-        }
-        guard let record, FileManager.default.fileExists(atPath: path) else { return nil }
-        let parts = record.split(separator: " ")
-        guard parts.count == 2, Int64(parts[0]) == generation, let checksum = UInt64(parts[1]) else { return nil }
-        guard let index = try? HNSWIndex(contentsOf: path, expectedChecksum: checksum),
-            index.count == count, index.dimension == space.dimensions
-        else { return nil }
-        return State(index: .hnsw(index), columns: try columns(store: store))
-    }
-
-    /// Writes the `.hnsw` index to ``indexPath`` and records its checksum with the table generation it
-    /// reflects, so the next open can load it instead of rebuilding. No-op for `.exact`.
-    public func saveIndex() throws {
-        try state.withLock { state in
-            guard case .hnsw(let index) = state.index else { return }
-            let checksum = try index.save(to: indexPath)
-            try store.write { db in
-                let generation = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_generation'") ?? 0
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('patterns_index', ?)",
-                    arguments: ["\(generation) \(checksum)"])
-            }
-        }
-    }
-
-    /// Bumps the table generation inside a write that changes patterns, invalidating a persisted index.
-    static func bumpGeneration(in db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO meta(key, value) VALUES ('patterns_generation', 1)
-                ON CONFLICT(key) DO UPDATE SET value = value + 1
-                """)
-    }
-
-    static func columns(store: TwinStore) throws -> PatternColumns {
-        try store.read { db in
-            var columns = PatternColumns()
-            let cursor = try Row.fetchCursor(db, sql: "SELECT rid, task_type, origin, tags, alpha, beta, expires_ms FROM patterns")
-            while let row = try cursor.next() {
-                columns.insert(
-                    rid: row["rid"], taskType: try Self.taskType(row["task_type"]), origin: try Self.origin(row["origin"]),
-                    tags: try Self.decodeTags(row["tags"]), alpha: row["alpha"], beta: row["beta"], expiresMs: row["expires_ms"])
-            }
-            return columns
-        }
-    }
-
-    static func rebuild(store: TwinStore, space: EmbeddingSpace, kind: IndexKind) throws -> State {
-        try store.read { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM patterns") ?? 0
-            var columns = PatternColumns()
-            var ids: [VectorID] = []
-            ids.reserveCapacity(count)
-            var vectors: [Float] = []
-            vectors.reserveCapacity(count * space.dimensions)
-            let cursor = try Row.fetchCursor(
-                db, sql: "SELECT rid, task_type, origin, tags, alpha, beta, expires_ms, vector FROM patterns")
-            while let row = try cursor.next() {
-                let rid: Int64 = row["rid"]
-                try EmbeddingCodec.decode(row["vector"], dimensions: space.dimensions, appendingTo: &vectors)
-                ids.append(rid)
-                columns.insert(
-                    rid: rid, taskType: try Self.taskType(row["task_type"]), origin: try Self.origin(row["origin"]),
-                    tags: try Self.decodeTags(row["tags"]), alpha: row["alpha"], beta: row["beta"], expiresMs: row["expires_ms"])
-            }
-            switch kind {
-            case .exact:
-                var index = try QuantizedFlatIndex(dimension: space.dimensions, metric: .cosine, capacity: count)
-                try index.add(ids: ids, vectors: vectors)
-                return State(index: .exact(index), columns: columns)
-            case .hnsw(let m, let efConstruction, let efSearch):
-                var index = try HNSWIndex(
-                    dimension: space.dimensions, metric: .cosine, m: m, efConstruction: efConstruction, efSearch: efSearch,
-                    capacity: count)
-                try index.add(ids: ids, vectors: vectors)
-                return State(index: .hnsw(index), columns: columns)
-            }
+            indexRebuildReason = why
         }
     }
 
@@ -189,25 +121,26 @@ public final class ReasoningBank: Sendable {
             encoded.append(EmbeddingCodec.encode(vector))
         }
         let expires = store.expiry(ttlMs: ttlMs)
-        let now = Int64(clamping: store.nowMs)
         return try state.withLock { state in
             let written = try store.write { db -> [(Pattern, Int64)] in
                 try Self.bumpGeneration(in: db)
-                let ids = try store.allocateIDs(batch.count, in: db)
+                let first = try store.allocateSequence(batch.count, in: db)
                 let insert = try db.cachedStatement(
                     sql: """
-                        INSERT INTO patterns(id, task_type, approach, tags, context, alpha, beta, origin, provenance,
-                                             stamp, created_ms, expires_ms, vector)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO patterns(seq, task_type, origin, alpha, beta, stamp, expires_ms, approach, tags,
+                                             context, provenance, vector)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 var written: [(Pattern, Int64)] = []
                 written.reserveCapacity(batch.count)
                 for (i, (draft, _)) in batch.enumerated() {
-                    let pattern = try draft.pattern(id: ids[i], stamp: store.clock.now())
+                    let seq = first + Int64(i)
+                    let pattern = try draft.pattern(id: store.rowID(seq), stamp: store.clock.now())
                     try insert.execute(arguments: [
-                        pattern.id, pattern.taskType.rawValue, pattern.approach, Self.encodeTags(pattern.tags),
-                        try Self.encodeJSON(pattern.context), pattern.alpha, pattern.beta, pattern.origin.rawValue,
-                        try Self.encodeList(pattern.provenance), pattern.stamp.description, now, expires, encoded[i],
+                        seq, PatternRowCodec.code(pattern.taskType), PatternRowCodec.code(pattern.origin), pattern.alpha,
+                        pattern.beta, Int64(bitPattern: pattern.stamp.packed), expires, pattern.approach,
+                        Self.encodeTags(pattern.tags), PatternRowCodec.encode(pattern.context),
+                        PatternRowCodec.encode(pattern.provenance), encoded[i],
                     ])
                     written.append((pattern, db.lastInsertedRowID))
                     if let outbox {
@@ -242,17 +175,19 @@ public final class ReasoningBank: Sendable {
         try Validation.check(patternID, maxBytes: Validation.Limit.id, nonEmpty: true, field: "pattern id")
         return try state.withLock { state in
             let (pattern, rid) = try store.write { db -> (Pattern, Int64) in
-                guard let row = try Row.fetchOne(db, sql: "\(Self.select) WHERE id = ?", arguments: [patternID]) else {
+                guard let seq = PatternRowCodec.sequence(of: patternID, twinID: store.twinID),
+                    let row = try Row.fetchOne(db, sql: "\(Self.select) WHERE seq = ?", arguments: [seq])
+                else {
                     throw HiveError(.notFound, "no pattern with id \(patternID)")
                 }
-                var pattern = try Self.pattern(from: row)
+                var pattern = try self.pattern(from: row)
                 if success { pattern.alpha += 1 } else { pattern.beta += 1 }
                 try pattern.validate()
                 pattern.stamp = store.clock.now()
                 try db.execute(
-                    sql: "UPDATE patterns SET alpha = ?, beta = ?, stamp = ? WHERE id = ?",
-                    arguments: [pattern.alpha, pattern.beta, pattern.stamp.description, pattern.id])
-                return (pattern, row["rid"])
+                    sql: "UPDATE patterns SET alpha = ?, beta = ?, stamp = ? WHERE rid = ?",
+                    arguments: [pattern.alpha, pattern.beta, Int64(bitPattern: pattern.stamp.packed), row[0] as Int64])
+                return (pattern, row[0])
             }
             state.columns.updateEvidence(rid: rid, alpha: pattern.alpha, beta: pattern.beta)
             return pattern
@@ -294,19 +229,24 @@ public final class ReasoningBank: Sendable {
             try state.index.search(vector, k: k, filter: state.columns.vectorFilter(filter, now: now))
         }
         guard !hits.isEmpty else { return [] }
-        let rows = try store.read { db in
-            try Row.fetchAll(
-                db, sql: "\(Self.select) WHERE rid IN (\(hits.map { String($0.id) }.joined(separator: ",")))")
+        // Point reads by row id through one cached statement: the hits are few.
+        return try store.read { db in
+            let select = try db.cachedStatement(sql: "\(Self.select) WHERE rid = ?")
+            var matches: [PatternMatch] = []
+            matches.reserveCapacity(hits.count)
+            for hit in hits {
+                guard let row = try Row.fetchOne(select, arguments: [hit.id]) else { continue }
+                matches.append(PatternMatch(pattern: try self.pattern(from: row), similarity: hit.score))
+            }
+            return matches
         }
-        var byRID: [Int64: Pattern] = [:]
-        for row in rows { byRID[row["rid"]] = try Self.pattern(from: row) }
-        return hits.compactMap { hit in byRID[hit.id].map { PatternMatch(pattern: $0, similarity: hit.score) } }
     }
 
     /// The pattern with this id, if any.
     public func pattern(id: String) throws -> Pattern? {
-        try store.read { db in
-            try Row.fetchOne(db, sql: "\(Self.select) WHERE id = ?", arguments: [id]).map(Self.pattern(from:))
+        guard let seq = PatternRowCodec.sequence(of: id, twinID: store.twinID) else { return nil }
+        return try store.read { db in
+            try Row.fetchOne(db, sql: "\(Self.select) WHERE seq = ?", arguments: [seq]).map(self.pattern(from:))
         }
     }
 
@@ -320,11 +260,11 @@ public final class ReasoningBank: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    \(Self.select) WHERE origin = 'local' AND alpha / (alpha + beta) >= ? AND alpha + beta - 2 >= ?
+                    \(Self.select) WHERE origin = \(PatternRowCodec.code(Pattern.Origin.local)) AND alpha / (alpha + beta) >= ? AND alpha + beta - 2 >= ?
                     AND (expires_ms IS NULL OR expires_ms > ?) ORDER BY rid LIMIT ?
                     """,
                 arguments: [minQuality, minObservations, now, max(0, limit)]
-            ).map(Self.pattern(from:))
+            ).map(self.pattern(from:))
         }
     }
 
@@ -356,33 +296,20 @@ public final class ReasoningBank: Sendable {
 
     // MARK: Row mapping
 
+    /// Columns read for a ``Pattern``, in the order ``pattern(from:)`` reads them by position.
     static let select = """
-        SELECT rid, id, task_type, approach, tags, context, alpha, beta, origin, provenance, stamp FROM patterns
+        SELECT rid, seq, task_type, origin, alpha, beta, stamp, approach, tags, context, provenance FROM patterns
         """
 
-    static func pattern(from row: Row) throws -> Pattern {
-        let id: String = row["id"]
-        guard let stamp = HLCTimestamp(row["stamp"] as String) else {
-            throw HiveError(.malformed, "pattern \(id) has a malformed stamp")
-        }
+    /// The pattern of a row selected with ``select`` (see ``PatternRowCodec`` for the stored form).
+    func pattern(from row: Row) throws -> Pattern {
+        let id = store.rowID(row[1])
         return try Pattern(
-            id: id, taskType: try taskType(row["task_type"]), approach: row["approach"], tags: try decodeTags(row["tags"]),
-            context: try HiveJSON.decode(Pattern.Context.self, from: Array((row["context"] as String).utf8)),
-            alpha: row["alpha"], beta: row["beta"], origin: try origin(row["origin"]),
-            provenance: try decodeList(row["provenance"]), stamp: stamp)
+            id: id, taskType: try PatternRowCodec.taskType(row[2]), approach: row[7], tags: try Self.decodeTags(row[8]),
+            context: try PatternRowCodec.decodeContext(row[9]), alpha: row[4], beta: row[5],
+            origin: try PatternRowCodec.origin(row[3]), provenance: try PatternRowCodec.decodeList(row[10]),
+            stamp: HLCTimestamp(packed: UInt64(bitPattern: row[6]), nodeID: store.twinID))
     }
-
-    static func taskType(_ raw: String) throws -> Pattern.TaskType {
-        guard let value = Pattern.TaskType(rawValue: raw) else { throw HiveError(.malformed, "unknown task type \(raw)") }
-        return value
-    }
-
-    static func origin(_ raw: String) throws -> Pattern.Origin {
-        guard let value = Pattern.Origin(rawValue: raw) else { throw HiveError(.malformed, "unknown origin \(raw)") }
-        return value
-    }
-
-    static func encodeList(_ list: [String]) throws -> String { try encodeJSON(list) }
 
     /// Tags are stored joined by U+001F (unit separator), which ``checkTags(_:)`` keeps out of
     /// tags: decoding them on every open must not cost a JSON parse per row.
@@ -394,11 +321,8 @@ public final class ReasoningBank: Sendable {
         text.isEmpty ? [] : text.split(separator: tagSeparator, omittingEmptySubsequences: false).map(String.init)
     }
 
-    static func checkTags(_ tags: [String], field: String) throws {
-        for tag in tags where tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw HiveError(.invalidInput, "\(field) must not contain control characters: \(tag.debugDescription)")
-        }
-    }
+    /// JSON string lists (skills' provenance keeps this form).
+    static func encodeList(_ list: [String]) throws -> String { try encodeJSON(list) }
 
     static func decodeList(_ text: String) throws -> [String] {
         try HiveJSON.decode([String].self, from: Array(text.utf8))
@@ -407,4 +331,11 @@ public final class ReasoningBank: Sendable {
     static func encodeJSON(_ value: some Encodable) throws -> String {
         String(decoding: try HiveJSON.encode(value), as: UTF8.self)
     }
+
+    static func checkTags(_ tags: [String], field: String) throws {
+        for tag in tags where tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw HiveError(.invalidInput, "\(field) must not contain control characters: \(tag.debugDescription)")
+        }
+    }
+
 }

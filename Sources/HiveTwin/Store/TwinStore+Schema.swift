@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import HiveCore
 
 extension TwinStore {
     /// The schema, as numbered migrations. Never edit a shipped migration; add a new one.
@@ -120,6 +122,71 @@ extension TwinStore {
                     CREATE INDEX inbox_received ON inbox(received_ms);
                     """)
         }
+        migrator.registerMigration("v2-compact-patterns") { db in try migrateCompactPatterns(db) }
         return migrator
+    }
+
+    /// v2: patterns in the compact row form of ``PatternRowCodec`` — the id as its sequence
+    /// number, the stamp as its packed integer, codes for task type and origin, binary context and
+    /// provenance, no `created_ms` (the stamp carries the time). At 10,000 patterns the table
+    /// shrinks from ~670 to ~525 bytes a row, most of what is left being the 388-byte int8 vector.
+    /// Existing rows are converted in the migration's transaction; a row that does not belong to
+    /// the store's twin stops the migration (nothing is changed) with ``HiveError/Code/inconsistent``.
+    static func migrateCompactPatterns(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE patterns_v2(
+                    rid INTEGER PRIMARY KEY,
+                    seq INTEGER NOT NULL UNIQUE,
+                    task_type INTEGER NOT NULL,
+                    origin INTEGER NOT NULL,
+                    alpha REAL NOT NULL CHECK (alpha >= 1),
+                    beta REAL NOT NULL CHECK (beta >= 1),
+                    stamp INTEGER NOT NULL,
+                    expires_ms INTEGER,
+                    approach TEXT NOT NULL,
+                    tags TEXT NOT NULL,
+                    context BLOB NOT NULL,
+                    provenance BLOB NOT NULL,
+                    vector BLOB NOT NULL
+                );
+                """)
+        let owner = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'twin_id'")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT rid, id, task_type, approach, tags, context, alpha, beta, origin, provenance, stamp, expires_ms, vector FROM patterns")
+        let insert = try db.makeStatement(
+            sql: """
+                INSERT INTO patterns_v2(rid, seq, task_type, origin, alpha, beta, stamp, expires_ms, approach, tags,
+                                        context, provenance, vector)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        while let row = try rows.next() {
+            let id: String = row["id"]
+            guard let owner, let seq = PatternRowCodec.sequence(of: id, twinID: owner) else {
+                throw HiveError(.inconsistent, "pattern \(id) is not a row id of this store's twin; cannot migrate")
+            }
+            guard let stamp = HLCTimestamp(row["stamp"] as String), stamp.nodeID == owner else {
+                throw HiveError(.inconsistent, "pattern \(id) has a stamp from another node; cannot migrate")
+            }
+            guard let type = Pattern.TaskType(rawValue: row["task_type"]), let origin = Pattern.Origin(rawValue: row["origin"]) else {
+                throw HiveError(.malformed, "pattern \(id) has an unknown task type or origin")
+            }
+            let context = try HiveJSON.decode(Pattern.Context.self, from: Array((row["context"] as String).utf8))
+            let provenance = try HiveJSON.decode([String].self, from: Array((row["provenance"] as String).utf8))
+            try insert.execute(arguments: [
+                row["rid"] as Int64, seq, PatternRowCodec.code(type), PatternRowCodec.code(origin), row["alpha"] as Double,
+                row["beta"] as Double, Int64(bitPattern: stamp.packed), row["expires_ms"] as Int64?, row["approach"] as String,
+                row["tags"] as String, PatternRowCodec.encode(context), PatternRowCodec.encode(provenance), row["vector"] as Data,
+            ])
+        }
+        try db.execute(
+            sql: """
+                DROP TABLE patterns;
+                ALTER TABLE patterns_v2 RENAME TO patterns;
+                CREATE INDEX patterns_expiry ON patterns(expires_ms) WHERE expires_ms IS NOT NULL;
+                INSERT INTO meta(key, value) VALUES ('patterns_generation', 1)
+                ON CONFLICT(key) DO UPDATE SET value = value + 1;
+                """)
     }
 }

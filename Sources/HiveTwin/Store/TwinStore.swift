@@ -63,6 +63,8 @@ public final class TwinStore: Sendable {
             // Set on the pool's one long-lived writer, after GRDB's WAL setup (which picks NORMAL).
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
             try Self.migrator.migrate(pool)
+        } catch let error as HiveError {
+            throw error  // a migration that refused the data says why
         } catch {
             throw HiveError(.io, "cannot open twin store \(path): \(Self.describe(error))")
         }

@@ -16,8 +16,12 @@ public actor ViewerAgent {
     public nonisolated let configuration: ViewerConfiguration
     public nonisolated let store: TwinStore
     public nonisolated let offset: HubClockOffset
-    let bank: ReasoningBank
-    let memory: ReflexionMemory
+    /// The twin's patterns (genre preferences it learned, patterns stored by tools).
+    public nonisolated let bank: ReasoningBank
+    /// The twin's episodes with self-critique.
+    public nonisolated let memory: ReflexionMemory
+    /// The twin's versioned skills.
+    public nonisolated let skills: SkillLibrary
     let knowledge: SyncedKnowledge
     let outbox: OfflineEnvelopeStore
     let sessionID = UUID().uuidString.lowercased()
@@ -55,6 +59,7 @@ public actor ViewerAgent {
         let text = TextEmbedding(space: space, embed: { embedder.embed($0) })
         self.bank = try ReasoningBank(store: store, space: space)
         self.memory = try ReflexionMemory(store: store, text: text, policy: .refuse)
+        self.skills = try SkillLibrary(store: store, text: text, policy: .refuse)
         self.knowledge = try SyncedKnowledge(store: store)
         self.outbox = OfflineEnvelopeStore(store: store)
         try store.write { db in

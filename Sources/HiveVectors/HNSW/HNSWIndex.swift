@@ -152,7 +152,7 @@ public struct HNSWIndex: VectorIndex {
     func estimateSelectivity(_ filter: VectorFilter) -> Double {
         let live = count
         guard live > 0 else { return 0 }
-        if let allowed = filter.allowed { return Double(allowed.count) / Double(live) }
+        if let allowed = filter.allowedCount { return Double(allowed) / Double(live) }
         let g = graph
         let samples = min(256, g.nodeCount)
         var tried = 0, passed = 0

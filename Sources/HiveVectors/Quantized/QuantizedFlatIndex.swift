@@ -122,6 +122,10 @@ public struct QuantizedFlatIndex: VectorIndex {
             }
             return
         }
+        if let mask = filter?.mask {
+            scanCodes(q, scale: scale, into: &heap, mask: mask)
+            return
+        }
         s.ids.withUnsafeBufferPointer { ids in
             codes.scales.withUnsafeBufferPointer { scales in
                 s.squaredNorms.withUnsafeBufferPointer { norms in
@@ -148,6 +152,55 @@ public struct QuantizedFlatIndex: VectorIndex {
                         if l2 { key = 2 * key - norms[r] }
                         offer(key, r)
                         r += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``scanCodes(_:scale:into:filter:)`` for a mask filter: rows the mask rejects are skipped
+    /// before their dot product, so a filter passing one row in six costs about a sixth of a scan.
+    func scanCodes(_ q: UnsafePointer<SIMD16<Int32>>, scale: Float, into heap: inout TopK, mask: [Bool]) {
+        let s = exact.storage
+        let n = s.ids.count
+        let stride = codes.rows.stride
+        let l2 = metric == .l2
+        s.ids.withUnsafeBufferPointer { ids in
+            codes.scales.withUnsafeBufferPointer { scales in
+                s.squaredNorms.withUnsafeBufferPointer { norms in
+                    mask.withUnsafeBufferPointer { allowed in
+                        let base = codes.rows.base
+                        var threshold = heap.threshold
+                        var pending = (0, 0, 0, 0)
+                        var filled = 0
+                        @inline(__always) func offer(_ key: Float, _ slot: Int) {
+                            var key = key * scale * scales[slot]
+                            if l2 { key = 2 * key - norms[slot] }
+                            guard key >= threshold else { return }
+                            heap.push(key, ids[slot])
+                            threshold = heap.threshold
+                        }
+                        for slot in 0..<n {
+                            let id = ids[slot]
+                            guard id >= 0, id < allowed.count, allowed[Int(id)] else { continue }
+                            switch filled {
+                            case 0: pending.0 = slot
+                            case 1: pending.1 = slot
+                            case 2: pending.2 = slot
+                            default: pending.3 = slot
+                            }
+                            filled += 1
+                            guard filled == 4 else { continue }
+                            let dots = SIMD4<Float>(
+                                Kernels.dotInt8x4Gather(
+                                    q, base + pending.0 * stride, base + pending.1 * stride, base + pending.2 * stride,
+                                    base + pending.3 * stride, stride: stride))
+                            offer(dots[0], pending.0); offer(dots[1], pending.1)
+                            offer(dots[2], pending.2); offer(dots[3], pending.3)
+                            filled = 0
+                        }
+                        let rest = [pending.0, pending.1, pending.2, pending.3].prefix(filled)
+                        for slot in rest { offer(Float(Kernels.dotInt8(q, base + slot * stride, stride: stride)), slot) }
                     }
                 }
             }

@@ -23,8 +23,19 @@ struct EmbedBench: ParsableCommand {
     @Flag(help: "Measure Hive only (no Python anchors).")
     var skipAnchor = false
 
+    @Option(help: "Matrix backend to measure: blas, packed or portable (default: the platform default).")
+    var backend: String?
+
     func run() throws {
         let directory = modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? ModelStore.defaultDirectory()
+        var chosen = MatrixBackend.platformDefault
+        if let name = backend {
+            guard let parsed = MatrixBackend(rawValue: name) else {
+                let known = MatrixBackend.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("unknown --backend \(name); expected one of: \(known)")
+            }
+            chosen = parsed
+        }
         let count = options.quick ? 200 : 1000
         let sentences = Self.sentences(count: count)
         let threadCounts = [1, 2]
@@ -46,7 +57,7 @@ struct EmbedBench: ParsableCommand {
             bench: "embed",
             params: [
                 "sentences": "\(count)", "mean_words": String(format: "%.1f", Self.meanWords(sentences)),
-                "model": directory.path, "backend": MatrixBackend.platformDefault.description,
+                "model": directory.path, "backend": chosen.description,
                 "blas_core": MatrixBackend.blasCoreName ?? "-",
                 "cores": "\(ProcessInfo.processInfo.activeProcessorCount)",
             ])
@@ -68,7 +79,7 @@ struct EmbedBench: ParsableCommand {
         let st = anchor?["sentence_transformers"] as? [String: [String: Double]]
         let ort = anchor?["onnxruntime"] as? [String: [String: Double]]
         for threads in threadCounts {
-            let embedder = try MiniLMEmbedder(directory: directory, threads: threads, batchSize: 32)
+            let embedder = try MiniLMEmbedder(directory: directory, threads: threads, backend: chosen, batchSize: 32)
             for batch in batchSizes {
                 let key = "t\(threads)_b\(batch)"
                 let figure = Self.measure(embedder, sentences: sentences, batch: batch)

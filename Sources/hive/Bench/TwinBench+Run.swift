@@ -32,6 +32,28 @@ struct TwinBenchRun {
         return times.sorted()[times.count / 2]
     }
 
+    /// Median wall-clock and process CPU seconds of `body` over the repeats. On a shared machine
+    /// the CPU figure is the steadier one: time spent waiting for a core is not in it.
+    func medians(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+        var walls: [Double] = []
+        var cpus: [Double] = []
+        for _ in 0..<repeats {
+            let cpu = Self.cpuSeconds()
+            let start = ContinuousClock.now
+            try body()
+            walls.append(Self.seconds(ContinuousClock.now - start))
+            cpus.append(Self.cpuSeconds() - cpu)
+        }
+        return (walls.sorted()[walls.count / 2], cpus.sorted()[cpus.count / 2])
+    }
+
+    /// CPU time used by this process so far (all threads).
+    static func cpuSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }

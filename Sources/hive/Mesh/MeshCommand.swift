@@ -9,7 +9,10 @@ struct MeshCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mesh",
         abstract: "Join the peer mesh, list peers, vote, show status.",
-        subcommands: [MeshJoinCommand.self, MeshPeersCommand.self, MeshVoteCommand.self, MeshStatusCommand.self]
+        subcommands: [
+            MeshJoinCommand.self, MeshPeersCommand.self, MeshVoteCommand.self, MeshStatusCommand.self, MeshSetCommand.self,
+            MeshGetCommand.self, MeshIsolateCommand.self,
+        ]
     )
 }
 

@@ -15,6 +15,11 @@ struct MeshStatusCommand: ParsableCommand {
         print("peers:       \(status.peers.filter { $0.status == .alive }.count) alive / \(status.peers.count) known")
         print("relay log:   \(status.relayLogCount) envelopes; hub reachable: \(status.hubReachable)")
         print("refused:     \(status.refusedEnvelopes) envelopes, \(status.refusedHandshakes) handshakes")
+        if let accepted = status.beaconsAccepted {
+            let refused = (status.beaconsRefused ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            print("discovery:   \(accepted) beacons accepted; refused: \(refused.isEmpty ? "none" : refused.joined(separator: ", "))")
+        }
+        print("snapshot:    digest \(status.snapshotDigest?.prefix(16) ?? "-")…  local health \(status.awareness ?? 0)")
         for verdict in status.verdicts {
             print("vote \(verdict.subject.prefix(16))…  \(verdict.verdict?.rawValue ?? "undecided")  malicious \(verdict.malicious) benign \(verdict.benign)  voters \(verdict.voters.count)")
         }

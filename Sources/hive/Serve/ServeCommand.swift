@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HiveCore
 import HiveHub
+import HiveMCP
 import Logging
 import Metrics
 import Prometheus
@@ -92,8 +93,12 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             say("  admin token:     from configuration")
         }
+        say("  mcp:             \(scheme)://\(configuration.host):\(configuration.port)/mcp (Streamable HTTP, admin token)")
         say("  dashboard:       \(scheme)://\(configuration.host):\(configuration.port)/dashboard (\(configuration.dashboard == .public ? "public: aggregate figures only" : "admin token"))")
-        try await made.server.run()
+        // The hub's MCP tools at /mcp (HiveMCP sits above HiveHub, so it is mounted from here).
+        var server = made.server
+        server.api.routeExtensions.append(HubMCPEndpoint(core: server.core).mount)
+        try await server.run()
     }
 
     /// Writes a banner line straight to stdout (unbuffered, so it shows even when piped before the server blocks).

@@ -1,0 +1,232 @@
+import Foundation
+import GRDB
+import HiveCore
+import Testing
+@testable import HiveTwin
+
+/// The compact pattern rows (schema v2), the persisted exact index and the cached filter bitmaps.
+@Suite("Pattern storage")
+struct PatternStorageTests {
+    static let space = ReasoningBankTests.space
+
+    static func seeded(_ dir: TemporaryDirectory, identity: NodeIdentity, count: Int, seed: UInt64 = 3) throws -> [[Float]] {
+        var rng = SplitMix(seed: seed)
+        let vectors = (0..<count).map { _ in rng.vector(32) }
+        let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
+        try bank.storePatterns((0..<count).map { (ReasoningBankTests.draft($0), vectors[$0]) })
+        try bank.saveIndex()
+        return vectors
+    }
+
+    @Test("a saved exact index is loaded when current; stale, corrupt, truncated, missing or foreign files are reported and rebuilt")
+    func persistedExactIndex() throws {
+        let dir = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        let vectors = try Self.seeded(dir, identity: identity, count: 150)
+        let path = dir.file("twin.sqlite.patterns.qflat")
+        func reopen() throws -> ReasoningBank {
+            try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
+        }
+        func expectRebuilt(_ bank: ReasoningBank, because phrase: String) throws {
+            #expect(bank.indexOrigin == "rebuilt")
+            #expect(bank.indexRebuildReason?.contains(phrase) == true, "reason: \(bank.indexRebuildReason ?? "nil")")
+            #expect(try bank.verifyIndex().isEmpty)
+            #expect(try bank.searchPatterns(vector: vectors[42], k: 1).first?.pattern.approach == "approach 42")
+        }
+        do {
+            let bank = try reopen()
+            #expect(bank.indexOrigin == "loaded" && bank.indexRebuildReason == nil)
+            #expect(try bank.verifyIndex().isEmpty)
+            #expect(try bank.searchPatterns(vector: vectors[42], k: 1).first?.pattern.approach == "approach 42")
+            // Evidence updates leave vectors alone: the file stays current.
+            try bank.recordOutcome(patternID: try #require(bank.searchPatterns(vector: vectors[1], k: 1).first).pattern.id, success: true)
+        }
+        #expect(try reopen().indexOrigin == "loaded")
+        do {
+            // A pattern written after the save (then a crash before saving again): the file is stale.
+            var rng = SplitMix(seed: 1234)
+            try reopen().storePattern(ReasoningBankTests.draft(7), vector: rng.vector(32))
+        }
+        try expectRebuilt(try reopen(), because: "stale")
+        #expect(try reopen().indexOrigin == "loaded")  // the rebuild saved a current file
+
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count / 2] ^= 0x55
+        try bytes.write(to: URL(fileURLWithPath: path))
+        try expectRebuilt(try reopen(), because: "failed verification")
+
+        let saved = try Data(contentsOf: URL(fileURLWithPath: path))
+        try saved.prefix(saved.count / 3).write(to: URL(fileURLWithPath: path))
+        try expectRebuilt(try reopen(), because: "failed verification")
+
+        try FileManager.default.removeItem(atPath: path)
+        try expectRebuilt(try reopen(), because: "missing")
+
+        // Another database's index file (same size and generation, different vectors) fails the checksum.
+        let other = TemporaryDirectory()
+        _ = try Self.seeded(other, identity: identity, count: 150, seed: 99)
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.copyItem(atPath: other.file("twin.sqlite.patterns.qflat"), toPath: path)
+        try expectRebuilt(try reopen(), because: "failed verification")
+    }
+
+    @Test("an index that cannot be saved is reported, and the store still opens with a correct index")
+    func unsavableIndex() throws {
+        let dir = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        var rng = SplitMix(seed: 8)
+        let vectors = (0..<40).map { _ in rng.vector(32) }
+        let kind = ReasoningBank.IndexKind.hnsw(m: 8, efConstruction: 32, efSearch: 32)
+        do {
+            let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: kind)
+            try bank.storePatterns((0..<40).map { (ReasoningBankTests.draft($0), vectors[$0]) })
+        }
+        // A directory where the file should go: the atomic rename fails.
+        try FileManager.default.removeItem(atPath: dir.file("twin.sqlite.patterns.hnsw"))
+        try FileManager.default.createDirectory(atPath: dir.file("twin.sqlite.patterns.hnsw/blocker"), withIntermediateDirectories: true)
+        let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: kind)
+        #expect(bank.indexOrigin == "rebuilt")
+        #expect(bank.indexRebuildReason?.contains("saving the rebuilt index failed") == true, "\(bank.indexRebuildReason ?? "nil")")
+        #expect(try bank.verifyIndex().isEmpty)
+        #expect(throws: (any Error).self) { try bank.saveIndex() }
+        #expect(try bank.searchPatterns(vector: vectors[9], k: 1).first?.pattern.approach == "approach 9")
+    }
+
+    @Test("a v1 database is migrated to compact rows with every pattern, id and stamp unchanged")
+    func migratesV1() throws {
+        let dir = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        let twinID = try identity.twin(forUser: "viewer").twinID
+        var rng = SplitMix(seed: 5)
+        let vectors = (0..<30).map { _ in rng.vector(32) }
+        let stamps = (0..<30).map { HLCTimestamp(physicalMs: 1_763_700_000_000 + UInt64($0), logical: UInt16($0 % 3), nodeID: twinID) }
+        let expected = try (0..<30).map { i -> Pattern in
+            var draft = ReasoningBankTests.draft(i)
+            draft.provenance = i % 4 == 0 ? ["\(twinID)-9\(i)", "episode ✓ \(i)"] : []
+            draft.context.watchHistory = i % 5 == 0 ? ["m1", "m2"] : []
+            draft.context.timeOfDay = i % 2 == 0 ? "evening" : nil
+            return try draft.pattern(id: "\(twinID)-\(100 + i)", stamp: stamps[i])
+        }
+        do {  // Write the database as a v1 build did.
+            let queue = try DatabaseQueue(path: dir.file("twin.sqlite"))
+            try TwinStore.migrator.migrate(queue, upTo: "v1")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('twin_id', ?)", arguments: [twinID])
+                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('embedding_space.patterns', ?)", arguments: [Self.space.stored])
+                for (i, p) in expected.enumerated() {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO patterns(id, task_type, approach, tags, context, alpha, beta, origin, provenance, stamp,
+                                                 created_ms, expires_ms, vector)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)
+                            """,
+                        arguments: [
+                            p.id, p.taskType.rawValue, p.approach, ReasoningBank.encodeTags(p.tags),
+                            String(decoding: try HiveJSON.encode(p.context), as: UTF8.self), p.alpha, p.beta, p.origin.rawValue,
+                            String(decoding: try HiveJSON.encode(p.provenance), as: UTF8.self), p.stamp.description,
+                            EmbeddingCodec.encode(vectors[i]),
+                        ])
+                }
+            }
+        }
+        let store = try Fixtures.open(dir, identity: identity)
+        #expect(try store.integrityCheck() == ["ok"])
+        let bank = try ReasoningBank(store: store, space: Self.space)
+        #expect(try bank.count() == 30)
+        #expect(try bank.verifyIndex().isEmpty)
+        for (i, p) in expected.enumerated() {
+            #expect(try bank.pattern(id: p.id) == p)
+            #expect(try bank.searchPatterns(vector: vectors[i], k: 1).first?.pattern == p)
+        }
+        // Ids of the new rows continue the store's sequence; unknown and foreign ids are not found.
+        let added = try bank.storePattern(ReasoningBankTests.draft(1), vector: rng.vector(32))
+        #expect(try bank.pattern(id: added.id) == added)
+        for bad in ["\(twinID)-99999", "\(twinID)-0100", "someone-else-100", "", "\(twinID)-"] {
+            #expect(try bank.pattern(id: bad) == nil)
+        }
+        #expect(throws: HiveError.self) { try bank.recordOutcome(patternID: "someone-else-100", success: true) }
+    }
+
+    @Test("a v1 row of another twin stops the migration and leaves the file as it was")
+    func migrationRefusesForeignRows() throws {
+        let dir = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        let twinID = try identity.twin(forUser: "viewer").twinID
+        let queue = try DatabaseQueue(path: dir.file("twin.sqlite"))
+        try TwinStore.migrator.migrate(queue, upTo: "v1")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('twin_id', ?)", arguments: [twinID])
+            try db.execute(
+                sql: """
+                    INSERT INTO patterns(id, task_type, approach, tags, context, alpha, beta, origin, provenance, stamp,
+                                         created_ms, vector)
+                    VALUES ('other-twin-1', 'behavior', 'x', '', '{"genres":[],"watch_history":[]}', 1, 1, 'local', '[]',
+                            '0000000000000001-other', 0, zeroblob(36))
+                    """)
+        }
+        try queue.close()
+        #expect { try Fixtures.open(dir, identity: identity) } throws: { error in
+            (error as? HiveError)?.message.contains("other-twin-1") == true
+        }
+        let again = try DatabaseQueue(path: dir.file("twin.sqlite"))
+        #expect(try again.read { db in try String.fetchAll(db, sql: "SELECT id FROM patterns") } == ["other-twin-1"])
+    }
+
+    @Test("the compact codec round-trips every field shape and rejects malformed bytes with malformed errors")
+    func rowCodec() throws {
+        let contexts = [
+            Pattern.Context(),
+            Pattern.Context(genres: ["thriller", "", "ñø ✓"], mood: "", timeOfDay: "late-night", watchHistory: ["a", "b"]),
+            Pattern.Context(genres: [], mood: "calm", timeOfDay: nil, watchHistory: (0..<200).map { "m\($0)" }),
+        ]
+        for context in contexts { #expect(try PatternRowCodec.decodeContext(PatternRowCodec.encode(context)) == context) }
+        for list in [[], [""], ["x", String(repeating: "é", count: 300)]] {
+            #expect(try PatternRowCodec.decodeList(PatternRowCodec.encode(list)) == list)
+        }
+        let good = PatternRowCodec.encode(contexts[1])
+        let malformed: [Data] = [
+            Data(), good.prefix(good.count - 1), good + [0], Data([1, 5, 0x41]), Data([0, 2, 0]), Data([0, 9, 0, 0]),
+            Data([1, 2, 0xFF, 0xFE, 0, 0, 0]), Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]),
+        ]
+        for bytes in malformed {
+            #expect(throws: HiveError.self) { try PatternRowCodec.decodeContext(bytes) }
+        }
+        #expect(throws: HiveError.self) { try PatternRowCodec.taskType(9) }
+        #expect(throws: HiveError.self) { try PatternRowCodec.origin(-1) }
+        #expect(PatternRowCodec.sequence(of: "abc-12", twinID: "abc") == 12)
+        #expect(PatternRowCodec.sequence(of: "abc-+12", twinID: "abc") == nil)
+        #expect(PatternRowCodec.sequence(of: "abc-12x", twinID: "abc") == nil)
+    }
+
+    @Test("a broad filter (bitmap path) matches brute force and the cached bitmap follows outcomes and expiry")
+    func broadFilterAndCache() throws {
+        let dir = TemporaryDirectory()
+        let clock = ManualClock()
+        let store = try Fixtures.open(dir, clock: clock)
+        let bank = try ReasoningBank(store: store, space: Self.space)
+        var rng = SplitMix(seed: 17)
+        let vectors = (0..<300).map { _ in rng.vector(32) }
+        var stored = try bank.storePatterns((0..<200).map { (ReasoningBankTests.draft($0), vectors[$0]) })
+        stored += try bank.storePatterns((200..<300).map { (ReasoningBankTests.draft($0), vectors[$0]) }, ttlMs: 60_000)
+        let decoded = try vectors.map { try EmbeddingCodec.decode(EmbeddingCodec.encode($0), dimensions: 32) }
+        let filter = PatternFilter(minSuccessRate: 0.4)  // passes well over 1/16 of the rows: the bitmap path
+        func expected(_ query: [Float], _ patterns: [Pattern], now expired: Bool) -> [String] {
+            patterns.indices.filter { patterns[$0].successRate >= 0.4 && (!expired || $0 < 200) }
+                .sorted { cosine(query, decoded[$0]) > cosine(query, decoded[$1]) }
+                .prefix(8).map { patterns[$0].id }
+        }
+        let query = rng.vector(32)
+        #expect(try bank.searchPatterns(vector: query, k: 8, filter: filter).map(\.pattern.id) == expected(query, stored, now: false))
+        // Push the best non-passing pattern over the threshold: the cached bitmap must not hide it.
+        let outsider = try #require(
+            stored.indices.filter { stored[$0].successRate < 0.4 && stored[$0].successRate > 0.3 }
+                .max { cosine(query, decoded[$0]) < cosine(query, decoded[$1]) })
+        var updated = stored[outsider]
+        while updated.successRate < 0.4 { updated = try bank.recordOutcome(patternID: updated.id, success: true) }
+        stored[outsider] = updated
+        #expect(try bank.searchPatterns(vector: query, k: 8, filter: filter).map(\.pattern.id) == expected(query, stored, now: false))
+        // Expiry needs no write: the cached bitmap is only valid until its first allowed row expires.
+        clock.advance(60_001)
+        #expect(try bank.searchPatterns(vector: query, k: 8, filter: filter).map(\.pattern.id) == expected(query, stored, now: true))
+    }
+}
