@@ -11,6 +11,7 @@ struct Hive: AsyncParsableCommand {
         subcommands: [
             KeysCommand.self, ServeCommand.self, TwinCommand.self, MeshCommand.self, LedgerCommand.self,
             ModelCommand.self, EmbedCommand.self, BenchCommand.self, MCPCommand.self, LoadtestCommand.self,
+            SimulateCommand.self,
         ]
     )
 }

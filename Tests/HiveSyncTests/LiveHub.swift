@@ -91,3 +91,50 @@ struct TestTwin: Sendable {
         try OfflineEnvelopeStore(store: store).enqueue(envelope)
     }
 }
+
+/// A hub that can be stopped and started again on the same data directory (a restart), unlike
+/// the scoped ``LiveHub/with(dataDirectory:engine:configure:_:)``.
+final class RunningHub: Sendable {
+    let url: String
+    let server: HubServer
+    let dataDirectory: String
+    private let task: Task<Void, any Error>
+
+    private init(url: String, server: HubServer, dataDirectory: String, task: Task<Void, any Error>) {
+        self.url = url
+        self.server = server
+        self.dataDirectory = dataDirectory
+        self.task = task
+    }
+
+    static func start(dataDirectory: String, engine: (any AggregationEngine)? = nil) async throws -> RunningHub {
+        var configuration = HubConfiguration()
+        configuration.port = 0
+        configuration.dataDirectory = dataDirectory
+        configuration.rateLimitPerMinute = 1_000_000
+        configuration.aggregationIntervalMs = 0
+        var logger = Logger(label: "hub")
+        logger.logLevel = .warning
+        let (server, _) = try HubServer.make(configuration: configuration, engine: engine, logger: logger)
+        try await server.prepare()
+        let port = BoundPort()
+        let application = try server.makeApplication(onServerRunning: { channel in
+            port.value.withLock { $0 = channel.localAddress?.port }
+        })
+        let task = Task { try await application.runService() }
+        for _ in 0..<500 {
+            if let bound = port.value.withLock({ $0 }) {
+                return RunningHub(url: "http://127.0.0.1:\(bound)", server: server, dataDirectory: dataDirectory, task: task)
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        task.cancel()
+        throw HiveError(.unavailable, "hub did not start")
+    }
+
+    /// Stops the server (graceful shutdown on cancellation) and waits until it has.
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}

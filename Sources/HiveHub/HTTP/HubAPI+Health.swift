@@ -14,6 +14,14 @@ extension HubAPI {
         var tokenTTLSeconds: Int
         var maxBodyBytes: Int
         var rateLimitPerMinute: Int
+        /// The global model's shape when the engine is HiveLearning's: twins train updates for it.
+        var model: ModelShape?
+    }
+
+    /// Items and factor rank of the hub's global model (stored rows are `rank + 1` floats).
+    struct ModelShape: Codable {
+        var itemCount: Int
+        var rank: Int
     }
 
     func addHealthRoutes(to router: Router<HubRequestContext>) {
@@ -43,7 +51,10 @@ extension HubAPI {
                     publicKey: core.identity.identity.publicKeyHex, nodeID: core.identity.identity.nodeID,
                     version: HiveVersion.current, storage: core.store.backend, aggregationEngine: core.engine?.name,
                     skillRanking: core.ranker.method, tokenTTLSeconds: configuration.tokenTTLSeconds,
-                    maxBodyBytes: configuration.maxBodyBytes, rateLimitPerMinute: configuration.rateLimitPerMinute))
+                    maxBodyBytes: configuration.maxBodyBytes, rateLimitPerMinute: configuration.rateLimitPerMinute,
+                    model: (core.engine as? LearningAggregationEngine).map {
+                        ModelShape(itemCount: $0.configuration.itemCount, rank: $0.configuration.rank)
+                    }))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import HiveLedger
 
 /// The hub's registration and info messages as the twin sends and reads them. They mirror
 /// `HiveHub.Registration` (the twin must not link the hub); the signing message format is the
@@ -22,7 +23,50 @@ enum HubWire {
         var hubPublicKey: String
     }
 
-    struct HubInfo: Codable { var publicKey: String; var nodeID: String }
+    struct HubInfo: Codable {
+        var publicKey: String
+        var nodeID: String
+        /// The global model's shape (absent on hubs without an aggregation engine).
+        var model: ModelShape?
+    }
+
+    /// `GET /api/v1/hub` → `model`: what a twin needs to train updates the hub accepts.
+    struct ModelShape: Codable, Hashable {
+        var itemCount: Int
+        var rank: Int
+    }
+
+    /// The `receipts` key the hub adds to its sync answer (`HiveHub.SyncAnswer`): the ledger
+    /// inclusion receipt of each accepted envelope, by envelope id.
+    struct SyncReceipts: Decodable {
+        var receipts: [String: InclusionReceipt]?
+    }
+
+    /// The ledger entry the hub appends for an accepted envelope (mirrors
+    /// `HiveHub.HubLedgerEntry.envelope(_:twinID:)`; a test checks the bytes are identical): the
+    /// twin rebuilds it from the envelope it pushed to check its receipt.
+    struct EnvelopeLedgerEntry: Encodable {
+        var kind = "envelope"
+        var ref: String
+        var twin: String
+        var envelopeKind: String
+        var signer: String
+        var signature: String
+
+        enum CodingKeys: String, CodingKey {
+            case kind, ref, twin, signer, signature
+            case envelopeKind = "envelope_kind"
+        }
+    }
+
+    /// The bytes of ``EnvelopeLedgerEntry`` for `envelope` pushed by `twinID`.
+    static func envelopeLedgerEntry(_ envelope: SignedEnvelope, twinID: String) throws -> [UInt8] {
+        Array(
+            try HiveJSON.encode(
+                EnvelopeLedgerEntry(
+                    ref: envelope.id, twin: twinID, envelopeKind: envelope.kind.rawValue, signer: Hex.encode(envelope.signer),
+                    signature: Data(envelope.signature).base64EncodedString())))
+    }
 
     /// An RFC 9457 problem body (only the fields the twin reports).
     struct Problem: Codable { var type: String?; var title: String?; var detail: String? }

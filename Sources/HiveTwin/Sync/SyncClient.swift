@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HiveCore
+import HiveLedger
 
 /// The twin side of the Omega Sync Protocol: authenticate → push the outbox in batches → handle
 /// each envelope's result → pull since the cursor → verify the hub's signature → apply under the
@@ -24,6 +25,12 @@ import HiveCore
 /// (device clock + measured offset) by more than ``Configuration/restampSlackMs``, with hub time.
 /// The envelope id is unchanged, so deduplication still holds.
 ///
+/// **Ledger.** After authenticating, the client fetches the hub's signed tree head and checks it
+/// extends the one it kept (``LedgerWitness``) before it pushes anything; every receipt the push
+/// returns is checked (signature, inclusion of the entry the twin rebuilds, consistency with the
+/// round's head) before it is kept. A rollback or split view stops the round with
+/// ``HiveError/Code/inconsistent``, keeps the old head and leaves an alarm in the store.
+///
 /// **Retries.** Failed exchanges (connection errors, 5xx, 429) are retried with full-jitter
 /// exponential backoff (``RetryPolicy``); an expired token triggers one re-authentication.
 public actor SyncClient {
@@ -35,6 +42,8 @@ public actor SyncClient {
         public var metadata: [String: String] = [:]
         /// Envelopes per push request (≤ 512).
         public var batchSize = 256
+        /// Largest estimated push body, bytes (the hub's default body limit is 1 MiB).
+        public var maxBatchBytes = 768 << 10
         /// Items per pull request (≤ 1000).
         public var pullCount = 500
         /// Backoff between failed exchanges; `maxAttempts` bounds the tries per exchange.
@@ -54,6 +63,8 @@ public actor SyncClient {
     public nonisolated let transport: any SyncTransport
     public nonisolated let configuration: Configuration
     public nonisolated let offset: HubClockOffset
+    /// The twin's view of the hub's transparency log.
+    public nonisolated let witness: LedgerWitness
     private let pinnedKey: [UInt8]
     private var token: String?
 
@@ -77,6 +88,7 @@ public actor SyncClient {
         self.transport = transport
         self.configuration = configuration
         self.pinnedKey = key
+        self.witness = try LedgerWitness(store: store, hubKey: key)
         let offset = offset ?? HubClockOffset()
         if offset.milliseconds == 0 { offset.set(state.clockOffsetMs) }
         self.offset = offset
@@ -99,19 +111,79 @@ public actor SyncClient {
 
     /// One full sync round. Throws only when the round could not finish (hub unreachable after
     /// retries, pinning violated); whatever completed before stays completed.
+    /// A failed round is recorded (``SyncState/lastError``, shown by `hive twin stats`) and cleared by
+    /// the next round that completes.
     public func sync() async throws -> SyncReport {
         var report = SyncReport()
-        try await authenticate(&report)
-        try await push(&report)
-        try await pull(&report)
-        let stats = try outbox.stats()
-        report.pendingAfter = stats.pending
-        report.deadLettered = stats.deadLettered
-        report.clockOffsetMs = offset.milliseconds
-        let now = Int64(clamping: offset.deviceMs)
-        try store.write { db in try SyncState.set(SyncState.Key.lastSync, now, in: db) }
-        report.cursor = try SyncState.load(from: store).cursor
-        return report
+        do {
+            try await authenticate(&report)
+            var head = try await checkTreeHead(&report)
+            try await push(&report, head: &head)
+            try await pull(&report)
+            let stats = try outbox.stats()
+            report.pendingAfter = stats.pending
+            report.deadLettered = stats.deadLettered
+            report.clockOffsetMs = offset.milliseconds
+            report.treeSize = head.treeSize
+            let now = Int64(clamping: offset.deviceMs)
+            try store.write { db in
+                try SyncState.set(SyncState.Key.lastSync, now, in: db)
+                try db.execute(sql: "DELETE FROM meta WHERE key IN (?, ?)", arguments: [SyncState.Key.lastError, SyncState.Key.lastErrorAt])
+            }
+            report.cursor = try SyncState.load(from: store).cursor
+            return report
+        } catch {
+            let message = (error as? HiveError).map { "\($0.code.rawValue): \($0.message)" } ?? String(describing: error)
+            let now = Int64(clamping: offset.deviceMs)
+            try? store.write { db in
+                try SyncState.set(SyncState.Key.lastError, String(message.prefix(1000)), in: db)
+                try SyncState.set(SyncState.Key.lastErrorAt, now, in: db)
+            }
+            throw error
+        }
+    }
+
+    // MARK: Ledger
+
+    /// Fetches the hub's current tree head, checks its signature against the pinned key and that it
+    /// extends the head kept from earlier syncs (a consistency proof), then keeps it.
+    func checkTreeHead(_ report: inout SyncReport) async throws -> SignedTreeHead {
+        let bytes = try await exchange(
+            SyncHTTPRequest(method: "GET", path: "/api/v1/ledger/sth"), report: &report, authenticated: false)
+        let current = try HiveJSON.decode(SignedTreeHead.self, from: bytes)
+        var head = try LedgerWitness.treeHead(in: store)
+        try await advance(&head, to: current, report: &report)
+        guard let head else { throw HiveError(.inconsistent, "no tree head after checking the hub's") }
+        try store.write { db in try witness.accept(head, in: db) }
+        return head
+    }
+
+    /// Checks `candidate` (signature by the pinned key; extends `head`: never smaller, same root at
+    /// the same size, a valid consistency proof otherwise) and moves `head` to it. A failed
+    /// consistency check raises the witness alarm and throws ``HiveError/Code/inconsistent``.
+    func advance(_ head: inout SignedTreeHead?, to candidate: SignedTreeHead, report: inout SyncReport) async throws {
+        try candidate.check(publicKey: pinnedKey)
+        guard let current = head else {
+            head = candidate
+            return
+        }
+        do {
+            var proof: ConsistencyProof?
+            if current.treeSize > 0, candidate.treeSize > current.treeSize {
+                let bytes = try await exchange(
+                    SyncHTTPRequest(
+                        method: "GET",
+                        path: "/api/v1/ledger/proof/consistency?first=\(current.treeSize)&second=\(candidate.treeSize)"),
+                    report: &report, authenticated: false)
+                proof = try HiveJSON.decode(ConsistencyProof.self, from: bytes)
+            }
+            try LedgerWitness.checkExtends(candidate, from: current, proof: proof)
+        } catch let error as HiveError where [.inconsistent, .malformed, .invalidInput].contains(error.code) {
+            // invalid-input here is the hub refusing a proof up to a size it signed (404/400).
+            try witness.raiseAlarm(error.message, atMs: Int64(clamping: offset.deviceMs))
+            throw HiveError(.inconsistent, error.message)
+        }
+        head = candidate
     }
 
     // MARK: Authentication
@@ -171,15 +243,22 @@ public actor SyncClient {
 
     // MARK: Push
 
-    func push(_ report: inout SyncReport) async throws {
+    func push(_ report: inout SyncReport, head: inout SignedTreeHead) async throws {
         for _ in 0..<configuration.maxRounds {
             let now = Int64(clamping: store.nowMs)
             let cap = Int64(clamping: configuration.retry.capMs)
             // Strict order: stop at the first envelope still backing off. Times in the outbox were
             // written by the store clock, which jumps when the hub's offset is adopted: a never-tried
             // envelope is always due, and a backoff further away than the cap is from the old frame.
-            let items = try outbox.pending(limit: configuration.batchSize).prefix {
+            let due = try outbox.pending(limit: configuration.batchSize).prefix {
                 $0.attempts == 0 || $0.nextAttemptMs <= now || $0.nextAttemptMs - now > cap
+            }
+            // Keep the request under the hub's body limit (model updates are large): estimate each
+            // envelope's JSON size (base64 payload plus fixed fields), at least one per batch.
+            var bytes = 0
+            let items = due.prefix { item in
+                bytes += item.envelope.payload.count * 4 / 3 + 512
+                return bytes <= configuration.maxBatchBytes || item.sequence == due.first?.sequence
             }
             guard !items.isEmpty else { return }
             var envelopes: [SignedEnvelope] = []
@@ -190,12 +269,14 @@ public actor SyncClient {
             }
             let request = try OmegaSyncRequest(type: .push, envelopes: envelopes)
             let response: OmegaSyncResponse
+            let receipts: [String: InclusionReceipt]
             do {
-                response = try await syncExchange(request, report: &report)
+                (response, receipts) = try await syncExchange(request, report: &report)
             } catch {
                 try recordFailure(Array(items), error: error)
                 throw error
             }
+            let sent = Dictionary(envelopes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             if response.metadata.viewerRank > 0 { report.viewerRank = response.metadata.viewerRank }
             let byID = Dictionary(response.results.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             var delivered: [Int64] = []
@@ -218,7 +299,34 @@ public actor SyncClient {
                     dead.append((item.sequence, "rejected by hub: \(result.reason ?? "no reason given")"))
                 }
             }
+            // Receipts: inclusion of the entry rebuilt from what was sent, then the receipt's head
+            // against the round's head. A bad receipt does not undo delivery (the hub holds the
+            // envelope); it fails the round after the marks are written.
+            var verified: [(String, InclusionReceipt)] = []
+            var receiptFailure: HiveError?
+            var newHead: SignedTreeHead? = head
+            do {
+                for result in response.results where result.status == .accepted {
+                    guard let envelope = sent[result.id] else { continue }
+                    guard let receipt = receipts[result.id] else {
+                        report.receiptsMissing += 1
+                        continue
+                    }
+                    try witness.checkReceipt(receipt, for: envelope, twinID: store.twinID)
+                    verified.append((result.id, receipt))
+                }
+                for treeHead in Set(verified.map(\.1.treeHead)).sorted(by: { $0.treeSize < $1.treeSize }) {
+                    try await advance(&newHead, to: treeHead, report: &report)
+                }
+            } catch let error as HiveError {
+                if [.inconsistent, .badSignature, .malformed].contains(error.code) {
+                    try witness.raiseAlarm(error.message, atMs: Int64(clamping: offset.deviceMs))
+                }
+                receiptFailure = error
+                verified = []
+            }
             let deviceNow = Int64(clamping: store.nowMs)
+            let acceptedHead = receiptFailure == nil ? newHead : nil
             try store.write { db in
                 let mark = try db.cachedStatement(
                     sql: "UPDATE outbox SET state = 'delivered', delivered_ms = ?, attempts = attempts + 1 WHERE seq = ? AND state = 'pending'")
@@ -226,7 +334,12 @@ public actor SyncClient {
                 let bury = try db.cachedStatement(
                     sql: "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE seq = ? AND state = 'pending'")
                 for (sequence, reason) in dead { try bury.execute(arguments: [String(reason.prefix(500)), sequence]) }
+                for (id, receipt) in verified { try witness.keep(receipt, envelopeID: id, in: db) }
+                if let acceptedHead { try witness.accept(acceptedHead, in: db) }
             }
+            if let receiptFailure { throw receiptFailure }
+            if let acceptedHead { head = acceptedHead }
+            report.receiptsVerified += verified.count
             if !missing.isEmpty {
                 try recordFailure(missing, error: HiveError(.inconsistent, "the hub returned no result for the envelope"))
                 return
@@ -274,7 +387,7 @@ public actor SyncClient {
         for _ in 0..<configuration.maxRounds {
             let since = try SyncState.load(from: store).cursor
             let request = try OmegaSyncRequest(type: .pull, since: since, maxPullCount: configuration.pullCount)
-            let response = try await syncExchange(request, report: &report)
+            let (response, _) = try await syncExchange(request, report: &report)
             report.nextSyncRecommendedMs = response.metadata.nextSyncRecommended
             if response.metadata.viewerRank > 0 { report.viewerRank = response.metadata.viewerRank }
             guard let pull = response.pull, let signature = response.pullSignature else {
@@ -319,7 +432,10 @@ public actor SyncClient {
 
     // MARK: Exchanges
 
-    func syncExchange(_ request: OmegaSyncRequest, report: inout SyncReport) async throws -> OmegaSyncResponse {
+    /// One `POST /sync`: the hub's answer and the ledger receipts it carries (by envelope id).
+    func syncExchange(_ request: OmegaSyncRequest, report: inout SyncReport) async throws
+        -> (OmegaSyncResponse, [String: InclusionReceipt])
+    {
         let body = Array(try HiveJSON.encode(request))
         let bytes = try await exchange(SyncHTTPRequest(method: "POST", path: "/api/v1/sync", body: body), report: &report, authenticated: true)
         let response = try HiveJSON.decode(OmegaSyncResponse.self, from: bytes)
@@ -327,7 +443,28 @@ public actor SyncClient {
             _ = try HubWire.verifyToken(response.accessToken, hubPublicKey: pinnedKey)
             token = response.accessToken
         }
-        return response
+        let receipts = request.type.pushes ? (try HiveJSON.decode(HubWire.SyncReceipts.self, from: bytes).receipts ?? [:]) : [:]
+        return (response, receipts)
+    }
+
+    /// Reads the hub's model shape (`GET /api/v1/hub`, key checked against the pin) and keeps it
+    /// for local training; nil when the hub publishes no model.
+    public func refreshModelShape() async throws -> (itemCount: Int, rank: Int)? {
+        var report = SyncReport()
+        let bytes = try await exchange(SyncHTTPRequest(method: "GET", path: "/api/v1/hub"), report: &report, authenticated: false)
+        let info = try HiveJSON.decode(HubWire.HubInfo.self, from: bytes)
+        guard info.publicKey.lowercased() == Hex.encode(pinnedKey) else {
+            throw HiveError(.badSignature, "hub answered with key \(info.publicKey.prefix(16))…, not the pinned one")
+        }
+        guard let model = info.model else { return nil }
+        guard model.itemCount >= 1, model.itemCount <= 10_000_000, model.rank >= 1, model.rank < ModelRowsDelta.maxDimension else {
+            throw HiveError(.malformed, "hub model shape \(model.itemCount) items × rank \(model.rank) is out of range")
+        }
+        try store.write { db in
+            try SyncState.set(SyncState.Key.modelItems, model.itemCount, in: db)
+            try SyncState.set(SyncState.Key.modelRank, model.rank, in: db)
+        }
+        return (model.itemCount, model.rank)
     }
 
     /// Sends with retries: connection errors, 5xx and 429 back off (full jitter) and retry; 401

@@ -14,6 +14,12 @@ public struct SyncReport: Sendable, Hashable, Codable {
     public var skillsPulled = 0
     /// Pulled items that collided with local ones and were resolved by the conflict policy.
     public var conflictsResolved = 0
+    /// Ledger receipts of this round's accepted envelopes that verified (and were kept).
+    public var receiptsVerified = 0
+    /// Accepted envelopes the hub gave no receipt for.
+    public var receiptsMissing = 0
+    /// Size of the hub's transparency log at the end of the round (the tree head the twin kept).
+    public var treeSize: UInt64 = 0
     /// HTTP exchanges that failed and were retried (with backoff).
     public var retries = 0
     /// The cursor after the round.

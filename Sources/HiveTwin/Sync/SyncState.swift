@@ -17,6 +17,13 @@ public struct SyncState: Sendable, Hashable {
     public var clockOffsetMs: Int64 = 0
     /// When the last sync completed (device ms), if ever.
     public var lastSyncMs: Int64?
+    /// Why the last sync failed (`code: message`), cleared by the next one that completes.
+    public var lastError: String?
+    /// When it failed (device ms).
+    public var lastErrorMs: Int64?
+    /// The hub's global model shape (items, factor rank), learned from `GET /api/v1/hub`.
+    public var modelItemCount: Int?
+    public var modelRank: Int?
 
     enum Key {
         static let hubKey = "sync.hub_key"
@@ -25,6 +32,10 @@ public struct SyncState: Sendable, Hashable {
         static let pullSignature = "sync.pull_signature"
         static let clockOffset = "sync.clock_offset_ms"
         static let lastSync = "sync.last_sync_ms"
+        static let lastError = "sync.last_error"
+        static let lastErrorAt = "sync.last_error_ms"
+        static let modelItems = "sync.model_items"
+        static let modelRank = "sync.model_rank"
     }
 
     /// Reads the state from `store`.
@@ -43,6 +54,10 @@ public struct SyncState: Sendable, Hashable {
             case Key.pullSignature: state.lastPullSignature = row["value"]
             case Key.clockOffset: state.clockOffsetMs = row["value"]
             case Key.lastSync: state.lastSyncMs = row["value"]
+            case Key.lastError: state.lastError = row["value"]
+            case Key.lastErrorAt: state.lastErrorMs = row["value"]
+            case Key.modelItems: state.modelItemCount = row["value"]
+            case Key.modelRank: state.modelRank = row["value"]
             default: continue
             }
         }

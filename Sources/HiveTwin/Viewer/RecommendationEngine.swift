@@ -51,57 +51,31 @@ public struct RecommendationEngine: Sendable {
         return Double(dot / (na.squareRoot() * nb.squareRoot()))
     }
 
-    /// Ranks `catalog` for the viewer.
+    /// One scored catalogue item before diversification.
+    struct Candidate {
+        var index: Int
+        var score: Double
+        var components: [String: Double]
+        var pattern: String?
+    }
+
+    /// Ranks `catalog` for the viewer. `modelRows` maps catalogue positions to rows of `model`
+    /// (the hub's global model is indexed by global item id, not by catalogue position).
     public func recommend(
-        catalog: Catalog, liked: [Int], seen: Set<Int>, model: ItemFactorModel?, user: [Float]?, contextVector: [Float]?,
-        context: RecommendationContext, patterns: [PatternSignal], k: Int, filters: RecommendationFilters
+        catalog: Catalog, liked: [Int], seen: Set<Int>, model: ItemFactorModel?, modelRows: [Int?]? = nil, user: [Float]?,
+        contextVector: [Float]?, context: RecommendationContext, patterns: [PatternSignal], k: Int, filters: RecommendationFilters
     ) throws -> [Recommendation] {
         guard (1...1000).contains(k) else { throw HiveError(.invalidInput, "k must be in 1…1000, got \(k)") }
         guard !catalog.items.isEmpty else { return [] }
-        let dimensions = catalog.vectors.first?.count ?? 0
-        // Content profile: mean of liked items, nudged towards the context text.
-        var profile = [Float](repeating: 0, count: dimensions)
-        for index in liked { for d in 0..<dimensions { profile[d] += catalog.vectors[index][d] } }
-        if let contextVector, contextVector.count == dimensions {
-            let weight = Float(max(1, liked.count))
-            for d in 0..<dimensions { profile[d] += weight * contextVector[d] }
-        }
-        let hasProfile = profile.contains { $0 != 0 }
-        let maxPopularity = catalog.items.map(\.popularity).max() ?? 0
         let cold = liked.count < Self.coldStartInteractions
         let w = cold ? coldStartWeights : weights
-        let wantedGenre = context.genre?.lowercased()
-
-        var candidates: [(index: Int, score: Double, components: [String: Double], pattern: String?)] = []
-        for (index, item) in catalog.items.enumerated() {
-            if filters.excludeSeen, seen.contains(index) { continue }
-            if filters.excludeIDs.contains(item.id) { continue }
-            let genres = Set(item.genres.map { $0.lowercased() })
-            if !filters.genres.isEmpty, genres.isDisjoint(with: filters.genres.map { $0.lowercased() }) { continue }
-            var modelScore = 0.0
-            if let model, let user, index < model.itemCount, user.count == model.rank {
-                modelScore = 1 / (1 + exp(-Double(model.score(user: user, item: index))))
-            }
-            let content = hasProfile ? max(0, Self.cosine(profile, catalog.vectors[index])) : 0
-            var patternScore = 0.0
-            var patternLabel: String?
-            for signal in patterns where !signal.genres.isDisjoint(with: genres) {
-                if let wantedGenre, !signal.genres.contains(wantedGenre), !genres.contains(wantedGenre) { continue }
-                if signal.strength > patternScore {
-                    patternScore = signal.strength
-                    patternLabel = signal.label
-                }
-            }
-            let popularity = maxPopularity > 0 ? log1p(item.popularity) / log1p(maxPopularity) : 0
-            var score = w.model * modelScore + w.content * content + w.pattern * patternScore + w.popularity * popularity
-            if let wantedGenre, genres.contains(wantedGenre) { score += 0.1 }
-            candidates.append(
-                (index, min(1, score), ["model": modelScore, "content": content, "pattern": patternScore, "popularity": popularity], patternLabel))
-        }
+        var candidates = score(
+            catalog: catalog, liked: liked, seen: seen, model: model, modelRows: modelRows, user: user, contextVector: contextVector,
+            context: context, patterns: patterns, filters: filters, only: nil)
         candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }
         // MMR over the best few hundred.
         var pool = Array(candidates.prefix(max(k * 10, 200)))
-        var chosen: [(index: Int, score: Double, components: [String: Double], pattern: String?)] = []
+        var chosen: [Candidate] = []
         while chosen.count < k, !pool.isEmpty {
             var best = 0
             var bestValue = -Double.infinity
@@ -122,6 +96,61 @@ public struct RecommendationEngine: Sendable {
                 reason: Self.reason(item: item, components: candidate.components, pattern: candidate.pattern, cold: cold, weights: w),
                 components: candidate.components)
         }
+    }
+
+    /// Blended relevance of every candidate (restricted to `only` when given), unsorted.
+    func score(
+        catalog: Catalog, liked: [Int], seen: Set<Int>, model: ItemFactorModel?, modelRows: [Int?]?, user: [Float]?,
+        contextVector: [Float]?, context: RecommendationContext, patterns: [PatternSignal], filters: RecommendationFilters,
+        only: Set<Int>?
+    ) -> [Candidate] {
+        let dimensions = catalog.vectors.first?.count ?? 0
+        // Content profile: mean of liked items, nudged towards the context text.
+        var profile = [Float](repeating: 0, count: dimensions)
+        for index in liked { for d in 0..<dimensions { profile[d] += catalog.vectors[index][d] } }
+        if let contextVector, contextVector.count == dimensions {
+            let weight = Float(max(1, liked.count))
+            for d in 0..<dimensions { profile[d] += weight * contextVector[d] }
+        }
+        let hasProfile = profile.contains { $0 != 0 }
+        let maxPopularity = catalog.items.map(\.popularity).max() ?? 0
+        let cold = liked.count < Self.coldStartInteractions
+        let w = cold ? coldStartWeights : weights
+        let wantedGenre = context.genre?.lowercased()
+
+        var candidates: [Candidate] = []
+        for (index, item) in catalog.items.enumerated() {
+            if let only, !only.contains(index) { continue }
+            if filters.excludeSeen, seen.contains(index) { continue }
+            if filters.excludeIDs.contains(item.id) { continue }
+            let genres = Set(item.genres.map { $0.lowercased() })
+            if !filters.genres.isEmpty, genres.isDisjoint(with: filters.genres.map { $0.lowercased() }) { continue }
+            var modelScore = 0.0
+            // The model's row for this item: the catalogue position unless a mapping is given.
+            let row = modelRows.map { index < $0.count ? $0[index] : nil } ?? index
+            if let model, let user, let row, row < model.itemCount, user.count == model.rank {
+                modelScore = 1 / (1 + exp(-Double(model.score(user: user, item: row))))
+            }
+            let content = hasProfile ? max(0, Self.cosine(profile, catalog.vectors[index])) : 0
+            var patternScore = 0.0
+            var patternLabel: String?
+            for signal in patterns where !signal.genres.isDisjoint(with: genres) {
+                if let wantedGenre, !signal.genres.contains(wantedGenre), !genres.contains(wantedGenre) { continue }
+                if signal.strength > patternScore {
+                    patternScore = signal.strength
+                    patternLabel = signal.label
+                }
+            }
+            let popularity = maxPopularity > 0 ? log1p(item.popularity) / log1p(maxPopularity) : 0
+            var score = w.model * modelScore + w.content * content + w.pattern * patternScore + w.popularity * popularity
+            if let wantedGenre, genres.contains(wantedGenre) { score += 0.1 }
+            candidates.append(
+                Candidate(
+                    index: index, score: min(1, score),
+                    components: ["model": modelScore, "content": content, "pattern": patternScore, "popularity": popularity],
+                    pattern: patternLabel))
+        }
+        return candidates
     }
 
     static func reason(

@@ -107,42 +107,4 @@ extension ViewerAgent {
         }
         return result
     }
-
-    /// The local item-factor model: hub rows where published, a fixed seed elsewhere.
-    func localModel(catalog: RecommendationEngine.Catalog) throws -> ItemFactorModel? {
-        guard catalog.items.count >= 2 else { return nil }
-        let hubRows = try knowledge.modelRows()
-        let rank = hubRows.values.first?.count ?? Self.defaultRank
-        var model = try ItemFactorModel(itemCount: catalog.items.count, rank: rank, seed: 0x5EED)
-        var factors = model.factors
-        for (item, index) in catalog.index {
-            guard let row = hubRows[item], row.count == rank else { continue }
-            factors.replaceSubrange(index * rank..<(index + 1) * rank, with: row)
-        }
-        model = try ItemFactorModel(version: 0, itemCount: model.itemCount, rank: rank, factors: factors, biases: model.biases)
-        return model
-    }
-
-    /// Trains the user vector (BPR) on positive interactions against the current item rows; the
-    /// vector stays on the device.
-    func trainLocalModel(catalog: RecommendationEngine.Catalog) throws {
-        guard let model = try localModel(catalog: catalog) else { return }
-        var weights: [Int: Float] = [:]
-        for event in try events(unlearnedOnly: false) {
-            guard let id = event.mediaID, let index = catalog.index[id], event.reward >= 0.5 else { continue }
-            weights[index] = max(weights[index] ?? 0, Float(event.reward))
-        }
-        guard !weights.isEmpty, weights.count < model.itemCount else { return }
-        let interactions = weights.sorted { $0.key < $1.key }.map { Interaction(item: $0.key, weight: $0.value) }
-        var rng = SeededGenerator(seed: UInt64(truncatingIfNeeded: interactions.count) &* 0x9E37_79B9)
-        let outcome = try LocalTrainer(configuration: try TrainerConfiguration()).train(
-            model: model, user: try userVector(rank: model.rank), interactions: interactions, twinID: store.twinID, using: &rng)
-        try store.write { db in try SyncState.set("viewer.user_vector", ModelRowsDelta.encodeVector(outcome.user), in: db) }
-    }
-
-    func userVector(rank: Int) throws -> [Float]? {
-        let text = try store.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'viewer.user_vector'") }
-        guard let text, let vector = ModelRowsDelta.decodeVector(text), vector.count == rank else { return nil }
-        return vector
-    }
 }

@@ -11,6 +11,45 @@ extension ViewerAgent {
         for (field, value) in [("genre", context.genre), ("mood", context.mood), ("timeOfDay", context.timeOfDay)] {
             if let value { try Validation.check(value, maxBytes: Validation.Limit.tag, field: field) }
         }
+        let inputs = try recommendationInputs(context: context)
+        return try RecommendationEngine().recommend(
+            catalog: inputs.catalog, liked: inputs.liked, seen: inputs.seen, model: inputs.view?.model, modelRows: inputs.view?.rows,
+            user: inputs.user, contextVector: inputs.contextVector, context: context, patterns: inputs.signals, k: k, filters: filters)
+    }
+
+    /// The blended relevance of the given catalogue items for this viewer (no context, no
+    /// diversification, seen items included): what `hive simulate` ranks held-out items with.
+    /// Unknown ids are left out.
+    public func relevance(of mediaIDs: [String]) throws -> [String: Recommendation] {
+        guard !isShutDown else { throw HiveError(.unavailable, "the viewer agent was shut down") }
+        let context = RecommendationContext()
+        let inputs = try recommendationInputs(context: context)
+        let only = Set(mediaIDs.compactMap { inputs.catalog.index[$0] })
+        let engine = RecommendationEngine()
+        let candidates = engine.score(
+            catalog: inputs.catalog, liked: inputs.liked, seen: inputs.seen, model: inputs.view?.model, modelRows: inputs.view?.rows,
+            user: inputs.user, contextVector: nil, context: context, patterns: inputs.signals,
+            filters: RecommendationFilters(excludeSeen: false), only: only)
+        var result: [String: Recommendation] = [:]
+        for candidate in candidates {
+            let item = inputs.catalog.items[candidate.index]
+            result[item.id] = Recommendation(
+                mediaID: item.id, title: item.title, score: candidate.score, reason: "", components: candidate.components)
+        }
+        return result
+    }
+
+    struct RecommendationInputs {
+        var catalog: RecommendationEngine.Catalog
+        var liked: [Int]
+        var seen: Set<Int>
+        var view: ViewerModel?
+        var user: [Float]?
+        var contextVector: [Float]?
+        var signals: [RecommendationEngine.PatternSignal]
+    }
+
+    func recommendationInputs(context: RecommendationContext) throws -> RecommendationInputs {
         let catalog = try catalog()
         var liked: [Int] = []
         var seen = Set<Int>()
@@ -19,8 +58,8 @@ extension ViewerAgent {
             seen.insert(index)
             if event.reward >= 0.5 { liked.append(index) }
         }
-        let model = try localModel(catalog: catalog)
-        let user = try model.flatMap { try userVector(rank: $0.rank) }
+        let view = try viewerModel(catalog: catalog)
+        let user = try view.flatMap { try userVector(rank: $0.model.rank) }
         let contextText = [context.genre, context.mood, context.timeOfDay].compactMap { $0 }.joined(separator: " ")
         let contextVector = contextText.isEmpty ? nil : configuration.embedder.embed(contextText)
         var signals: [RecommendationEngine.PatternSignal] = []
@@ -35,8 +74,7 @@ extension ViewerAgent {
             let genres = Set((pattern.context.genres + pattern.tags).map { $0.lowercased() })
             signals.append(.init(genres: genres, strength: pattern.successRate, label: pattern.approach))
         }
-        return try RecommendationEngine().recommend(
-            catalog: catalog, liked: liked, seen: seen, model: model, user: user, contextVector: contextVector, context: context,
-            patterns: signals, k: k, filters: filters)
+        return RecommendationInputs(
+            catalog: catalog, liked: liked, seen: seen, view: view, user: user, contextVector: contextVector, signals: signals)
     }
 }

@@ -114,10 +114,13 @@ public actor ViewerAgent {
             }
         }
         engineCache = nil
+        modelCache = nil
         return items.count
     }
 
     var engineCache: RecommendationEngine.Catalog?
+    /// The model view (rebuilt after a catalogue import or a sync).
+    var modelCache: ViewerModel?
 
     func catalog() throws -> RecommendationEngine.Catalog {
         if let engineCache { return engineCache }
@@ -198,6 +201,9 @@ public actor ViewerAgent {
         let transport = try transport ?? HTTPSyncTransport(baseURL: endpoint)
         let key = try await SyncClient.fetchHubKey(transport: transport)
         try SyncState.pin(hubKeyHex: key, hubURL: endpoint, in: store)
+        let client = try SyncClient(store: store, transport: transport, configuration: .init(userID: configuration.viewerID), offset: offset)
+        _ = try await client.refreshModelShape()
+        modelCache = nil
         return key
     }
 
@@ -212,8 +218,17 @@ public actor ViewerAgent {
             syncClient = try SyncClient(store: store, transport: transport, configuration: .init(userID: configuration.viewerID), offset: offset)
         }
         guard let syncClient else { throw HiveError(.unavailable, "sync client unavailable") }
+        let before = try SyncState.load(from: store)
         let report = try await syncClient.sync()
+        if before.modelItemCount == nil { _ = try await syncClient.refreshModelShape() }
         engineCache = nil
+        modelCache = nil
+        // A new global model version (or a model shape just learned): refit the user vector against
+        // it and contribute to the next round (the update goes out with the next sync).
+        if try SyncState.load(from: store).modelItemCount != nil {
+            let base = try lastUpdateBaseVersion()
+            if try base == nil || knowledge.modelVersion() > base ?? 0 { try trainLocalModel(catalog: try catalog()) }
+        }
         return report
     }
 
@@ -223,6 +238,9 @@ public actor ViewerAgent {
         let outboxStats = try outbox.stats()
         let (patterns, rows, skills) = try knowledge.counts()
         let state = try SyncState.load(from: store)
+        let alarm = try LedgerWitness.alarm(in: store)
+        let head = try LedgerWitness.treeHead(in: store)
+        let modelVersion = try knowledge.modelVersion()
         return try store.read { db in
             ViewerStats(
                 twinID: store.twinID, catalogItems: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM viewer_catalog") ?? 0,
@@ -232,7 +250,11 @@ public actor ViewerAgent {
                 localPatterns: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM patterns") ?? 0,
                 consolidatedPatterns: patterns, modelRows: rows, skills: skills, outboxPending: outboxStats.pending,
                 outboxDelivered: outboxStats.delivered, outboxDeadLettered: outboxStats.deadLettered, cursor: state.cursor,
-                hubURL: state.hubURL, lastSyncMs: state.lastSyncMs, clockOffsetMs: state.clockOffsetMs)
+                hubURL: state.hubURL, lastSyncMs: state.lastSyncMs, clockOffsetMs: state.clockOffsetMs,
+                lastSyncError: state.lastError, ledgerAlarm: alarm, ledgerTreeSize: head?.treeSize,
+                ledgerReceipts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ledger_receipts'") == 1
+                    ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_receipts") ?? 0 : 0,
+                modelVersion: modelVersion)
         }
     }
 
@@ -269,4 +291,14 @@ public struct ViewerStats: Sendable, Hashable, Codable {
     public var hubURL: String?
     public var lastSyncMs: Int64?
     public var clockOffsetMs: Int64
+    /// Why the last sync failed (`code: message`); nil after a sync that completed.
+    public var lastSyncError: String?
+    /// A refused ledger rollback or split view (`<device ms> <message>`), kept until the hub proves consistency again.
+    public var ledgerAlarm: String?
+    /// Size of the hub's transparency log in the last tree head this twin accepted.
+    public var ledgerTreeSize: UInt64?
+    /// Ledger inclusion receipts kept for this twin's envelopes.
+    public var ledgerReceipts: Int
+    /// The global model version applied (0: none yet).
+    public var modelVersion: Int64
 }

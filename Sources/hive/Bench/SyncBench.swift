@@ -11,7 +11,8 @@ import Synchronization
 
 /// `hive bench sync`: N concurrent twins against one in-process hub on loopback (SQLite, HTTP/1.1).
 /// Each round a twin queues fresh signed patterns and runs one full Omega Sync round
-/// (challenge → register → push → pull, verified against the pinned hub key); the round-trip
+/// (challenge → register → signed tree head + consistency proof → push with ledger receipts →
+/// pull, all verified against the pinned hub key); the round-trip
 /// latency of every round goes into an HdrHistogram. Checks: the hub counted every envelope
 /// exactly once and every outbox drained. The target (p95 < 50 ms) comes from the design; there
 /// is no external anchor for this protocol.
@@ -98,7 +99,10 @@ struct SyncBench: AsyncParsableCommand {
                             let start = ContinuousClock.now
                             let sync = try await client.sync()
                             let elapsed = ContinuousClock.now - start
-                            if sync.accepted != perRound || sync.pendingAfter != 0 { shared.failures.withLock { $0 += 1 } }
+                            // Every accepted envelope's ledger receipt must have verified (inclusion + consistency).
+                            if sync.accepted != perRound || sync.pendingAfter != 0 || sync.receiptsVerified != perRound {
+                                shared.failures.withLock { $0 += 1 }
+                            }
                             let micros = UInt64(max(1, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
                             shared.histogram.withLock { _ = $0.record(micros) }
                             let done = shared.progress.withLock { value -> Int in

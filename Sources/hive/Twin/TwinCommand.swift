@@ -158,7 +158,17 @@ struct TwinSyncCommand: AsyncParsableCommand {
     func run() async throws {
         let (agent, _) = try TwinSettings.agent()
         _ = try await agent.learnFromSession()
-        let report = try await agent.syncWithCore()
+        let report: SyncReport
+        do {
+            report = try await agent.syncWithCore()
+        } catch {
+            // A refused rollback or split view must not read like a network hiccup.
+            if let alarm = try? await agent.stats().ledgerAlarm {
+                FileHandle.standardError.write(Data("LEDGER ALARM: \(alarm)\n".utf8))
+            }
+            try await agent.shutdown()
+            throw error
+        }
         try await agent.shutdown()
         print(String(decoding: try HiveJSON.encode(report), as: UTF8.self))
     }
@@ -171,6 +181,7 @@ struct TwinStatsCommand: AsyncParsableCommand {
         let stats = try await agent.stats()
         try await agent.shutdown()
         print(String(decoding: try HiveJSON.encode(stats), as: UTF8.self))
+        if let alarm = stats.ledgerAlarm { FileHandle.standardError.write(Data("LEDGER ALARM: \(alarm)\n".utf8)) }
     }
 }
 
