@@ -238,13 +238,21 @@ class DevTools:
         return result["result"].get("value")
 
     def wait_for(self, expression, what, timeout=30):
+        # While the page is still loading the expression may throw (e.g. `document.body` is null
+        # before the first parse): that means "not yet", so keep polling and name the last error
+        # only if the condition never becomes true.
         deadline = time.time() + timeout
+        last_error = None
         while time.time() < deadline:
-            value = self.evaluate(expression)
-            if value:
-                return value
+            result = self.call("Runtime.evaluate", {"expression": expression, "awaitPromise": True, "returnByValue": True})
+            if "exceptionDetails" in result:
+                last_error = result["exceptionDetails"].get("text")
+            else:
+                value = result["result"].get("value")
+                if value:
+                    return value
             time.sleep(0.2)
-        fail("timed out waiting for " + what)
+        fail("timed out waiting for %s%s" % (what, " (last page error: %s)" % last_error if last_error else ""))
 
     def close(self):
         try:
