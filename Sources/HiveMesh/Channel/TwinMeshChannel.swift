@@ -21,6 +21,8 @@ import Synchronization
 /// session, refuses inbound, stops dialling) to simulate a partition in tests and drills.
 public final class TwinMeshChannel: Sendable {
     public let identity: NodeIdentity
+    /// ``identity``'s node id, derived once.
+    let localNodeID: String
     public let configuration: MeshChannelConfiguration
     /// The address the server is bound to (after ``listen(on:)``).
     public var boundAddress: MeshAddress? { state.withLock { $0.bound } }
@@ -46,6 +48,7 @@ public final class TwinMeshChannel: Sendable {
 
     public init(identity: NodeIdentity, configuration: MeshChannelConfiguration = MeshChannelConfiguration()) {
         self.identity = identity
+        self.localNodeID = identity.nodeID
         self.configuration = configuration
         self.group = MultiThreadedEventLoopGroup.singleton
         (dialRequests, dialContinuation) = AsyncStream.makeStream(of: MeshAddress.self)
@@ -192,7 +195,7 @@ public final class TwinMeshChannel: Sendable {
                 try? await Task.sleep(for: .milliseconds(50))
                 continue
             }
-            if let ownerID, ownerID < identity.nodeID, !yielded, configuration.yieldDialMs > 0 {
+            if let ownerID, ownerID < localNodeID, !yielded, configuration.yieldDialMs > 0 {
                 // The peer has the smaller id: its connection is the one both sides keep, so give it
                 // the first go (after a heal this halves the handshakes), then dial if it has not.
                 yielded = true
@@ -280,13 +283,13 @@ public final class TwinMeshChannel: Sendable {
         }
         return MeshPeerSession(
             remotePublicKey: remoteKey, remoteListen: try remoteHello.listen.map { try MeshAddress(parsing: $0) },
-            initiatorNodeID: role == .initiator ? identity.nodeID : remoteID, serial: serial,
+            initiatorNodeID: role == .initiator ? localNodeID : remoteID, serial: serial,
             maxFrameBytes: maxFrame, channel: channel, writer: outbound, traffic: traffic)
     }
 
     /// Adds the session, resolving duplicates deterministically; returns whether it was kept.
     private func register(_ session: MeshPeerSession, dialled: MeshAddress?) -> Bool {
-        let preferredInitiator = min(identity.nodeID, session.remoteNodeID)
+        let preferredInitiator = min(localNodeID, session.remoteNodeID)
         let (kept, dropped) = state.withLock { state -> (Bool, MeshPeerSession?) in
             if let dialled { state.addressOwner[dialled] = session.remoteNodeID }
             if let listen = session.remoteListen { state.addressOwner[listen] = session.remoteNodeID }

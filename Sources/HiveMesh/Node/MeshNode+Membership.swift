@@ -12,8 +12,9 @@ extension MeshNode {
         let multiplier = UInt64(awareness + 1)
         probeSeq += 1
         let seq = probeSeq
-        currentProbe = seq
-        acked.removeAll(keepingCapacity: true)
+        probe = SwimProbe(seq: seq, target: target)
+        probeAcked = false
+        defer { probe = nil }
         let session = channel.session(for: target)
         if let session {
             try? await session.send(.ping(SwimPing(seq: seq, updates: updates(for: target))))
@@ -24,7 +25,9 @@ extension MeshNode {
             adjustAwareness(-1)
             return
         }
-        for helper in membership.helpers(excluding: target) {
+        let helpers = membership.helpers(excluding: target)
+        probe?.asked(helpers)
+        for helper in helpers {
             try? await channel.session(for: helper)?.send(.pingReq(SwimPingRequest(seq: seq, target: target)))
         }
         let rest = swim.probeIntervalMs > swim.ackTimeoutMs ? swim.probeIntervalMs - swim.ackTimeoutMs : swim.ackTimeoutMs
@@ -52,7 +55,10 @@ extension MeshNode {
     /// Waits up to `ms` for the ack of probe `seq`: resumed by the ack itself or by one timer
     /// (polling here cost 200 wake-ups a second per node).
     private func waitForAck(_ seq: UInt64, ms: UInt64) async -> Bool {
-        if acked.remove(seq) != nil { return true }
+        if probeAcked, probe?.seq == seq {
+            probeAcked = false
+            return true
+        }
         return await withCheckedContinuation { continuation in
             ackWaiters[seq] = continuation
             Task {
