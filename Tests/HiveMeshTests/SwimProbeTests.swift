@@ -58,10 +58,14 @@ struct SwimProbeTests {
         sprayer.dial(address)
         let silentID = silent.identity.nodeID
         let sprayerID = sprayer.identity.nodeID
-        #expect(await eventually(30) { await node.members[silentID] != nil && node.members[sprayerID] == .alive })
+        #expect(await eventually(30) {
+            let members = await node.members
+            return members[silentID] != nil && members[sprayerID] == .alive
+        })
         #expect(await eventually(30) { await node.members[silentID] == .dead })
         #expect(spray.sprayed > 0)
-        #expect(await node.members[sprayerID] == .alive)
+        let finally = await node.members
+        #expect(finally[sprayerID] == .alive)
         await node.isolate(true)
         silent.isolate(true)
         sprayer.isolate(true)
