@@ -20,6 +20,7 @@ extension MeshNode {
             try? await session.send(.ping(SwimPing(seq: seq, updates: updates(for: target))))
         }
         await pingTheDead()
+        await syncMembership()
         if await waitForAck(seq, ms: swim.ackTimeoutMs * multiplier) {
             membership.observedAlive(target, address: nil, nowMs: nowMs)
             adjustAwareness(-1)
@@ -89,6 +90,14 @@ extension MeshNode {
         let sessions = channel.sessions
         guard let id = membership.dead(among: sessions.keys).randomElement(), let session = sessions[id] else { return }
         try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: id))))
+    }
+
+    /// Every `membershipSyncEvery` probe periods, sends the whole member table to one random
+    /// connected peer, which answers with its own (see ``SwimMembership/fullState``).
+    private func syncMembership() async {
+        let every = UInt64(max(1, configuration.membershipSyncEvery))
+        guard probeRounds % every == every / 2, let session = channel.sessions.values.randomElement() else { return }
+        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID) + membership.fullState)))
     }
 
     /// Leader heartbeat / candidacy.

@@ -126,7 +126,8 @@ public actor MeshNode: MeshChannelHandler {
         membership.regossip(session.remoteNodeID)
         if let address = session.remoteListen { channel.dial(address) }
         // Tell it at once how we see it (it refutes if we hold it suspect or dead) and hear its view of us.
-        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID))))
+        // A new session also starts with a push-pull of the whole member table (see ``SwimMembership/fullState``).
+        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID) + membership.fullState)))
         await sendPull(to: session)
     }
 
@@ -145,7 +146,9 @@ public actor MeshNode: MeshChannelHandler {
             await absorb(push, from: session)
         case .ping(let ping):
             apply(ping.updates)
-            try? await session.send(.ack(SwimAck(seq: ping.seq, target: nodeID, updates: updates(for: peer))))
+            // Seq 0 is a sync or refutation ping, not a probe: answer with our whole table (push-pull).
+            let answer = ping.seq == 0 ? updates(for: peer) + membership.fullState : updates(for: peer)
+            try? await session.send(.ack(SwimAck(seq: ping.seq, target: nodeID, updates: answer)))
         case .ack(let ack):
             apply(ack.updates)
             if let relay = relayedProbes[ack.seq] {
@@ -179,7 +182,8 @@ public actor MeshNode: MeshChannelHandler {
         let now = nowMs
         let incarnation = membership.incarnation
         defer { if membership.incarnation > incarnation { adjustAwareness(1) } }  // we had to refute
-        for update in updates.prefix(64) {
+        // Bounded: a full-state sync carries one record per member.
+        for update in updates.prefix(1_024) {
             if membership.apply(update, nowMs: now), let address = update.address, update.status != .dead,
                 update.nodeID != nodeID
             {
