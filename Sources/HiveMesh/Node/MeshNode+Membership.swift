@@ -97,7 +97,7 @@ extension MeshNode {
     private func syncMembership() async {
         let every = UInt64(max(1, configuration.membershipSyncEvery))
         guard probeRounds % every == every / 2, let session = channel.sessions.values.randomElement() else { return }
-        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID) + membership.fullState)))
+        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID) + membership.fullState, sync: true)))
     }
 
     /// Leader heartbeat / candidacy.

@@ -121,13 +121,20 @@ public actor MeshNode: MeshChannelHandler {
     // MARK: - Channel events
 
     public func peerConnected(_ session: MeshPeerSession) async {
+        let newcomer = membership.members[session.remoteNodeID] == nil
         membership.observedAlive(session.remoteNodeID, address: session.remoteListen, nowMs: nowMs)
         // A peer we hold suspect or dead is back: re-gossip that so it refutes with a higher incarnation.
         membership.regossip(session.remoteNodeID)
         if let address = session.remoteListen { channel.dial(address) }
         // Tell it at once how we see it (it refutes if we hold it suspect or dead) and hear its view of us.
-        // A new session also starts with a push-pull of the whole member table (see ``SwimMembership/fullState``).
-        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID) + membership.fullState)))
+        // A member we never knew (a joiner, or one we are joining through) gets a push-pull of the
+        // whole member table (see ``SwimMembership/fullState``). Known members reconnecting after a
+        // heal do not: that would be O(N) bytes on each of the O(N²) re-opened sessions.
+        if newcomer {
+            try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID) + membership.fullState, sync: true)))
+        } else {
+            try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID))))
+        }
         await sendPull(to: session)
     }
 
@@ -146,8 +153,8 @@ public actor MeshNode: MeshChannelHandler {
             await absorb(push, from: session)
         case .ping(let ping):
             apply(ping.updates)
-            // Seq 0 is a sync or refutation ping, not a probe: answer with our whole table (push-pull).
-            let answer = ping.seq == 0 ? updates(for: peer) + membership.fullState : updates(for: peer)
+            // A push-pull sync is answered with our whole table.
+            let answer = ping.sync == true ? updates(for: peer) + membership.fullState : updates(for: peer)
             try? await session.send(.ack(SwimAck(seq: ping.seq, target: nodeID, updates: answer)))
         case .ack(let ack):
             apply(ack.updates)
