@@ -18,6 +18,12 @@ extension HubAPI {
             var engine: String?
             /// The robust rule in the form `--aggregation-rule` takes (nil: no learning engine).
             var rule: String?
+            /// How a row's senders combine: `sum` or `mean` (`--row-combination`).
+            var combination: String?
+            /// Whether reputation also scores agreement with the fused update (`agreementReputation`).
+            var agreementReputation: Bool?
+            /// Reputation EMA retention (`reputationRetention`).
+            var reputationRetention: Double?
             var model: ModelShape?
             var intervalMs: Int64
             var rounds: Int64
@@ -84,6 +90,9 @@ extension HubAPI {
                     aggregation: .init(
                         engine: core.engine?.name,
                         rule: (core.engine as? LearningAggregationEngine)?.configuration.rule.text,
+                        combination: (core.engine as? LearningAggregationEngine)?.configuration.combination.rawValue,
+                        agreementReputation: (core.engine as? LearningAggregationEngine)?.configuration.scoresAgreement,
+                        reputationRetention: (core.engine as? LearningAggregationEngine)?.configuration.reputation.retention,
                         model: (core.engine as? LearningAggregationEngine).map {
                             .init(items: $0.configuration.itemCount, rank: $0.configuration.rank)
                         },
