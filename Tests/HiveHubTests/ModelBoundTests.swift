@@ -97,7 +97,7 @@ struct ModelBoundTests {
             let narrow = Fixture.core(store: store, clock: clock, engine: try Self.engine(items: 50))
             try await narrow.checkStoredModel()  // nothing published yet
             let refused = try await narrow.aggregate()
-            #expect(refused.modelVersion == 0 && refused.updatesUsed == 0 && refused.updatesRejected == 1)
+            #expect(refused.modelVersion == 0 && refused.updatesUsed == 1 && refused.updatesRejected == 1)
 
             // Published under 100 items: a start with 50 items or another rank is refused, naming the setting.
             try await push(70, offset: 1)
