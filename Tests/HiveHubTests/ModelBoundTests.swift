@@ -100,7 +100,7 @@ struct ModelBoundTests {
             #expect(refused.modelVersion == 0 && refused.updatesUsed == 1 && refused.updatesRejected == 1)
 
             // Published under 100 items: a start with 50 items or another rank is refused, naming the setting.
-            try await push(70, offset: 1)
+            try await push(71, offset: 1)  // another payload: the same one would be a duplicate
             let published = try await wide.aggregate()
             #expect(published.modelVersion == 1 && published.updatesUsed == 1)
             try await wide.checkStoredModel()
@@ -108,7 +108,7 @@ struct ModelBoundTests {
                 try await narrow.checkStoredModel()
             } throws: { error in
                 guard let error = error as? HiveError, error.code == .inconsistent else { return false }
-                return error.message.contains("item \"70\"") && error.message.contains("modelItems 50")
+                return error.message.contains("item \"71\"") && error.message.contains("modelItems 50")
             }
             let otherRank = Fixture.core(store: store, clock: clock, engine: try Self.engine(items: 100, rank: 8))
             await #expect {
