@@ -36,6 +36,9 @@ extension HubAPI {
             var syncs: Int64
             var syncFailures: Int64
             var meanSyncLatencyMs: Double?
+            /// Mean delay from a consolidated item's publication (or the twin's registration, if
+            /// later) to its delivery by a sync pull, over the items this process delivered.
+            var meanDistributionLatencyMs: Double? = nil
             var bytesIn: Int64
             var bytesOut: Int64
         }
@@ -101,6 +104,8 @@ extension HubAPI {
                     process: .init(
                         syncs: process.syncs, syncFailures: process.syncFailures,
                         meanSyncLatencyMs: process.syncs > 0 ? process.syncLatencyMsTotal / Double(process.syncs) : nil,
+                        meanDistributionLatencyMs: process.distributed > 0
+                            ? process.distributionLatencyMsTotal / Double(process.distributed) : nil,
                         bytesIn: process.bytesIn, bytesOut: process.bytesOut)))
         }
     }
