@@ -77,10 +77,12 @@ struct ModelBoundTests {
         }
     }
 
-    @Test("a hub restarted with fewer items: pending updates past the cap count as rejected; stored rows past it stop the start")
-    func restartPaths() async throws {
+    @Test(
+        "a hub restarted with fewer items: pending updates past the cap count as rejected; stored rows past it stop the start",
+        arguments: Backend.available)
+    func restartPaths(backend: Backend) async throws {
         let clock = TestClock()
-        try await Fixture.withStore(.sqlite) { store in
+        try await Fixture.withStore(backend) { store in
             let wide = Fixture.core(store: store, clock: clock, engine: try Self.engine(items: 100))
             let key = NodeIdentity.generate()
             let twinID = try key.twin(forUser: "alice").twinID

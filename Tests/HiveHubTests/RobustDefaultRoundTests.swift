@@ -65,14 +65,14 @@ struct RobustDefaultRoundTests {
     }
 
     @Test(
-        "honest + sign-flipping twins over HTTP: each round's model is the median-norm-bounded, reputation-weighted row sum; attackers lose reputation; ledger entries keep their shape"
-    )
-    func honestAndAttackers() async throws {
+        "honest + sign-flipping twins over HTTP: each round's model is the median-norm-bounded, reputation-weighted row sum; attackers lose reputation; ledger entries keep their shape",
+        arguments: Backend.available)
+    func honestAndAttackers(backend: Backend) async throws {
         let configuration = Self.configuration()
         let engine = try LearningAggregationEngine(configuration: try configuration.learningConfiguration())
         #expect(engine.name.hasPrefix("median-norm-bounding(1.0)/sum+agreement+consensus"))
         let clock = TestClock()
-        try await Fixture.withStore(.sqlite) { store in
+        try await Fixture.withStore(backend) { store in
             let core = Fixture.core(store: store, clock: clock, configure: { $0 = Self.configuration(); $0.rateLimitPerMinute = 1000 }, engine: engine)
             try await Fixture.application(core: core).test(.router) { client in
                 let hub = HubClient(client: client)
