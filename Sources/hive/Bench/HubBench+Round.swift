@@ -25,6 +25,10 @@ extension HubBench {
     /// Checks: one new model version from every update; one consolidated pattern per topic; every
     /// published row moved the honest way (each row has three honest senders and at most one
     /// attacker); every attacker's reputation below every honest twin's.
+    // `@_optimize(none)` on the async set-up functions: Swift 6.3.1's release pipeline crashed
+    // (signal 11 "while splitting coroutine") on their dead-`self` specialisations. Only the
+    // set-up is unoptimised; the timed `OmegaCore.aggregate()` is HiveHub's optimised code.
+    @_optimize(none)
     func measureRound(twins: Int, patternsPerTwin: Int, topics: Int, directory: String) async throws -> RoundMeasurement {
         let core = try await roundHub(directory: directory)
         var failures: [String] = []
@@ -56,6 +60,7 @@ extension HubBench {
     static let residues = min(50, roundItems / rowsPerUpdate)
 
     /// A fresh SQLite hub with the default engine on a 2 000-item rank-16 model.
+    @_optimize(none)
     func roundHub(directory: String) async throws -> OmegaCore {
         var configuration = HubConfiguration()
         configuration.dataDirectory = directory
@@ -70,6 +75,7 @@ extension HubBench {
     }
 
     /// Registers twin `index` and pushes its signed update and patterns; returns its id and any failed check.
+    @_optimize(none)
     func pushRoundWorkload(_ core: OmegaCore, index: Int, twins: Int, patternsPerTwin: Int, topics: Int) async throws
         -> (String, [String])
     {
@@ -116,6 +122,7 @@ extension HubBench {
         return envelopes
     }
 
+    @_optimize(none)
     static func reputations(_ core: OmegaCore, _ twinIDs: [String]) async throws -> [Double] {
         var out: [Double] = []
         for id in twinIDs { out.append(try await core.store.twin(id: id)?.reputation ?? -1) }
