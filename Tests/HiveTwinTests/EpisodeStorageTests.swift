@@ -23,6 +23,14 @@ struct EpisodeStorageTests {
         }
     }
 
+    @Test("tags round-trip through their stored form, multi-byte characters and empty tags included")
+    func tagsRoundTrip() throws {
+        for tags in [["a"], ["evening", "sci-fi"], ["é🇫🇷", "", "x"], ["", "b"], ["a", ""], ["👩‍👩‍👧", "ü"]] {
+            #expect(try ReasoningBank.decodeTags(ReasoningBank.encodeTags(tags)) == tags)
+        }
+        #expect(try ReasoningBank.decodeTags("") == [])
+    }
+
     @Test("episodes written before v3 (three sealed columns) are migrated and still read back; new ones use one seal")
     func migratesV2Episodes() throws {
         let dir = TemporaryDirectory()
@@ -30,11 +38,16 @@ struct EpisodeStorageTests {
         let twinID = try identity.twin(forUser: "viewer").twinID
         let key = try StoreKeyFile(path: dir.file("twin.sqlite") + ".key").create()
         let cipher = try FieldCipher(key: key)
-        let old = try (0..<5).map { i in
-            try Episode(
-                id: "\(twinID)-\(i + 1)", sessionID: "s", task: "task \(i % 2)", input: "old input \(i)", output: "old output \(i)",
-                reward: 0.2 * Double(i), success: i % 2 == 0, critique: i == 3 ? "" : "old critique \(i)", latencyMs: 5,
-                tags: ["t\(i)"], stamp: HLCTimestamp(physicalMs: 1_763_700_000_000 + UInt64(i), logical: 0, nodeID: twinID))
+        var old: [Episode] = []
+        for i in 0..<5 {
+            let id: String = "\(twinID)-\(i + 1)"
+            let critique: String = i == 3 ? "" : "old critique \(i)"
+            let physical: UInt64 = 1_763_700_000_000 + UInt64(i)
+            let stamp = HLCTimestamp(physicalMs: physical, logical: 0, nodeID: twinID)
+            let episode = try Episode(
+                id: id, sessionID: "s", task: "task \(i % 2)", input: "old input \(i)", output: "old output \(i)",
+                reward: 0.2 * Double(i), success: i % 2 == 0, critique: critique, latencyMs: 5, tags: ["t\(i)"], stamp: stamp)
+            old.append(episode)
         }
         do {  // Write the database as a v2 build did.
             let queue = try DatabaseQueue(path: dir.file("twin.sqlite"))
