@@ -23,6 +23,19 @@ struct EpisodeStorageTests {
         }
     }
 
+    @Test("every seal takes a fresh nonce from the pool, across refills, and opens back")
+    func noncesAreFresh() throws {
+        let cipher = try FieldCipher(key: FieldCipher.generateKey())
+        var nonces = Set<Data>()
+        for i in 0..<1_000 {  // about four pool refills
+            let sealed = try cipher.seal("value \(i)", context: "c")
+            nonces.insert(sealed.prefix(12))
+            if i % 97 == 0 { #expect(try cipher.open(sealed, context: "c") == "value \(i)") }
+        }
+        #expect(nonces.count == 1_000)
+        #expect(!nonces.contains(Data(repeating: 0, count: 12)))
+    }
+
     @Test("tags round-trip through their stored form, multi-byte characters and empty tags included")
     func tagsRoundTrip() throws {
         for tags in [["a"], ["evening", "sci-fi"], ["é🇫🇷", "", "x"], ["", "b"], ["a", ""], ["👩‍👩‍👧", "ü"]] {
