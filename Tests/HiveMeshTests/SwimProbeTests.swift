@@ -54,16 +54,14 @@ struct SwimProbeTests {
             for task in [nodeTask, silentTask, sprayerTask] { task.cancel() }
             sprayTask.cancel()
         }
-        silent.dial(address)
-        sprayer.dial(address)
         let silentID = silent.identity.nodeID
         let sprayerID = sprayer.identity.nodeID
-        #expect(await eventually(30) {
-            let members = await node.members
-            return members[silentID] != nil && members[sprayerID] == .alive
-        })
+        // The sprayer first, until it is spraying; only then the silent member joins, so every probe
+        // of it runs while foreign acks are flying.
+        sprayer.dial(address)
+        #expect(await eventually(30) { spray.sprayed > 0 })
+        silent.dial(address)
         #expect(await eventually(30) { await node.members[silentID] == .dead })
-        #expect(spray.sprayed > 0)
         let finally = await node.members
         #expect(finally[sprayerID] == .alive)
         await node.isolate(true)
