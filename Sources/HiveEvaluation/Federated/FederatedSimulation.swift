@@ -37,13 +37,19 @@ public struct FederatedSimulation: Sendable {
         public var scoresAgreement: Bool
         /// The reputation EMA's parameters.
         public var reputation: ReputationConfiguration
+        /// Server momentum β (FedAvgM, Hsu et al. 2019): the hub applies a velocity
+        /// `v ← β·v + fused` instead of the fused delta alone (0: plain FedAvg). It acts on the
+        /// rule's output, so whatever the robust rule let through is all that accumulates.
+        public var serverMomentum: Float
 
         public init(
             rounds: Int, rank: Int = 32, trainer: TrainerConfiguration, rule: AggregationRule = .weightedMean,
             serverLearningRate: Float = 1, attack: Attack? = nil, labelFlip: Bool = false, attackerFraction: Double = 0,
             signedRounds: Int = 0, signedTwins: Int? = nil, seed: UInt64, combination: RowCombination = .mean,
-            scoresAgreement: Bool = false, reputation: ReputationConfiguration = .standard
+            scoresAgreement: Bool = false, reputation: ReputationConfiguration = .standard,
+            serverMomentum: Float = 0
         ) {
+            self.serverMomentum = serverMomentum
             self.signedTwins = signedTwins
             self.combination = combination
             self.scoresAgreement = scoresAgreement
@@ -101,6 +107,10 @@ public struct FederatedSimulation: Sendable {
             ? Dictionary(uniqueKeysWithValues: twins.map { ($0, NodeIdentity.generate()) }) : [:]
         var curve: [EvaluationResult] = []
         var verified = 0
+        guard config.serverMomentum.isFinite, (0..<1).contains(config.serverMomentum) else {
+            throw HiveError(.invalidInput, "server momentum must be in [0, 1), got \(config.serverMomentum)")
+        }
+        var momentum = ServerMomentum(itemCount: split.itemCount, rank: config.rank, beta: config.serverMomentum)
         for round in 0..<config.rounds {
             let outcomes = try Self.trainAll(
                 twins: twins, interactions: interactions, users: users, model: model, trainer: trainer,
@@ -134,7 +144,7 @@ public struct FederatedSimulation: Sendable {
             }
             let aggregated = try aggregator.aggregate(updates, model: model, weights: book.weights(for: updates.map(\.twinID)))
             try book.record(aggregated.twins)
-            model = try model.applying(aggregated, learningRate: config.serverLearningRate)
+            model = try model.applying(momentum.step(aggregated), learningRate: config.serverLearningRate)
             let result = RecommenderEvaluation.evaluate(
                 FactorModelScorer(model: model, users: users), on: split, fullRanking: false, excluding: attackers)
             curve.append(result)
