@@ -61,6 +61,41 @@ struct FederatedSimulationTests {
     }
 }
 
+@Suite("Runs side by side")
+struct RunAllTests {
+    @Test("runAll gives each configuration the outcome of running it alone, in order")
+    func sameAsSequential() throws {
+        let split = try LeaveOneOutSplit(FederatedSimulationTests.world(), negativeCount: 99, seed: 1)
+        let trainer = try TrainerConfiguration(algorithm: .bpr, epochs: 1, clipNorm: 5)
+        let simulation = FederatedSimulation(split: split)
+        let configs: [FederatedSimulation.Configuration] = [
+            .init(rounds: 2, rank: 4, trainer: trainer, seed: 3),
+            .init(rounds: 3, rank: 4, trainer: trainer, rule: .medianNormBounding(multiple: 1), attack: .signFlip(scale: 10), attackerFraction: 0.2, seed: 4),
+            .init(rounds: 2, rank: 4, trainer: trainer, seed: 5, serverMomentum: 0.5),
+        ]
+        let together = try simulation.runAll(configs, workers: 3)
+        let alone = try configs.map { try simulation.run($0) }
+        #expect(together.count == 3)
+        for (a, b) in zip(together, alone) {
+            #expect(a.model == b.model)
+            #expect(a.curve == b.curve)
+            #expect(a.attackers == b.attackers)
+        }
+    }
+
+    @Test("a failing configuration fails the whole batch with its error")
+    func failurePropagates() throws {
+        let split = try LeaveOneOutSplit(FederatedSimulationTests.world(), negativeCount: 99, seed: 1)
+        let trainer = try TrainerConfiguration(algorithm: .bpr, epochs: 1, clipNorm: 5)
+        let configs: [FederatedSimulation.Configuration] = [
+            .init(rounds: 1, rank: 4, trainer: trainer, seed: 3),
+            .init(rounds: 1, rank: 4, trainer: trainer, seed: 3, serverMomentum: 2),
+        ]
+        #expect(throws: HiveError.self) { try FederatedSimulation(split: split).runAll(configs) }
+        #expect(try FederatedSimulation(split: split).runAll([]).isEmpty)
+    }
+}
+
 @Suite("Server momentum")
 struct ServerMomentumTests {
     static func round(_ rows: [RowUpdate]) -> AggregationRound {

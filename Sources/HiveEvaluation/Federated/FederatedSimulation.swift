@@ -144,7 +144,7 @@ public struct FederatedSimulation: Sendable {
             }
             let aggregated = try aggregator.aggregate(updates, model: model, weights: book.weights(for: updates.map(\.twinID)))
             try book.record(aggregated.twins)
-            model = try model.applying(momentum.step(aggregated), learningRate: config.serverLearningRate)
+            try model.apply(momentum.step(aggregated), learningRate: config.serverLearningRate)
             let result = RecommenderEvaluation.evaluate(
                 FactorModelScorer(model: model, users: users), on: split, fullRanking: false, excluding: attackers)
             curve.append(result)
@@ -159,14 +159,16 @@ public struct FederatedSimulation: Sendable {
         var rng = SeededGenerator(seed: seed)
         var model = try ItemFactorModel(itemCount: split.itemCount, rank: rank, seed: seed &+ 1)
         let trainer = LocalTrainer(configuration: config)
-        let applier = try UpdateAggregator(rule: .weightedMean)
         var users = [[Float]?](repeating: nil, count: split.userCount)
         for _ in 0..<epochs {
             for user in split.tests.map(\.user).shuffled(using: &rng) {
                 let own = split.train[Int(user)].map { Interaction(item: Int($0), weight: 1) }
                 let outcome = try trainer.train(model: model, user: users[Int(user)], interactions: own, twinID: "u\(user)", using: &rng)
                 users[Int(user)] = outcome.user
-                model = try model.applying(try applier.aggregate([outcome.update], model: model))
+                // One update fused alone is itself: apply its rows directly, in place.
+                try outcome.update.validate(against: model)
+                try model.apply(AggregationRound(
+                    baseVersion: model.version, rule: .weightedMean, rows: outcome.update.rows, twins: []))
             }
         }
         return (model, users)
