@@ -337,3 +337,32 @@ struct InPlaceApplyTests {
         #expect(model == original)
     }
 }
+
+@Suite("Agreement reference")
+struct AgreementReferenceTests {
+    /// Three honest twins push item 0 up (by different amounts); two coherent attackers push it
+    /// down hard enough that the summed row points down.
+    static func updates() throws -> [ModelUpdate] {
+        try [("h1", 2), ("h2", 1), ("h3", 0.5), ("a1", -3), ("a2", -3)].map { id, value in
+            try ModelUpdate(twinID: id, baseVersion: 0, rank: 1, rows: [RowUpdate(item: 0, factors: [Float(value)], bias: 0)], interactionCount: 1)
+        }
+    }
+
+    @Test("against the fused row the attackers own the consensus; against the coordinate median they disagree")
+    func medianReference() throws {
+        let model = try ItemFactorModel(version: 0, itemCount: 1, rank: 1, factors: [0], biases: [0])
+        let fused = try UpdateAggregator(rule: .weightedMean, combination: .sum, scoresAgreement: true)
+        let byFused = try fused.aggregate(Self.updates(), model: model)
+        #expect(byFused.rows[0].factors[0] < 0)  // the attackers won the row
+        // Median twin's cosine is −1 (≤ 0): no consensus, nobody is told apart.
+        #expect(byFused.twins.map(\.agreement) == [0, 0, 0, 0, 0])
+
+        let median = try UpdateAggregator(
+            rule: .weightedMean, combination: .sum, scoresAgreement: true, agreementReference: .coordinateMedian)
+        let byMedian = try median.aggregate(Self.updates(), model: model)
+        #expect(byMedian.rows == byFused.rows)  // the reference changes reputation, not this round's row
+        #expect(byMedian.twins.map(\.agreement) == [1, 1, 1, -1, -1])
+        #expect(byMedian.twins.map(\.quality).suffix(2) == [0, 0])
+        #expect(byMedian.twins.prefix(3).allSatisfy { $0.quality > 0 })
+    }
+}

@@ -41,14 +41,17 @@ public struct FederatedSimulation: Sendable {
         /// `v ← β·v + fused` instead of the fused delta alone (0: plain FedAvg). It acts on the
         /// rule's output, so whatever the robust rule let through is all that accumulates.
         public var serverMomentum: Float
+        /// What agreement is scored against when `scoresAgreement` is on.
+        public var agreementReference: AgreementReference
 
         public init(
             rounds: Int, rank: Int = 32, trainer: TrainerConfiguration, rule: AggregationRule = .weightedMean,
             serverLearningRate: Float = 1, attack: Attack? = nil, labelFlip: Bool = false, attackerFraction: Double = 0,
             signedRounds: Int = 0, signedTwins: Int? = nil, seed: UInt64, combination: RowCombination = .mean,
             scoresAgreement: Bool = false, reputation: ReputationConfiguration = .standard,
-            serverMomentum: Float = 0
+            serverMomentum: Float = 0, agreementReference: AgreementReference = .fused
         ) {
+            self.agreementReference = agreementReference
             self.serverMomentum = serverMomentum
             self.signedTwins = signedTwins
             self.combination = combination
@@ -88,7 +91,8 @@ public struct FederatedSimulation: Sendable {
         var model = try ItemFactorModel(itemCount: split.itemCount, rank: config.rank, seed: config.seed &+ 1)
         let trainer = LocalTrainer(configuration: config.trainer)
         let aggregator = try UpdateAggregator(
-            rule: config.rule, combination: config.combination, scoresAgreement: config.scoresAgreement)
+            rule: config.rule, combination: config.combination, scoresAgreement: config.scoresAgreement,
+            agreementReference: config.agreementReference)
         var book = ReputationBook(configuration: config.reputation)
         let twins = split.tests.map(\.user)
         let attackerCount = Int((config.attackerFraction * Double(twins.count)).rounded(.down))

@@ -59,6 +59,12 @@ struct RecsysBench: AsyncParsableCommand {
     @Option(help: "Server momentum β (FedAvgM) on the fused rows; 0 is plain FedAvg.")
     var serverMomentum: Float = 0
 
+    @Option(help: "What the robust system scores agreement against: coordinate_median (each row's median sender; chosen on validation runs with every attack) or fused.")
+    var agreementReference: String = "coordinate_median"
+
+    @Option(help: "Comma-separated attacks to run (sign_flip, gaussian_noise, scaling, alie, ipm, label_flip); default: all (--quick: the first two).")
+    var attacks: String?
+
     @Option(help: "Negatives sampled per positive in each BPR pass (twins and centralised).")
     var negatives: Int = 1
 
@@ -83,6 +89,9 @@ struct RecsysBench: AsyncParsableCommand {
             throw HiveError(.invalidInput, "--combination must be sum or mean, got \(combination)")
         }
         let rank = 32
+        guard let agreementReference = AgreementReference(rawValue: agreementReference) else {
+            throw HiveError(.invalidInput, "--agreement-reference must be fused or coordinate_median, got \(agreementReference)")
+        }
         let simulation = FederatedSimulation(split: split)
         let trainer = try TrainerConfiguration(
             algorithm: .bpr, learningRate: localLearningRate, regularization: regularization, epochs: localEpochs,
@@ -102,7 +111,7 @@ struct RecsysBench: AsyncParsableCommand {
                 attack: attack, labelFlip: labelFlip, attackerFraction: fraction, signedRounds: signed,
                 signedTwins: signedUpdates, seed: seed,
                 combination: combination, scoresAgreement: robust, reputation: robust ? reputation : .standard,
-                serverMomentum: serverMomentum)
+                serverMomentum: serverMomentum, agreementReference: agreementReference)
         }
         var report = BenchReport(bench: "recsys", params: [
             "dataset": dataset.name, "users": String(split.tests.count), "items": String(dataset.itemCount),
@@ -111,14 +120,15 @@ struct RecsysBench: AsyncParsableCommand {
             "split": validation ? "validation (carved from training)" : "test", "combination": combination.rawValue,
             "server_lr": String(serverLearningRate), "local_lr": String(localLearningRate),
             "local_epochs": String(localEpochs), "personalisation_epochs": String(personalisationEpochs), "norm_multiple": String(normMultiple), "retention": String(retention),
-            "server_momentum": String(serverMomentum), "negatives_per_positive": String(negatives),
+            "server_momentum": String(serverMomentum), "agreement_reference": agreementReference.rawValue, "negatives_per_positive": String(negatives),
             "regularization": String(regularization), "clip_norm": String(clipNorm),
             "protocol": "leave-one-out, 99 sampled negatives; ties at expected rank",
         ])
         print("loaded \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactions.count) interactions; \(split.skippedUsers) users skipped (< 2 interactions)")
         var failures: [String] = []
         var curves: [(String, [Double])] = []
-        let attackRuns = skipAttacks ? 0 : (options.quick ? 4 : 36)
+        let attackCount = attacks?.split(separator: ",").count ?? (options.quick ? 2 : 6)
+        let attackRuns = skipAttacks ? 0 : attackCount * (options.quick ? 1 : 3) * 2
         let ruleRuns = skipAttacks || options.quick ? 0 : 5
         let progress = Progress(total: rounds * (2 + ruleRuns + attackRuns) + 2)
 
@@ -188,12 +198,21 @@ struct RecsysBench: AsyncParsableCommand {
             robustRule.0: try require_(robustRun.curve.last, "no rounds ran").hitRate10,
         ]
         // Attacks: the robust rule against the plain mean, for each attack and attacker share.
-        let attacks: [(String, Attack?, Bool)] = [
+        let allAttacks: [(String, Attack?, Bool)] = [
             ("sign_flip", .signFlip(scale: 10), false), ("gaussian_noise", .gaussianNoise(sigma: 1), false),
             ("scaling", .scaling(factor: 10), false), ("alie", .alie(z: nil), false), ("ipm", .ipm(epsilon: 10), false),
             ("label_flip", nil, true),
         ]
         let fractions = skipAttacks ? [] : options.quick ? [0.33] : [0.1, 0.2, 0.33]
+        let attacks: [(String, Attack?, Bool)]
+        if let chosen = self.attacks?.split(separator: ",").map(String.init) {
+            if let unknown = chosen.first(where: { name in !allAttacks.contains { $0.0 == name } }) {
+                throw HiveError(.invalidInput, "unknown attack \(unknown); known: \(allAttacks.map(\.0).joined(separator: ", "))")
+            }
+            attacks = allAttacks.filter { chosen.contains($0.0) }
+        } else {
+            attacks = options.quick ? Array(allAttacks.prefix(2)) : allAttacks
+        }
         // Every remaining run is independent: run them side by side (same results as one by one).
         struct Job { var metric: String; var label: String; var curve: String?; var anchor: String; var anchorLabel: String; var target: Double?; var config: FederatedSimulation.Configuration }
         var jobs: [Job] = []
@@ -203,7 +222,7 @@ struct RecsysBench: AsyncParsableCommand {
                 anchorLabel: "federated mean", target: nil, config: configuration(rule, robust: false)))
         }
         for fraction in fractions {
-            for (attackName, attack, labelFlip) in (options.quick ? Array(attacks.prefix(2)) : attacks) {
+            for (attackName, attack, labelFlip) in attacks {
                 for (ruleName, rule) in [("mean", AggregationRule.weightedMean), robustRule] {
                     let percent = Int((fraction * 100).rounded())
                     jobs.append(Job(
