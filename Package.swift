@@ -243,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "HiveTwinTests",
             dependencies: [
-                "HiveCore", "HiveTwin", "HiveEmbeddings", "twin-crash-writer",
+                "HiveCore", "HiveTwin", "HiveEmbeddings", "twin-crash-writer", "HiveTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -253,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "HiveSyncTests",
             dependencies: [
-                "HiveCore", "HiveTwin", "HiveHub", "HiveLearning", "HiveEmbeddings",
+                "HiveCore", "HiveTwin", "HiveHub", "HiveLearning", "HiveEmbeddings", "HiveTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -272,7 +272,7 @@ let package = Package(
         .testTarget(
             name: "HiveMCPTests",
             dependencies: [
-                "HiveMCP", "HiveTwin", "HiveHub", "HiveCore", "HiveEmbeddings", "hive",
+                "HiveMCP", "HiveTwin", "HiveHub", "HiveCore", "HiveEmbeddings", "hive", "HiveTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -285,18 +285,33 @@ let package = Package(
         ),
         .testTarget(
             name: "HiveMeshTests",
-            dependencies: ["HiveMesh", "HiveTwin", "HiveCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "HiveMesh", "HiveTwin", "HiveCore", "HiveTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         // `hive loadtest` pieces (issue 12): identity cache, mix parsing, /proc sampling, a short run on a live hub.
         .testTarget(
             name: "HiveLoadTests",
             dependencies: [
-                "HiveLoad", "HiveCore", "HiveHub", "HiveLedger",
+                "HiveLoad", "HiveCore", "HiveHub", "HiveLedger", "HiveTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Fixtures shared by test targets: a live hub on loopback and built-executable subprocesses.
+        // A plain target that only test targets depend on (no product, so nothing ships it).
+        .target(
+            name: "HiveTestSupport",
+            dependencies: [
+                "HiveCore", "HiveHub",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/HiveTestSupport",
             swiftSettings: strictSettings
         ),
     ],

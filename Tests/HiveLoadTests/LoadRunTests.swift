@@ -2,49 +2,18 @@ import Foundation
 import HiveCore
 import HiveHub
 import HiveLedger
-import Logging
-import NIOCore
-import Synchronization
+import HiveTestSupport
 import Testing
 
 @testable import HiveLoad
 
 @Suite("Load test against a live hub")
 struct LoadRunTests {
-    final class BoundPort: Sendable { let value = Mutex<Int?>(nil) }
-
-    /// Runs `body` against a real hub (SQLite, loopback, ephemeral port).
-    static func withHub<T: Sendable>(_ body: @Sendable (String, HubServer) async throws -> T) async throws -> T {
-        var configuration = HubConfiguration()
-        configuration.port = 0
-        configuration.dataDirectory = try LoadPiecesTests.temporaryDirectory()
-        configuration.rateLimitPerMinute = 1_000_000
-        configuration.aggregationIntervalMs = 0
-        var logger = Logger(label: "hub")
-        logger.logLevel = .warning
-        let (server, _) = try HubServer.make(configuration: configuration, engine: nil, logger: logger)
-        try await server.prepare()
-        let port = BoundPort()
-        let application = try server.makeApplication(onServerRunning: { channel in port.value.withLock { $0 = channel.localAddress?.port } })
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.runService() }
-            defer { group.cancelAll() }
-            var bound: Int?
-            for _ in 0..<500 {
-                bound = port.value.withLock { $0 }
-                if bound != nil { break }
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            guard let bound else { throw HiveError(.unavailable, "hub did not start") }
-            return try await body("http://127.0.0.1:\(bound)", server)
-        }
-    }
-
     @Test("registers twins, drives push/pull/skills, every acknowledged envelope is stored and logged once")
     func shortRun() async throws {
         let directory = try LoadPiecesTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try await Self.withHub { url, server in
+        try await LiveHub.with(dataDirectory: try LoadPiecesTests.temporaryDirectory()) { url, server in
             let (sessions, registrations) = try await LoadSetup.prepare(
                 twins: 12, cacheDirectory: directory, hub: url, target: .hive, connections: 8, registerConcurrency: 4,
                 validForSeconds: 60, log: { _ in })

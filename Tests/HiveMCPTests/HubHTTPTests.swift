@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HiveCore
 import HiveHub
+import HiveTestSupport
 import MCP
 import NIOCore
 import Testing
@@ -31,7 +32,7 @@ struct HubHTTPTests {
 
     @Test("401 problem without the admin token or with a wrong one; nothing is opened")
     func unauthorized() async throws {
-        try await LiveHub.with { url, _ in
+        try await LiveHub.withMCP { url, _ in
             let (status, body) = try await Self.post(url, token: nil)
             #expect(status == 401)
             #expect(body.contains("admin token"))
@@ -47,7 +48,7 @@ struct HubHTTPTests {
     )
     func session() async throws {
         let engine = try LearningAggregationEngine(configuration: LearningEngineConfiguration(itemCount: 20, rank: 4))
-        try await LiveHub.with(engine: engine) { url, server in
+        try await LiveHub.withMCP(engine: engine) { url, server in
             // No GET event stream is opened: progress must come on each request's own SSE stream.
             let transport = StreamableHTTPClientTransport(endpoint: url + "/mcp", bearer: LiveHub.adminToken)
             let client = Client(name: "hive-tests", version: "1")
@@ -90,7 +91,7 @@ struct HubHTTPTests {
 
     @Test("the session's GET event stream opens with the token and ends when the session is deleted")
     func eventStream() async throws {
-        try await LiveHub.with { url, _ in
+        try await LiveHub.withMCP { url, _ in
             let transport = StreamableHTTPClientTransport(endpoint: url + "/mcp", bearer: LiveHub.adminToken)
             let client = Client(name: "hive-tests", version: "1")
             try await withThrowingTaskGroup(of: Bool.self) { group in

@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import HiveTestSupport
 import MCP
 import SystemPackage
 import Testing
@@ -10,39 +11,19 @@ import Testing
 /// Swift SDK's client — as Claude Desktop or any other MCP client runs it.
 @Suite("hive mcp twin over stdio (subprocess, Swift SDK client)")
 struct StdioSubprocessTests {
-    /// The `hive` executable, built next to the test bundle.
-    static func hivePath() throws -> String {
-        var candidates: [String] = []
-        for start in [Bundle.main.executablePath, CommandLine.arguments.first].compactMap({ $0 }) {
-            var directory = (start as NSString).deletingLastPathComponent
-            for _ in 0..<4 {
-                candidates.append((directory as NSString).appendingPathComponent("hive"))
-                directory = (directory as NSString).deletingLastPathComponent
-            }
-        }
-        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw HiveError(.unavailable, "hive not found near the test bundle (looked in \(candidates))")
-        }
-        return path
-    }
-
     @Test(
         "initialize, tools/list and every tool once, viewer_sync against a live hub; the process exits when stdin closes"
     )
     func everyTool() async throws {
-        try await LiveHub.with { hubURL, _ in
+        try await LiveHub.withMCP { hubURL, _ in
             let store = try TestFiles.temporaryDirectory("stdio-twin")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try Self.hivePath())
-            process.arguments = ["mcp", "twin", "--store", store]
-            let toServer = Pipe()
-            let fromServer = Pipe()
-            let errors = Pipe()
-            process.standardInput = toServer
-            process.standardOutput = fromServer
-            process.standardError = errors
-            try process.run()
-            defer { if process.isRunning { process.terminate() } }
+            let child = try TestProcess(
+                try BuiltExecutable.path("hive"), ["mcp", "twin", "--store", store], standardInput: true,
+                standardError: .capture)
+            defer { child.terminate() }
+            let (process, fromServer) = (child.process, child.output)
+            let toServer = try #require(child.input)
+            let errors = try #require(child.errors)
 
             let transport = StdioTransport(
                 input: FileDescriptor(rawValue: fromServer.fileHandleForReading.fileDescriptor),

@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import HiveTestSupport
 import MCP
 import Testing
 
@@ -259,7 +260,7 @@ struct TwinToolsTests {
         "viewer_sync against a live hub: progress notifications, pinned key, shared pattern accepted; recent sync skipped unless forced"
     )
     func syncWithHub() async throws {
-        try await LiveHub.with { url, _ in
+        try await LiveHub.withMCP { url, _ in
             try await withTwin { harness, _ in
                 _ = try await Self.initialize(harness, hub: url)
                 try await harness.ok(

@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import HiveTestSupport
 import Testing
 
 @testable import HiveMesh
@@ -7,60 +8,35 @@ import Testing
 /// Real `hive mesh join` processes on loopback TCP, driven through the CLI.
 @Suite("Mesh processes", .serialized)
 struct MultiProcessTests {
-    /// The `hive` executable, built next to the test bundle by `swift build` / `swift test`.
-    static func hivePath() throws -> String {
-        var candidates: [String] = []
-        for start in [Bundle.main.executablePath, CommandLine.arguments.first].compactMap({ $0 }) {
-            var dir = (start as NSString).deletingLastPathComponent
-            for _ in 0..<4 {
-                candidates.append((dir as NSString).appendingPathComponent("hive"))
-                dir = (dir as NSString).deletingLastPathComponent
-            }
-        }
-        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw HiveError(.unavailable, "the hive executable was not found near the test bundle (looked in \(candidates)); run `swift build` first")
-        }
-        return path
-    }
-
     /// One `hive mesh join` process with its own key, store and status file.
     final class Node: @unchecked Sendable {
         // Invariant: `process` is only touched from the test's task; `Process` itself is thread-safe for kill/wait.
         let directory: String
-        let process = Process()
+        let process: TestProcess
         private(set) var nodeID = ""
         private(set) var listen = ""
 
         init(hive: String, base: String, index: Int, seed: String?, size: Int) throws {
             directory = (base as NSString).appendingPathComponent("n\(index)")
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            process.executableURL = URL(fileURLWithPath: hive)
-            process.arguments = [
-                "mesh", "join", "--dir", directory, "--keys", directory + "/keys", "--user", "u\(index)",
-                "--listen", "127.0.0.1:0", "--peers", seed ?? "", "--expected-size", String(size),
-                "--probe-ms", "100", "--ack-timeout-ms", "50", "--anti-entropy-ms", "50", "--status-interval-ms", "50",
-            ]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            process = try TestProcess(
+                hive,
+                [
+                    "mesh", "join", "--dir", directory, "--keys", directory + "/keys", "--user", "u\(index)",
+                    "--listen", "127.0.0.1:0", "--peers", seed ?? "", "--expected-size", String(size),
+                    "--probe-ms", "100", "--ack-timeout-ms", "50", "--anti-entropy-ms", "50", "--status-interval-ms", "50",
+                ],
+                standardError: .discard)
             // First line: "node ID listening on HOST:PORT".
-            var buffer = Data()
-            let deadline = Date().addingTimeInterval(20)
-            while !buffer.contains(UInt8(ascii: "\n")), Date() < deadline {
-                let chunk = pipe.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-            }
-            let words = String(decoding: buffer, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+            let line = process.readLine(before: Date().addingTimeInterval(20)) ?? ""
+            let words = line.split(separator: " ")
             guard words.count >= 5, words[0] == "node", words[2] == "listening" else {
                 process.terminate()
-                throw HiveError(.unavailable, "hive mesh join did not report its address: \(String(decoding: buffer, as: UTF8.self))")
+                throw HiveError(.unavailable, "hive mesh join did not report its address: \(line)")
             }
             nodeID = String(words[1])
             listen = String(words[4])
-            // Keep draining stdout so the child never blocks on a full pipe.
-            pipe.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+            process.discardFurtherOutput()
         }
 
         var status: MeshStatus? {
@@ -68,33 +44,21 @@ struct MultiProcessTests {
             return try? HiveJSON.decode(MeshStatus.self, from: data)
         }
 
-        func kill() {
-            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        func kill() { process.kill() }
 
         /// Runs `hive mesh ARGS --dir DIR` and returns its output; throws on a non-zero exit.
         func cli(_ hive: String, _ arguments: [String]) throws -> String {
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: hive)
-            child.arguments = ["mesh"] + arguments + ["--dir", directory, "--keys", directory + "/keys"]
-            let pipe = Pipe()
-            child.standardOutput = pipe
-            child.standardError = pipe
-            try child.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            child.waitUntilExit()
-            let text = String(decoding: output, as: UTF8.self)
-            guard child.terminationStatus == 0 else {
-                throw HiveError(.io, "hive mesh \(arguments.joined(separator: " ")) exited \(child.terminationStatus): \(text)")
+            let result = try TestProcess.run(hive, ["mesh"] + arguments + ["--dir", directory, "--keys", directory + "/keys"])
+            guard result.status == 0 else {
+                throw HiveError(.io, "hive mesh \(arguments.joined(separator: " ")) exited \(result.status): \(result.output)")
             }
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }
 
     @Test("processes: partition, write both sides, heal, converge with local_only kept; SIGKILL the leader, SWIM detects it, a new leader takes a higher term, never two per term")
     func processes() async throws {
-        let hive = try Self.hivePath()
+        let hive = try BuiltExecutable.path("hive")
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("hive-mesh-proc-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: base) }
         let size = 3
@@ -170,19 +134,11 @@ struct MultiProcessTests {
 
     @Test("control requests to a node that is not running fail with a specific error")
     func noNode() throws {
-        let hive = try Self.hivePath()
+        let hive = try BuiltExecutable.path("hive")
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("hive-mesh-none-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: base) }
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: hive)
-        child.arguments = ["mesh", "set", "k", "1", "--dir", base, "--keys", base + "/keys", "--timeout", "0.3"]
-        let pipe = Pipe()
-        child.standardOutput = pipe
-        child.standardError = pipe
-        try child.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        child.waitUntilExit()
-        #expect(child.terminationStatus != 0)
-        #expect(output.contains("no answer from the node"))
+        let result = try TestProcess.run(hive, ["mesh", "set", "k", "1", "--dir", base, "--keys", base + "/keys", "--timeout", "0.3"])
+        #expect(result.status != 0)
+        #expect(result.output.contains("no answer from the node"))
     }
 }

@@ -3,6 +3,7 @@ import HiveCore
 import HiveEmbeddings
 import HiveHub
 import HiveLearning
+import HiveTestSupport
 import HiveTwin
 import Testing
 

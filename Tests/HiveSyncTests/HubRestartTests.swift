@@ -1,6 +1,7 @@
 import Foundation
 import HiveCore
 import HiveHub
+import HiveTestSupport
 import HiveTwin
 import Synchronization
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HiveCore
 import HiveHub
+import HiveTestSupport
 import HiveTwin
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import HiveCore
 import HiveEmbeddings
+import HiveTestSupport
 import HiveTwin
 import Testing
 

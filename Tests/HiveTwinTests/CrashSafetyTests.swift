@@ -1,58 +1,29 @@
 import Foundation
 import GRDB
 import HiveCore
+import HiveTestSupport
 import Synchronization
 import Testing
 @testable import HiveTwin
 
 @Suite("Crash safety")
 struct CrashSafetyTests {
-    /// The helper executable, built next to the test bundle.
-    static func writerPath() throws -> String {
-        var candidates: [String] = []
-        for start in [Bundle.main.executablePath, CommandLine.arguments.first].compactMap({ $0 }) {
-            var dir = (start as NSString).deletingLastPathComponent
-            for _ in 0..<4 {
-                candidates.append((dir as NSString).appendingPathComponent("twin-crash-writer"))
-                dir = (dir as NSString).deletingLastPathComponent
-            }
-        }
-        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw HiveError(.unavailable, "twin-crash-writer not found near the test bundle (looked in \(candidates))")
-        }
-        return path
-    }
-
     /// Runs the writer until it has reported `batches` commits, then SIGKILLs it at once (mid-batch:
     /// it is always inside its next transaction). Returns the envelope ids it reported committed.
     static func runAndKill(dbPath: String, keyDir: String, batchSize: Int, batches: Int, mode: String = "snapshot") throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try writerPath())
-        process.arguments = [dbPath, keyDir, String(batchSize), mode]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        var buffer = Data()
+        let writer = try TestProcess(try BuiltExecutable.path("twin-crash-writer"), [dbPath, keyDir, String(batchSize), mode])
         var committed: [String] = []
         var lines = 0
         let deadline = Date().addingTimeInterval(60)
-        while lines < batches, Date() < deadline {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                buffer.removeSubrange(buffer.startIndex...newline)
-                let words = line.split(separator: " ")
-                if words.first == "committed" {
-                    committed += words.dropFirst(2).map(String.init)
-                    lines += 1
-                }
+        while lines < batches, let line = writer.readLine(before: deadline) {
+            let words = line.split(separator: " ")
+            if words.first == "committed" {
+                committed += words.dropFirst(2).map(String.init)
+                lines += 1
             }
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+        writer.kill()
+        #expect(writer.process.terminationReason == .uncaughtSignal)
         return committed
     }
 
