@@ -126,7 +126,7 @@ public actor SyncClient {
             // The first pull page carries the ledger check; nothing is applied or pushed unless the
             // hub's head extends the one kept.
             var head = try await pull(&report)
-            try await push(&report, head: &head)
+            if try await push(&report, head: &head) { try await pullRemaining(&report) }
             let stats = try outbox.stats()
             report.pendingAfter = stats.pending
             report.deadLettered = stats.deadLettered
@@ -283,7 +283,10 @@ public actor SyncClient {
 
     // MARK: Push
 
-    func push(_ report: inout SyncReport, head: inout SignedTreeHead) async throws {
+    /// Pushes the outbox in `full` batches (each answer carries a pull page, applied like one).
+    /// Returns whether the last answer said more pull pages are waiting.
+    func push(_ report: inout SyncReport, head: inout SignedTreeHead) async throws -> Bool {
+        var morePages = false
         for _ in 0..<configuration.maxRounds {
             let now = Int64(clamping: store.nowMs)
             let cap = Int64(clamping: configuration.retry.capMs)
@@ -300,14 +303,18 @@ public actor SyncClient {
                 bytes += item.envelope.payload.count * 4 / 3 + 512
                 return bytes <= configuration.maxBatchBytes || item.sequence == due.first?.sequence
             }
-            guard !items.isEmpty else { return }
+            guard !items.isEmpty else { return morePages }
             var envelopes: [SignedEnvelope] = []
             for item in items {
                 let (envelope, restamped) = try transportEnvelope(item.envelope)
                 envelopes.append(envelope)
                 if restamped { report.restamped += 1 }
             }
-            let request = try OmegaSyncRequest(type: .push, envelopes: envelopes, ledgerFrom: head.treeSize)
+            // `full`: the answer also carries what the hub published since the cursor, including what
+            // this push caused (a skill it published), without another round trip.
+            let since = try SyncState.load(from: store).cursor
+            let request = try OmegaSyncRequest(
+                type: .full, since: since, envelopes: envelopes, maxPullCount: configuration.pullCount, ledgerFrom: head.treeSize)
             let response: OmegaSyncResponse
             let receipts: [String: InclusionReceipt]
             let ledger: HubWire.SyncReceipts
@@ -383,11 +390,13 @@ public actor SyncClient {
             if let receiptFailure { throw receiptFailure }
             if let acceptedHead { head = acceptedHead }
             report.receiptsVerified += verified.count
+            morePages = try apply(response, since: since, report: &report)
             if !missing.isEmpty {
                 try recordFailure(missing, error: HiveError(.inconsistent, "the hub returned no result for the envelope"))
-                return
+                return morePages
             }
         }
+        return morePages
     }
 
     /// Re-signs the outer stamp when it must change for transport (see the type's documentation).
@@ -438,48 +447,64 @@ public actor SyncClient {
                 type: .pull, since: since, maxPullCount: configuration.pullCount, ledgerFrom: ledgerFrom)
             let (response, ledger) = try await syncExchange(request, report: &report)
             if head == nil { head = try await checkTreeHead(&report, folded: ledger.treeHead, proof: ledger.consistency) }
-            report.nextSyncRecommendedMs = response.metadata.nextSyncRecommended
-            if response.metadata.viewerRank > 0 { report.viewerRank = response.metadata.viewerRank }
-            guard let pull = response.pull, let signature = response.pullSignature else {
-                throw HiveError(.malformed, "the hub's pull answer carries no pull or no signature")
-            }
-            try signature.verify(pull, domain: SyncPull.signatureDomain, hubPublicKey: pinnedKey)
-            guard pull.since == since, pull.cursor >= since else {
-                throw HiveError(.inconsistent, "pull answers since \(pull.since) → \(pull.cursor); asked since \(since)")
-            }
-            let conflicts = configuration.conflicts
-            let now = Int64(clamping: store.nowMs)
-            let applied = try store.write { db -> SyncReport in
-                var part = SyncReport()
-                // Re-check inside the writer: a concurrent sync may have applied this page already.
-                let current = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.cursor]) ?? 0
-                guard current == since else { return part }
-                for pattern in pull.patterns {
-                    if try knowledge.apply(pattern, strategy: conflicts.patterns, nowMs: now, in: db) { part.conflictsResolved += 1 }
-                    part.patternsPulled += 1
-                }
-                for delta in pull.modelDeltas {
-                    let (rows, collided) = try knowledge.apply(delta, strategy: conflicts.modelRows, in: db)
-                    part.modelRowsPulled += rows
-                    part.conflictsResolved += collided
-                }
-                for skill in pull.skills {
-                    let (applied, collided) = try knowledge.apply(skill: skill, strategy: conflicts.skills, nowMs: now, in: db)
-                    if applied { part.skillsPulled += 1 }
-                    if collided { part.conflictsResolved += 1 }
-                }
-                try SyncState.set(SyncState.Key.cursor, pull.cursor, in: db)
-                try SyncState.set(SyncState.Key.pullSignature, signature.value, in: db)
-                return part
-            }
-            report.patternsPulled += applied.patternsPulled
-            report.modelRowsPulled += applied.modelRowsPulled
-            report.skillsPulled += applied.skillsPulled
-            report.conflictsResolved += applied.conflictsResolved
-            if !pull.hasMore || pull.cursor == since { break }
+            guard try apply(response, since: since, report: &report) else { break }
         }
         guard let head else { throw HiveError(.inconsistent, "no tree head after pulling") }
         return head
+    }
+
+    /// Pulls the remaining pages after a push answer said more is waiting.
+    func pullRemaining(_ report: inout SyncReport) async throws {
+        for _ in 0..<configuration.maxRounds {
+            let since = try SyncState.load(from: store).cursor
+            let request = try OmegaSyncRequest(type: .pull, since: since, maxPullCount: configuration.pullCount)
+            let (response, _) = try await syncExchange(request, report: &report)
+            guard try apply(response, since: since, report: &report) else { return }
+        }
+    }
+
+    /// Verifies the pull page an answer carries (hub signature, `since`) and applies it with the
+    /// cursor in one transaction. Returns whether more pages are waiting.
+    func apply(_ response: OmegaSyncResponse, since: Int64, report: inout SyncReport) throws -> Bool {
+        report.nextSyncRecommendedMs = response.metadata.nextSyncRecommended
+        if response.metadata.viewerRank > 0 { report.viewerRank = response.metadata.viewerRank }
+        guard let pull = response.pull, let signature = response.pullSignature else {
+            throw HiveError(.malformed, "the hub's pull answer carries no pull or no signature")
+        }
+        try signature.verify(pull, domain: SyncPull.signatureDomain, hubPublicKey: pinnedKey)
+        guard pull.since == since, pull.cursor >= since else {
+            throw HiveError(.inconsistent, "pull answers since \(pull.since) → \(pull.cursor); asked since \(since)")
+        }
+        let conflicts = configuration.conflicts
+        let now = Int64(clamping: store.nowMs)
+        let applied = try store.write { db -> SyncReport in
+            var part = SyncReport()
+            // Re-check inside the writer: a concurrent sync may have applied this page already.
+            let current = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.cursor]) ?? 0
+            guard current == since else { return part }
+            for pattern in pull.patterns {
+                if try knowledge.apply(pattern, strategy: conflicts.patterns, nowMs: now, in: db) { part.conflictsResolved += 1 }
+                part.patternsPulled += 1
+            }
+            for delta in pull.modelDeltas {
+                let (rows, collided) = try knowledge.apply(delta, strategy: conflicts.modelRows, in: db)
+                part.modelRowsPulled += rows
+                part.conflictsResolved += collided
+            }
+            for skill in pull.skills {
+                let (applied, collided) = try knowledge.apply(skill: skill, strategy: conflicts.skills, nowMs: now, in: db)
+                if applied { part.skillsPulled += 1 }
+                if collided { part.conflictsResolved += 1 }
+            }
+            try SyncState.set(SyncState.Key.cursor, pull.cursor, in: db)
+            try SyncState.set(SyncState.Key.pullSignature, signature.value, in: db)
+            return part
+        }
+        report.patternsPulled += applied.patternsPulled
+        report.modelRowsPulled += applied.modelRowsPulled
+        report.skillsPulled += applied.skillsPulled
+        report.conflictsResolved += applied.conflictsResolved
+        return pull.hasMore && pull.cursor != since
     }
 
     // MARK: Exchanges
