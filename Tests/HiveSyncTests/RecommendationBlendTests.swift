@@ -40,26 +40,29 @@ struct RecommendationBlendTests {
         #expect(engine.blend(confidence: 7).model == full.model)
     }
 
-    @Test("confidence grows with interactions and with the hub's support for what the viewer liked")
+    @Test("confidence: 0 at chance skill or without support; grows with skill, evidence and support")
     func confidence() {
-        #expect(ModelConfidence(interactions: 10, support: 1).value == 0.5)
-        #expect(ModelConfidence(interactions: 30, support: 1).value > ModelConfidence(interactions: 10, support: 1).value)
-        #expect(ModelConfidence(interactions: 30, support: 0.5).value < ModelConfidence(interactions: 30, support: 1).value)
-        #expect(ModelConfidence(interactions: 1000, support: 0).value == 0)
-        #expect(ModelConfidence(interactions: 10, support: .nan).value == 0)
-        #expect(ModelConfidence(interactions: -4, support: 1).value == 0)
+        #expect(ModelConfidence(evidence: 10, auc: 1, support: 1).value == 0.5)
+        #expect(ModelConfidence(evidence: 1000, auc: 0.5, support: 1).value == 0, "a model at chance earns no weight")
+        #expect(ModelConfidence(evidence: 1000, auc: 0.3, support: 1).value == 0)
+        #expect(ModelConfidence(evidence: 30, auc: 0.8, support: 1).value > ModelConfidence(evidence: 10, auc: 0.8, support: 1).value)
+        #expect(ModelConfidence(evidence: 30, auc: 0.9, support: 1).value > ModelConfidence(evidence: 30, auc: 0.7, support: 1).value)
+        #expect(ModelConfidence(evidence: 30, auc: 0.8, support: 0.5).value < ModelConfidence(evidence: 30, auc: 0.8, support: 1).value)
+        #expect(ModelConfidence(evidence: 1000, auc: 1, support: 0).value == 0)
+        #expect(ModelConfidence(evidence: 10, auc: .nan, support: 1).value == 0)
+        #expect(ModelConfidence(evidence: -4, auc: 1, support: 1).value == 0)
     }
 
     @Test("without confidence content decides; with it the model's favourite rises to the top and is named as the reason")
     func rankingMoves() throws {
         let without = try ranking(confidence: .none)
         #expect(without.first == "3", "the unseen cluster-A item is most similar to what the viewer liked")
-        let with = try ranking(confidence: ModelConfidence(interactions: 1000, support: 1))
+        let with = try ranking(confidence: ModelConfidence(evidence: 1000, auc: 1, support: 1))
         #expect(with.first == "5")
         let (catalog, model, user) = try Self.fixture()
         let top = try RecommendationEngine().recommend(
             catalog: catalog, liked: [0, 1, 2], seen: [0, 1, 2], model: model, user: user,
-            confidence: ModelConfidence(interactions: 1000, support: 1), contextVector: nil, context: RecommendationContext(), patterns: [],
+            confidence: ModelConfidence(evidence: 1000, auc: 1, support: 1), contextVector: nil, context: RecommendationContext(), patterns: [],
             k: 1, filters: RecommendationFilters())
         #expect(top.first?.reason.contains("personal model") == true)
     }

@@ -81,7 +81,7 @@ extension ViewerAgent {
         }
         let view = try viewerModel(catalog: catalog)
         let user = try view.flatMap { try userVector(rank: $0.model.rank) }
-        let confidence = modelConfidence(view: view, liked: liked)
+        let confidence = try modelConfidence(view: view, liked: liked)
         let contextText = [context.genre, context.mood, context.timeOfDay].compactMap { $0 }.joined(separator: " ")
         let contextVector = contextText.isEmpty ? nil : configuration.embedder.embed(contextText)
         var signals: [RecommendationEngine.PatternSignal] = []
@@ -102,13 +102,14 @@ extension ViewerAgent {
     }
 
     /// The federated model's confidence for this viewer (see ``ModelConfidence``).
-    func modelConfidence(view: ViewerModel?, liked: [Int]) -> ModelConfidence {
+    func modelConfidence(view: ViewerModel?, liked: [Int]) throws -> ModelConfidence {
         guard let view, view.federated, !liked.isEmpty else { return .none }
         let distinct = Set(liked)
         let supported = distinct.filter { index in
             guard index < view.rows.count, let row = view.rows[index] else { return false }
             return view.published.contains(row)
         }.count
-        return ModelConfidence(interactions: distinct.count, support: Double(supported) / Double(distinct.count))
+        let evidence = try modelEvidence()
+        return ModelConfidence(evidence: evidence.count, auc: evidence.auc, support: Double(supported) / Double(distinct.count))
     }
 }
