@@ -215,6 +215,11 @@ struct VectorsBenchRun {
         let hChecksum = try hnsw.save(to: hFile)
         let hLoad = try loadTime { try HNSWIndex(contentsOf: hFile, expectedChecksum: hChecksum) }
         report.add(BenchMetric("\(tag)_hnsw_load_ms", hLoad, unit: "ms"))
+        // Work per unit of beam width: calibrates HNSWIndex's filtered-search cost estimate.
+        let walkSample = min(100, queryRows.count)
+        var walked = 0
+        for row in queryRows.prefix(walkSample) { walked += try hnsw.walkCost(row, ef: 64) }
+        report.add(BenchMetric("\(tag)_hnsw_walk_distances_per_ef", Double(walked) / Double(walkSample * 64), unit: "dist/ef"))
 
         let sweeps = anchorHNSW?["sweep"] as? [String: [[String: Double]]]
         var bestRecall = 0.0
