@@ -75,7 +75,10 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
-        .target(name: "HiveVectors", dependencies: ["HiveCore"], swiftSettings: strictSettings + vectorKernelSettings),
+        // A header-only wrapper around the compiler's prefetch builtin (Swift has no prefetch
+        // intrinsic); HiveVectors' graph walks use it. Part of the toolchain, no library.
+        .target(name: "CHivePrefetch"),
+        .target(name: "HiveVectors", dependencies: ["HiveCore", "CHivePrefetch"], swiftSettings: strictSettings + vectorKernelSettings),
         // OpenBLAS from the system (Debian: libopenblas-dev) for HiveEmbeddings' matrix multiplies on Linux.
         .systemLibrary(
             name: "COpenBLAS",

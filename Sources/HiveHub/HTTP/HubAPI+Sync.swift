@@ -36,7 +36,9 @@ extension HubAPI {
                 let twin = try await requireTwin(request, context)
                 let sync = try decode(OmegaSyncRequest.self, from: try await body(request))
                 let answer = try await core.syncWithReceipts(sync, twin: twin)
-                return try json(SyncAnswer(response: answer.response, receipts: answer.receipts))
+                var reply = SyncAnswer(response: answer.response, receipts: answer.receipts)
+                if let from = sync.ledgerFrom { (reply.treeHead, reply.consistency) = try await ledgerCheck(from: from, receipts: answer.receipts) }
+                return try json(reply)
             } catch {
                 core.metrics.recordSyncFailure()
                 throw error
