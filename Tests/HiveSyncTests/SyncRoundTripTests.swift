@@ -2,6 +2,7 @@ import Foundation
 import HiveCore
 import HiveHub
 import HiveLedger
+import HiveTestSupport
 import HiveTwin
 import Synchronization
 import Testing
