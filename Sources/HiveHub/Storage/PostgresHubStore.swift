@@ -449,6 +449,39 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
         }
     }
 
+    public func skillIntents(afterSeq seq: Int64, limit: Int) async throws -> [SkillIntent] {
+        try await io {
+            var result: [SkillIntent] = []
+            for try await (position, traceID, intent) in try await client.query(
+                """
+                SELECT f.seq, s.trace_id, s.intent FROM feed f JOIN skills s ON s.trace_id = f.ref
+                WHERE f.seq > \(seq) AND f.kind = \(FeedEvent.Kind.skillPublished.rawValue) ORDER BY f.seq LIMIT \(limit)
+                """, logger: logger
+            ).decode((Int64, String, String).self) {
+                result.append(SkillIntent(seq: position, traceID: traceID, intent: intent))
+            }
+            return result
+        }
+    }
+
+    public func skills(traceIDs: [String]) async throws -> [SkillRecord] {
+        guard !traceIDs.isEmpty else { return [] }
+        return try await io {
+            var result: [SkillRecord] = []
+            for try await (traceID, twinID, intent, wire, created) in try await client.query(
+                "SELECT trace_id, twin_id, intent, envelope, created_at FROM skills WHERE trace_id = ANY(\(traceIDs))",
+                logger: logger
+            ).decode((String, String, String, String, Int64).self) {
+                let envelope = try StoreCodec.envelope(wire)
+                result.append(
+                    SkillRecord(
+                        traceID: traceID, twinID: twinID, intent: intent, envelope: envelope,
+                        trace: try envelope.decodePayload(as: SkillTrace.self), createdAt: created))
+            }
+            return result
+        }
+    }
+
     public func instances() async throws -> [InstanceRecord] {
         try await io {
             var result: [InstanceRecord] = []
