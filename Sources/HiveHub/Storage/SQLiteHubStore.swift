@@ -15,7 +15,7 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
     let ledgerSigner: (any TreeHeadSigner)?
     public let ledger: any LedgerStorage
     /// Concurrent ingests share transactions (see ``GroupCommit``).
-    private let ingestCommit: GroupCommit<IngestRequest, IngestReport>
+    private let ingestCommit: GroupCommit<IngestBatch.Request, IngestReport>
 
     /// Opens (creating) the database at `path`; `ledgerSigner` (the hub key) signs ledger tree heads.
     public init(path: String, ledgerSigner: (any TreeHeadSigner)? = nil) throws {
@@ -33,7 +33,7 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
         }
         ledger = SQLiteLedgerStore(writer: pool)
         let database = pool
-        ingestCommit = GroupCommit(maxBatch: Self.maxIngestBatch) { [ledgerSigner] requests in
+        ingestCommit = GroupCommit(maxBatch: IngestBatch.maxRequests) { [ledgerSigner] requests in
             do {
                 return try await Self.ingestBatch(requests, pool: database, signer: ledgerSigner)
             } catch let error as HiveError {
@@ -188,32 +188,21 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
     // MARK: Ingest
 
     public func ingestWithReceipts(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> IngestReport {
-        try await ingestCommit.submit(IngestRequest(items: items, twinID: twinID, rejected: rejected, nowMs: nowMs))
+        try await ingestCommit.submit(IngestBatch.Request(items: items, twinID: twinID, rejected: rejected, nowMs: nowMs))
     }
-
-    /// One caller's ingest, waiting for a group commit.
-    struct IngestRequest: Sendable {
-        var items: [IngestItem]
-        var twinID: String
-        var rejected: Int
-        var nowMs: Int64
-    }
-
-    /// Most ingest requests written in one transaction.
-    static let maxIngestBatch = 256
 
     /// Writes a batch of ingests in one transaction: each request in its own savepoint (a failing
     /// one rolls back alone and gets its error), then one ledger append for every accepted entry
     /// and one signed tree head that all the batch's receipts quote.
     private static func ingestBatch(
-        _ requests: [IngestRequest], pool: DatabasePool, signer: (any TreeHeadSigner)?
+        _ requests: [IngestBatch.Request], pool: DatabasePool, signer: (any TreeHeadSigner)?
     ) async throws -> [Result<IngestReport, any Error>] {
         try await pool.write { db in
-            var staged: [Result<StagedIngest, any Error>] = []
+            var staged: [Result<IngestBatch.Staged, any Error>] = []
             var entries: [HubLedgerEntry] = []
             for request in requests {
                 do {
-                    var stage: StagedIngest?
+                    var stage: IngestBatch.Staged?
                     try db.inSavepoint {
                         stage = try Self.stage(request, firstEntry: entries.count, db)
                         return .commit
@@ -237,17 +226,8 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
         }
     }
 
-    /// What one request wrote, before the batch's ledger append.
-    struct StagedIngest {
-        var outcomes: [IngestOutcome]
-        /// Ledger entries to append, in order.
-        var entries: [HubLedgerEntry]
-        /// Per outcome, the index into the batch's entries of its receipt (nil for duplicates).
-        var receiptSlots: [Int?]
-    }
-
     /// Stores one request's envelopes and skills and updates its twin (inside the batch's transaction).
-    private static func stage(_ request: IngestRequest, firstEntry: Int, _ db: Database) throws -> StagedIngest {
+    private static func stage(_ request: IngestBatch.Request, firstEntry: Int, _ db: Database) throws -> IngestBatch.Staged {
         let twinID = request.twinID
         let nowMs = request.nowMs
         var outcomes: [IngestOutcome] = []
@@ -306,7 +286,7 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
                                  last_sync_at = ? WHERE id = ?
                 """
         ).execute(arguments: [accepted, request.rejected + duplicateTraces, nowMs, twinID])
-        return StagedIngest(outcomes: outcomes, entries: entries, receiptSlots: receiptSlots)
+        return IngestBatch.Staged(outcomes: outcomes, entries: entries, receiptSlots: receiptSlots)
     }
 
     /// A per-request failure as the hub reports storage errors.
