@@ -41,6 +41,25 @@ struct ScaleTests {
         #expect(sizes.count < 200, "concurrent submits should share batches")
     }
 
+    @Test("group commit: a batch stays within its weight limit (beyond its leader's own request)")
+    func groupCommitWeight() async throws {
+        let batches = Mutex<[[Int]]>([])
+        let commit = GroupCommit<Int, Int>(maxBatch: 100, maxWeight: 10, weight: { $0 }) { requests in
+            batches.withLock { $0.append(requests) }
+            try await Task.sleep(for: .milliseconds(2))
+            return requests.map { .success($0) }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for value in 0..<60 {
+                group.addTask { #expect(try await commit.submit(value % 12 + 1) == value % 12 + 1) }
+            }
+            try await group.waitForAll()
+        }
+        for batch in batches.withLock({ $0 }) {
+            #expect(batch.count == 1 || batch.reduce(0, +) <= 10)
+        }
+    }
+
     @Test("group commit: a batch that fails as a whole fails each of its callers, and the next batch still runs")
     func groupCommitFailure() async throws {
         let calls = Mutex(0)

@@ -31,10 +31,16 @@ final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable {
 
     private let state = Mutex(State())
     private let maxBatch: Int
+    private let maxWeight: Int
+    private let weight: @Sendable (Request) -> Int
     private let run: Run
 
-    init(maxBatch: Int, run: @escaping Run) {
+    /// A batch holds at most `maxBatch` requests and, beyond its leader's own, only requests that
+    /// keep the sum of `weight` within `maxWeight` (so a batch stays within per-transaction limits).
+    init(maxBatch: Int, maxWeight: Int = .max, weight: @escaping @Sendable (Request) -> Int = { _ in 1 }, run: @escaping Run) {
         self.maxBatch = max(1, maxBatch)
+        self.maxWeight = maxWeight
+        self.weight = weight
         self.run = run
     }
 
@@ -66,8 +72,16 @@ final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable {
     /// hands leadership on and returns `own`'s answer.
     private func lead(_ own: Request) async throws -> Response {
         let others = state.withLock { state -> [Waiter] in
-            let taken = Array(state.waiting.prefix(maxBatch - 1))
-            state.waiting.removeFirst(taken.count)
+            var total = weight(own)
+            var count = 0
+            for waiter in state.waiting.prefix(maxBatch - 1) {
+                let next = weight(waiter.request)
+                guard next <= maxWeight - total else { break }
+                total += next
+                count += 1
+            }
+            let taken = Array(state.waiting.prefix(count))
+            state.waiting.removeFirst(count)
             return taken
         }
         let outcome: Result<[Result<Response, any Error>], any Error>

@@ -82,7 +82,7 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
         self.ledger = PostgresLedgerStore(client: client, logger: logger)
         let batchWriter = IngestBatchWriter(
             client: client, logger: logger, signer: ledgerSigner, feedLock: Self.feedLock ^ Self.lockSalt(schema: schema))
-        ingestCommit = GroupCommit(maxBatch: IngestBatch.maxRequests) { requests in
+        ingestCommit = IngestBatch.commit { requests in
             do {
                 return try await batchWriter.write(requests)
             } catch let error as PostgresTransactionError where error.closureError != nil && error.rollbackError == nil {

@@ -33,7 +33,7 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
         }
         ledger = SQLiteLedgerStore(writer: pool)
         let database = pool
-        ingestCommit = GroupCommit(maxBatch: IngestBatch.maxRequests) { [ledgerSigner] requests in
+        ingestCommit = IngestBatch.commit { [ledgerSigner] requests in
             do {
                 return try await Self.ingestBatch(requests, pool: database, signer: ledgerSigner)
             } catch let error as HiveError {
