@@ -17,13 +17,21 @@ struct ScaleTests {
 
     struct Boom: Error {}
 
+    /// A value shared by concurrent test tasks (a class, so closures capture a reference).
+    final class Shared<Value: Sendable>: Sendable {
+        private let value: Mutex<Value>
+        init(_ value: Value) { self.value = Mutex(value) }
+        func update<R: Sendable>(_ body: (inout Value) -> R) -> R { value.withLock { body(&$0) } }
+        var current: Value { value.withLock { $0 } }
+    }
+
     @Test("group commit: every caller gets its own answer, per-request failures stay per request, batches form under concurrency")
     func groupCommit() async throws {
-        let batches = Mutex<[Int]>([])
+        let batches = Shared<[Int]>([])
         let commit = GroupCommit<Int, Int>(maxBatch: 8) { requests in
-            batches.withLock { $0.append(requests.count) }
+            batches.update { $0.append(requests.count) }
             try await Task.sleep(for: .milliseconds(2))
-            return requests.map { $0 % 7 == 3 ? .failure(Boom()) : .success($0 * 10) }
+            return requests.map { value -> Result<Int, any Error> in value % 7 == 3 ? .failure(Boom()) : .success(value * 10) }
         }
         try await withThrowingTaskGroup(of: (Int, Int?).self) { group in
             for value in 0..<200 {
@@ -35,7 +43,7 @@ struct ScaleTests {
                 #expect(answer == (value % 7 == 3 ? nil : value * 10))
             }
         }
-        let sizes = batches.withLock { $0 }
+        let sizes = batches.current
         #expect(sizes.reduce(0, +) == 200)
         #expect(sizes.allSatisfy { (1...8).contains($0) })
         #expect(sizes.count < 200, "concurrent submits should share batches")
@@ -43,33 +51,36 @@ struct ScaleTests {
 
     @Test("group commit: a batch stays within its weight limit (beyond its leader's own request)")
     func groupCommitWeight() async throws {
-        let batches = Mutex<[[Int]]>([])
+        let batches = Shared<[[Int]]>([])
         let commit = GroupCommit<Int, Int>(maxBatch: 100, maxWeight: 10, weight: { $0 }) { requests in
-            batches.withLock { $0.append(requests) }
+            batches.update { $0.append(requests) }
             try await Task.sleep(for: .milliseconds(2))
-            return requests.map { .success($0) }
+            return requests.map { Result<Int, any Error>.success($0) }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for value in 0..<60 {
-                group.addTask { #expect(try await commit.submit(value % 12 + 1) == value % 12 + 1) }
+                group.addTask {
+                    let answer = try await commit.submit(value % 12 + 1)
+                    #expect(answer == value % 12 + 1)
+                }
             }
             try await group.waitForAll()
         }
-        for batch in batches.withLock({ $0 }) {
+        for batch in batches.current {
             #expect(batch.count == 1 || batch.reduce(0, +) <= 10)
         }
     }
 
     @Test("group commit: a batch that fails as a whole fails each of its callers, and the next batch still runs")
     func groupCommitFailure() async throws {
-        let calls = Mutex(0)
+        let calls = Shared(0)
         let commit = GroupCommit<Int, Int>(maxBatch: 4) { requests in
-            let call = calls.withLock { value -> Int in
+            let call = calls.update { value -> Int in
                 value += 1
                 return value
             }
             if call == 1 { throw Boom() }
-            return requests.map { .success($0) }
+            return requests.map { Result<Int, any Error>.success($0) }
         }
         await #expect(throws: Boom.self) { try await commit.submit(1) }
         #expect(try await commit.submit(2) == 2)
@@ -95,7 +106,9 @@ struct ScaleTests {
                         (envelope, try await store.ingestWithReceipts([IngestItem(envelope: envelope)], twinID: "t\(index)", rejected: 0, nowMs: Self.now))
                     }
                 }
-                return try await group.reduce(into: []) { $0.append($1) }
+                var all: [(SignedEnvelope, IngestReport)] = []
+                for try await report in group { all.append(report) }
+                return all
             }
             let accepted = reports.filter { $0.1.outcomes == [.accepted] }
             #expect(accepted.count == envelopes.count)
@@ -115,12 +128,13 @@ struct ScaleTests {
 
     // MARK: Skill index
 
-    struct Adapter: SkillEmbedder {
+    final class Adapter: SkillEmbedder {
         let embedder: any Embedder
-        let calls = Mutex(0)
+        let calls = Shared(0)
+        init(embedder: any Embedder) { self.embedder = embedder }
         var modelID: String { embedder.modelID }
         func embed(_ texts: [String]) -> [[Float]] {
-            calls.withLock { $0 += texts.count }
+            calls.update { $0 += texts.count }
             return embedder.embed(texts)
         }
     }
@@ -141,15 +155,15 @@ struct ScaleTests {
         #expect(hits.first?.traceID == "comedy")
         #expect(!hits.contains { $0.traceID == "sink" })
         #expect(hits.allSatisfy { (0...1).contains($0.score) })
-        let callsBefore = adapter.calls.withLock { $0 }
+        let callsBefore = adapter.calls.current
         _ = try index.search(intent: "a comedy film for this evening", threshold: 0.2, limit: 10)
-        #expect(adapter.calls.withLock { $0 } == callsBefore, "a repeated query is a cache hit")
+        #expect(adapter.calls.current == callsBefore, "a repeated query is a cache hit")
         try index.add([
             SkillIntent(seq: 3, traceID: "comedy-2", intent: "recommend a comedy film for a rainy evening"),
             SkillIntent(seq: 4, traceID: "thriller", intent: "recommend a thriller series"),
         ])
         #expect(index.count == 3)
-        #expect(adapter.calls.withLock { $0 } == callsBefore + 1, "a known intent is not embedded again")
+        #expect(adapter.calls.current == callsBefore + 1, "a known intent is not embedded again")
         let after = try index.search(intent: "repair the leaking kitchen sink", threshold: 0.99, limit: 10)
         #expect(after.isEmpty, "the oldest trace was evicted")
         // Ties (the same intent) rank older first.
