@@ -177,7 +177,7 @@ struct DashboardTests {
             #expect(!summary.graph.edges.contains { $0.source == outsider.twinID })
             #expect(summary.graph.nodes.contains { $0.id == outsider.twinID && $0.kind == .twin })
             #expect(summary.patterns.latest.first?.contributors == pattern.contributors)
-            #expect(summary.learning.rule == "norm-bounding(1.0)")
+            #expect(summary.learning.rule == "median-norm-bounding(1.0)")
             #expect(summary.learning.model?.items == 10_000 && summary.learning.model?.rank == 16)
             // Contributors travel with the pattern to twins (and are covered by its ledger data hash).
             let pulled = try await hub.send(.get, "/api/v1/patterns", token: outsider.token)

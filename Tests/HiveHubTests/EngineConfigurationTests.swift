@@ -13,7 +13,8 @@ struct EngineConfigurationTests {
         let rules: [AggregationRule] = [
             .weightedMean, .median, .trimmedMean(beta: 0.1), .krum(byzantine: 0.2), .multiKrum(byzantine: 0.25),
             .centeredClipping(radius: nil, iterations: 3), .centeredClipping(radius: 0.5, iterations: 10),
-            .normBounding(maxNorm: 1), .normBounding(maxNorm: 2.5),
+            .normBounding(maxNorm: 1), .normBounding(maxNorm: 2.5), .medianNormBounding(multiple: 1),
+            .medianNormBounding(multiple: 1.5),
         ]
         for rule in rules {
             #expect(try AggregationRule(text: rule.text) == rule, "\(rule.text)")
@@ -52,7 +53,7 @@ struct EngineConfigurationTests {
     @Test("hive.json sets rule and shape; bad values name the setting; defaults stay HiveLearning's")
     func configurationFile() throws {
         let defaults = try HubConfiguration().learningConfiguration()
-        #expect(defaults.rule == .normBounding(maxNorm: 1) && defaults.itemCount == 10_000 && defaults.rank == 16)
+        #expect(defaults.rule == .medianNormBounding(multiple: 1) && defaults.itemCount == 10_000 && defaults.rank == 16)
 
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -69,6 +70,10 @@ struct EngineConfigurationTests {
             (#"{"aggregationRule": "best"}"#, "aggregationRule"),
             (#"{"modelItems": 0}"#, "modelItems"),
             (#"{"modelItems": 100000000}"#, "modelItems"),
+            (#"{"modelItems": 50001}"#, "modelItems"),
+            (#"{"modelItems": 50000, "modelRank": 128}"#, "memory bound"),
+            (#"{"rowCombination": "max"}"#, "rowCombination"),
+            (#"{"reputationRetention": -0.1}"#, "reputationRetention"),
             (#"{"modelRank": 0}"#, "modelRank"),
             (#"{"modelRank": 100000}"#, "modelRank"),
             (#"{"modelRank": "eight"}"#, "modelRank"),
@@ -95,7 +100,9 @@ struct EngineConfigurationTests {
                     HubAPI.Stats.self, try await hub.send(.get, "/api/v1/stats", token: Fixture.adminSecret))
                 #expect(stats.aggregation.rule == "multi-krum(0.25)")
                 #expect(stats.aggregation.model?.items == 50 && stats.aggregation.model?.rank == 4)
-                #expect(stats.aggregation.engine?.hasPrefix("multi-krum(0.25)+consensus") == true)
+                #expect(stats.aggregation.engine?.hasPrefix("multi-krum(0.25)/sum+agreement+consensus") == true)
+                #expect(stats.aggregation.combination == "sum" && stats.aggregation.agreementReputation == true)
+                #expect(stats.aggregation.reputationRetention == 0.5)
                 // The engine enforces the configured shape at push time: rank 16 and item 60 do not fit.
                 let wrongRank = try ModelUpdate(
                     twinID: "t", baseVersion: 0, rank: 16,

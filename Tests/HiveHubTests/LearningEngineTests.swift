@@ -11,7 +11,9 @@ import Testing
 struct LearningEngineTests {
     static let rank = 4
 
-    static func engine(rule: AggregationRule = .normBounding(maxNorm: 1)) throws -> LearningAggregationEngine {
+    /// The hub's default engine (median-norm bounding, rows summed, agreement reputation) or the
+    /// given rule with the default combination and reputation.
+    static func engine(rule: AggregationRule = .medianNormBounding(multiple: 1)) throws -> LearningAggregationEngine {
         try LearningAggregationEngine(
             configuration: LearningEngineConfiguration(itemCount: 50, rank: rank, rule: rule))
     }
@@ -73,8 +75,8 @@ struct LearningEngineTests {
             let delta = try #require(pull.modelDeltas.first)
             #expect(delta.version == 1 && delta.dimension == Self.rank + 1)
             #expect(delta.rows.map(\.item).sorted() == ["1", "2", "3"])
-            // All three moved items by ≈ +0.25 per factor from zero.
-            for row in delta.rows { for value in row.vector.prefix(Self.rank) { #expect(abs(value - 0.25) < 0.05) } }
+            // All three moved items by ≈ +0.25 per factor from zero; rows sum their senders: ≈ +0.75.
+            for row in delta.rows { for value in row.vector.prefix(Self.rank) { #expect(abs(value - 0.75) < 0.1, "\(value)") } }
             let consolidated = try #require(pull.patterns.first)
             #expect(consolidated.voters == 3 && consolidated.pattern.origin == .global)
             #expect(consolidated.agreement >= 0.66)
@@ -175,7 +177,7 @@ struct LearningEngineTests {
         }.squareRoot()
     }
 
-    @Test("a third of twins sign-flipping ×10: norm bounding keeps the direction, far closer than the plain mean")
+    @Test("a third of twins sign-flipping ×10: median-norm bounding keeps the direction, far closer than the plain mean")
     func signFlipResisted() throws {
         let honest = try (0..<4).map { try Self.update(twin: "h\($0)", seed: $0) }
         let attackers = try (0..<2).map { try Self.update(twin: "a\($0)", seed: $0, scale: -10) }

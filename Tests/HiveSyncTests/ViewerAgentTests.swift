@@ -80,6 +80,35 @@ struct ViewerAgentTests {
         }
     }
 
+    @Test("shutdown saves the pattern index: a restart loads it instead of rebuilding, and it matches the table")
+    func restartLoadsIndex() async throws {
+        let directory = try LiveHub.temporaryDirectory("viewer-restart")
+        let configuration = ViewerConfiguration(viewerID: "viewer", embedder: try HashingEmbedder(dimensions: 64))
+        let first = try ViewerAgent.initialize(directory: directory, configuration: configuration)
+        #expect(first.bank.indexOrigin == "rebuilt", "a new twin has no index file yet")
+        try await first.importCatalog(Self.catalog)
+        for id in ["1", "4", "6"] { try await first.trackView(mediaId: id, duration: 5400, completed: true) }
+        let learned = try await first.learnFromSession()
+        #expect(!learned.isEmpty)
+        let query = [Float](repeating: 0.125, count: 64)
+        let before = try first.bank.searchPatterns(vector: query, k: 5).map(\.pattern.id)
+        try await first.shutdown()
+
+        let second = try ViewerAgent.initialize(directory: directory, configuration: configuration)
+        #expect(second.bank.indexOrigin == "loaded", "rebuilt because: \(second.bank.indexRebuildReason ?? "-")")
+        #expect(try second.bank.verifyIndex().isEmpty)
+        #expect(try second.bank.count() == learned.count)
+        #expect(try second.bank.searchPatterns(vector: query, k: 5).map(\.pattern.id) == before)
+        // A write after the restart makes the saved file stale; the next shutdown saves it again.
+        try await second.trackView(mediaId: "8", duration: 5400, completed: true)
+        _ = try await second.learnFromSession()
+        try await second.shutdown()
+        let third = try ViewerAgent.initialize(directory: directory, configuration: configuration)
+        #expect(third.bank.indexOrigin == "loaded", "rebuilt because: \(third.bank.indexRebuildReason ?? "-")")
+        #expect(try third.bank.verifyIndex().isEmpty)
+        try await third.shutdown()
+    }
+
     @Test("three viewer twins learn, sync, and every twin's preference reaches the hub exactly once")
     func threeViewersSync() async throws {
         try await LiveHub.with { url, server in

@@ -5,10 +5,10 @@ extension AggregationRule {
     /// The rule names `hive serve --aggregation-rule` and hive.json's `aggregationRule` accept.
     public static let textForms = [
         "weighted-mean", "median", "trimmed-mean(β)", "krum(f)", "multi-krum(f)",
-        "centered-clipping(radius|median,iterations)", "norm-bounding(maxNorm)",
+        "centered-clipping(radius|median,iterations)", "norm-bounding(maxNorm)", "median-norm-bounding(multiple)",
     ]
 
-    /// The rule in the form `/stats` prints and ``init(text:)`` reads, e.g. `norm-bounding(1.0)`.
+    /// The rule in the form `/stats` prints and ``init(text:)`` reads, e.g. `median-norm-bounding(1.0)`.
     public var text: String { LearningAggregationEngine.describe(self) }
 
     /// Parses `name` or `name(arguments)` (see ``textForms``) and validates the parameters;
@@ -75,6 +75,9 @@ extension AggregationRule {
         case "norm-bounding":
             try arity(1)
             rule = .normBounding(maxNorm: try number(0, "the norm bound"))
+        case "median-norm-bounding":
+            try arity(1)
+            rule = .medianNormBounding(multiple: try number(0, "the multiple of the round's median update norm"))
         default:
             throw HiveError(
                 .invalidInput,

@@ -5,9 +5,10 @@ import HiveEmbeddings
 import HiveLearning
 
 /// The hub's aggregation engine over HiveLearning: robust fusion of twins' sparse model updates
-/// (``UpdateAggregator``, default norm bounding with reputation weights), reputation kept in a
-/// ``ReputationBook`` from each round's ``TwinDiagnostics``, and ``PatternConsensus`` over
-/// pending patterns.
+/// (``UpdateAggregator``; default median-norm bounding with reputation weights, row senders
+/// summed), reputation kept in a ``ReputationBook`` from each round's ``TwinDiagnostics`` (by
+/// default scoring agreement with the fused update too), and ``PatternConsensus`` over pending
+/// patterns.
 ///
 /// Patterns need vectors and ``RoundInput`` carries no embedder, so approach texts are embedded
 /// with HiveEmbeddings' explicit ``HashingEmbedder`` (shared words, not meaning); ``name`` says so
@@ -23,13 +24,19 @@ public struct LearningAggregationEngine: AggregationEngine {
     public init(configuration: LearningEngineConfiguration) throws {
         try configuration.validate()
         self.configuration = configuration
-        aggregator = try UpdateAggregator(rule: configuration.rule, maxStaleness: configuration.maxStaleness)
+        aggregator = try UpdateAggregator(
+            rule: configuration.rule, maxStaleness: configuration.maxStaleness, combination: configuration.combination,
+            scoresAgreement: configuration.scoresAgreement)
         consensus = PatternConsensus(configuration: configuration.consensus)
         embedder = try HashingEmbedder(dimensions: configuration.patternEmbeddingDimensions)
     }
 
-    /// Rule and pattern-embedding method, e.g. `norm-bounding(1.0)+consensus[hashing-ngram-v1:d384:n2]`.
-    public var name: String { "\(Self.describe(configuration.rule))+consensus[\(patternEmbeddingMethod)]" }
+    /// Rule, row combination, reputation signal and pattern-embedding method, e.g.
+    /// `median-norm-bounding(1.0)/sum+agreement+consensus[hashing-ngram-v1:d384:n2]`.
+    public var name: String {
+        "\(Self.describe(configuration.rule))/\(configuration.combination.rawValue)"
+            + "\(configuration.scoresAgreement ? "+agreement" : "")+consensus[\(patternEmbeddingMethod)]"
+    }
 
     /// How pattern approach texts are embedded for consensus (always the hashing embedder here).
     public var patternEmbeddingMethod: String { embedder.modelID }

@@ -1,8 +1,14 @@
 import HiveCore
 import HiveLearning
 
-/// Parameters of ``LearningAggregationEngine``: the global model's shape, the robust rule,
-/// staleness, server learning rate, reputation and consensus thresholds.
+/// Parameters of ``LearningAggregationEngine``: the global model's shape, the robust rule, how a
+/// row's senders combine, staleness, server learning rate, reputation and consensus thresholds.
+///
+/// The defaults are the robust system `hive bench recsys` measures (issue 7, docs/recsys.md):
+/// each twin's whole update bounded at the round's median update norm, a row's senders summed
+/// (what sequential SGD over the same data would add) rather than averaged, and reputation that
+/// also scores each twin's agreement with the fused update, with retention 0.5 so an opposing twin
+/// loses weight within a round or two.
 ///
 /// Item ids on the wire: the hub stores model rows under string ids while HiveLearning indexes
 /// items by integer. The bridge is deterministic and needs no catalogue table: a twin's
@@ -14,14 +20,21 @@ public struct LearningEngineConfiguration: Sendable, Hashable {
     public var itemCount: Int
     /// Factor rank; stored rows are `rank + 1` long.
     public var rank: Int
-    /// The robust rule (default: norm bounding ‖Δ‖ ≤ 1 with reputation weights; docs/learning.md
+    /// The robust rule (default: median-norm bounding ×1 with reputation weights; docs/learning.md
     /// shows median, trimmed mean and Krum fail on sparse MF updates even unattacked).
     public var rule: AggregationRule
+    /// Mean or sum of a row's senders (default sum: with the mean a popular item moved by many
+    /// twins takes only the typical twin's step, which held federated accuracy at 0.53× centralised).
+    public var combination: RowCombination
+    /// Whether reputation quality also scores agreement (cosine) with the fused update (default
+    /// on): a sign-flipping or noise-sending twin that a norm bound already tamed in size still
+    /// loses weight in the following rounds.
+    public var scoresAgreement: Bool
     /// How many versions behind the model an update may be and still count.
     public var maxStaleness: UInt64
     /// Server learning rate applied to the fused deltas.
     public var learningRate: Float
-    /// Reputation EMA parameters.
+    /// Reputation EMA parameters (default ``robustReputation``: retention 0.5).
     public var reputation: ReputationConfiguration
     /// Pattern consensus thresholds (cosine ≥ 0.8, ≥ 3 voters, agreement ≥ 0.66 by default).
     public var consensus: ConsensusConfiguration
@@ -30,13 +43,16 @@ public struct LearningEngineConfiguration: Sendable, Hashable {
 
     /// Validated parameters; throws `invalid-input` naming the field.
     public init(
-        itemCount: Int = 10_000, rank: Int = 16, rule: AggregationRule = .normBounding(maxNorm: 1),
-        maxStaleness: UInt64 = 2, learningRate: Float = 1, reputation: ReputationConfiguration = .standard,
+        itemCount: Int = 10_000, rank: Int = 16, rule: AggregationRule = .medianNormBounding(multiple: 1),
+        combination: RowCombination = .sum, scoresAgreement: Bool = true,
+        maxStaleness: UInt64 = 2, learningRate: Float = 1, reputation: ReputationConfiguration = Self.robustReputation,
         consensus: ConsensusConfiguration = .standard, patternEmbeddingDimensions: Int = 384
     ) throws {
         self.itemCount = itemCount
         self.rank = rank
         self.rule = rule
+        self.combination = combination
+        self.scoresAgreement = scoresAgreement
         self.maxStaleness = maxStaleness
         self.learningRate = learningRate
         self.reputation = reputation
@@ -45,15 +61,36 @@ public struct LearningEngineConfiguration: Sendable, Hashable {
         try validate()
     }
 
+    /// The reputation EMA of the robust system: retention 0.5 (the recsys benchmark's choice),
+    /// initial 0.5, trust threshold 0.8.
+    public static let robustReputation: ReputationConfiguration = {
+        guard let configuration = try? ReputationConfiguration(retention: 0.5) else { return .standard }
+        return configuration
+    }()
+
+    /// Most items in the hub's model: a twin's first pull carries every published row, and one
+    /// pull carries at most ``OmegaCore/maxModelRows`` rows, so a larger model could not reach a
+    /// new twin whole.
+    public static let maxItems = OmegaCore.maxModelRows
+    /// Most floats in the hub's model (items × (rank + 1)): 4 Mi floats, 16 MiB. A round builds
+    /// the model densely, and a first pull carries it all.
+    public static let maxValues = 1 << 22
+
     /// Checks every field.
     public func validate() throws {
-        guard (1...ItemFactorModel.maxItems).contains(itemCount) else {
-            throw HiveError(.invalidInput, "item_count must be in 1…\(ItemFactorModel.maxItems), got \(itemCount)")
+        guard (1...Self.maxItems).contains(itemCount) else {
+            throw HiveError(.invalidInput, "item_count must be in 1…\(Self.maxItems), got \(itemCount)")
         }
         // The stored row (factors + bias) must fit the wire's dimension limit.
         let maxRank = min(ModelUpdate.maxRank, ModelRowsDelta.maxDimension - 1)
         guard (1...maxRank).contains(rank) else {
             throw HiveError(.invalidInput, "rank must be in 1…\(maxRank), got \(rank)")
+        }
+        guard itemCount * (rank + 1) <= Self.maxValues else {
+            throw HiveError(
+                .invalidInput,
+                "item_count × (rank + 1) = \(itemCount) × \(rank + 1) = \(itemCount * (rank + 1)) floats exceeds the model's memory bound of \(Self.maxValues) (16 MiB)"
+            )
         }
         try rule.validate()
         guard learningRate.isFinite, learningRate > 0 else {

@@ -41,9 +41,17 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
     /// Who may read `/api/v1/dashboard/summary`: the admin token (default) or anyone (aggregates only).
     public var dashboard: DashboardAccess = .token
     /// The robust rule fusing model updates, as `/stats` prints it (see ``AggregationRule/textForms``):
-    /// default norm bounding ‖Δ‖ ≤ 1 (docs/learning.md says why).
-    public var aggregationRule: String = "norm-bounding(1.0)"
-    /// Items in the global recommendation model (twins send item indices `0..<modelItems`).
+    /// default each twin's update bounded at the round's median update norm (docs/hub.md says why).
+    public var aggregationRule: String = "median-norm-bounding(1.0)"
+    /// How a row's senders combine: `sum` (default; what sequential SGD would add) or `mean`.
+    public var rowCombination: String = "sum"
+    /// Whether reputation also scores each twin's agreement with the fused update (default true).
+    public var agreementReputation: Bool = true
+    /// Reputation EMA retention, the weight of a twin's old score, in [0, 1) (default 0.5).
+    public var reputationRetention: Double = 0.5
+    /// Items in the global recommendation model (twins send item indices `0..<modelItems`); at
+    /// most ``LearningEngineConfiguration/maxItems``, and modelItems × (modelRank + 1) at most
+    /// ``LearningEngineConfiguration/maxValues`` floats.
     public var modelItems: Int = 10_000
     /// Factor rank of the global model (stored rows are `modelRank + 1` floats).
     public var modelRank: Int = 16
@@ -55,6 +63,7 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         case rateLimitPerMinute, tokenTTLSeconds, challengeTTLSeconds, maxClockDriftMs, aggregationIntervalMs
         case trustThreshold, skillMatchThreshold, eventPollIntervalMs
         case dashboard, aggregationRule, modelItems, modelRank
+        case rowCombination, agreementReputation, reputationRetention
     }
 
     public init(from decoder: any Decoder) throws {
@@ -80,6 +89,9 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         aggregationRule = try c.decodeIfPresent(String.self, forKey: .aggregationRule) ?? d.aggregationRule
         modelItems = try c.decodeIfPresent(Int.self, forKey: .modelItems) ?? d.modelItems
         modelRank = try c.decodeIfPresent(Int.self, forKey: .modelRank) ?? d.modelRank
+        rowCombination = try c.decodeIfPresent(String.self, forKey: .rowCombination) ?? d.rowCombination
+        agreementReputation = try c.decodeIfPresent(Bool.self, forKey: .agreementReputation) ?? d.agreementReputation
+        reputationRetention = try c.decodeIfPresent(Double.self, forKey: .reputationRetention) ?? d.reputationRetention
     }
 
     static let defaults = HubConfiguration()
@@ -125,8 +137,9 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         _ = try learningConfiguration()
     }
 
-    /// The aggregation engine's parameters from ``aggregationRule``, ``modelItems`` and
-    /// ``modelRank`` (HiveLearning's defaults for the rest); errors name the setting.
+    /// The aggregation engine's parameters from ``aggregationRule``, ``rowCombination``,
+    /// ``agreementReputation``, ``reputationRetention``, ``modelItems`` and ``modelRank`` (the
+    /// engine's defaults for the rest); errors name the setting.
     public func learningConfiguration() throws -> LearningEngineConfiguration {
         let rule: AggregationRule
         do {
@@ -134,14 +147,34 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         } catch let error as HiveError {
             throw HiveError(.invalidInput, "aggregationRule: \(error.message)")
         }
-        let limit = ItemFactorModel.maxItems
+        guard let combination = RowCombination(rawValue: rowCombination) else {
+            throw HiveError(.invalidInput, "rowCombination must be sum or mean, got \"\(rowCombination.prefix(32))\"")
+        }
+        let reputation: ReputationConfiguration
+        do {
+            reputation = try ReputationConfiguration(retention: reputationRetention)
+        } catch let error as HiveError {
+            throw HiveError(.invalidInput, "reputationRetention: \(error.message)")
+        }
+        let limit = LearningEngineConfiguration.maxItems
         guard (1...limit).contains(modelItems) else {
-            throw HiveError(.invalidInput, "modelItems must be in 1…\(limit), got \(modelItems)")
+            throw HiveError(
+                .invalidInput,
+                "modelItems must be in 1…\(limit) (a first pull carries the whole model, at most \(limit) rows), got \(modelItems)")
         }
         let maxRank = min(ModelUpdate.maxRank, ModelRowsDelta.maxDimension - 1)
         guard (1...maxRank).contains(modelRank) else {
             throw HiveError(.invalidInput, "modelRank must be in 1…\(maxRank), got \(modelRank)")
         }
-        return try LearningEngineConfiguration(itemCount: modelItems, rank: modelRank, rule: rule)
+        let values = modelItems * (modelRank + 1)
+        guard values <= LearningEngineConfiguration.maxValues else {
+            throw HiveError(
+                .invalidInput,
+                "modelItems × (modelRank + 1) = \(modelItems) × \(modelRank + 1) = \(values) floats exceeds the hub model's memory bound of \(LearningEngineConfiguration.maxValues) floats (16 MiB); lower modelItems or modelRank"
+            )
+        }
+        return try LearningEngineConfiguration(
+            itemCount: modelItems, rank: modelRank, rule: rule, combination: combination,
+            scoresAgreement: agreementReputation, reputation: reputation)
     }
 }

@@ -18,6 +18,12 @@ extension HubAPI {
             var engine: String?
             /// The robust rule in the form `--aggregation-rule` takes (nil: no learning engine).
             var rule: String?
+            /// How a row's senders combine: `sum` or `mean` (`--row-combination`).
+            var combination: String?
+            /// Whether reputation also scores agreement with the fused update (`agreementReputation`).
+            var agreementReputation: Bool?
+            /// Reputation EMA retention (`reputationRetention`).
+            var reputationRetention: Double?
             var model: ModelShape?
             var intervalMs: Int64
             var rounds: Int64
@@ -30,6 +36,9 @@ extension HubAPI {
             var syncs: Int64
             var syncFailures: Int64
             var meanSyncLatencyMs: Double?
+            /// Mean delay from a consolidated item's publication (or the twin's registration, if
+            /// later) to its delivery by a sync pull, over the items this process delivered.
+            var meanDistributionLatencyMs: Double? = nil
             var bytesIn: Int64
             var bytesOut: Int64
         }
@@ -84,6 +93,9 @@ extension HubAPI {
                     aggregation: .init(
                         engine: core.engine?.name,
                         rule: (core.engine as? LearningAggregationEngine)?.configuration.rule.text,
+                        combination: (core.engine as? LearningAggregationEngine)?.configuration.combination.rawValue,
+                        agreementReputation: (core.engine as? LearningAggregationEngine)?.configuration.scoresAgreement,
+                        reputationRetention: (core.engine as? LearningAggregationEngine)?.configuration.reputation.retention,
                         model: (core.engine as? LearningAggregationEngine).map {
                             .init(items: $0.configuration.itemCount, rank: $0.configuration.rank)
                         },
@@ -92,6 +104,8 @@ extension HubAPI {
                     process: .init(
                         syncs: process.syncs, syncFailures: process.syncFailures,
                         meanSyncLatencyMs: process.syncs > 0 ? process.syncLatencyMsTotal / Double(process.syncs) : nil,
+                        meanDistributionLatencyMs: process.distributed > 0
+                            ? process.distributionLatencyMsTotal / Double(process.distributed) : nil,
                         bytesIn: process.bytesIn, bytesOut: process.bytesOut)))
         }
     }

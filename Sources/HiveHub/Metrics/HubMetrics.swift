@@ -16,6 +16,7 @@ public final class HubMetrics: Sendable {
     let bytesIn: Prometheus.Counter
     let bytesOut: Prometheus.Counter
     let roundDuration: Prometheus.Gauge
+    let distributionLatency: Prometheus.Gauge
     private let totals = Mutex(Totals())
     /// Latency window, problems by kind and series for the dashboard (issue 14).
     public let dashboard = DashboardSignals()
@@ -26,6 +27,10 @@ public final class HubMetrics: Sendable {
         var syncs: Int64 = 0
         var syncFailures: Int64 = 0
         var syncLatencyMsTotal: Double = 0
+        /// Consolidated items (patterns, model versions, skills) delivered to twins by sync pulls,
+        /// and the sum of their publish → delivery delays.
+        var distributed: Int64 = 0
+        var distributionLatencyMsTotal: Double = 0
     }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -40,6 +45,19 @@ public final class HubMetrics: Sendable {
         bytesIn = registry.makeCounter(descriptor: Self.name("sync_bytes_in", "total", "Envelope payload bytes received"))
         bytesOut = registry.makeCounter(descriptor: Self.name("sync_bytes_out", "total", "Response body bytes of sync pulls"))
         roundDuration = registry.makeGauge(descriptor: Self.name("aggregation_last_round", "ms", "Duration of the last round"))
+        distributionLatency = registry.makeGauge(
+            descriptor: Self.name("distribution_latency_last", "ms", "Publish-to-delivery delay of the last consolidated item a pull delivered"))
+    }
+
+    /// Items a pull delivered, each `latenciesMs` after it was published (or after the twin
+    /// registered, for items older than the twin).
+    func recordDistribution(_ latenciesMs: [Int64]) {
+        guard let last = latenciesMs.last else { return }
+        distributionLatency.set(Double(last))
+        totals.withLock {
+            $0.distributed += Int64(latenciesMs.count)
+            $0.distributionLatencyMsTotal += latenciesMs.reduce(0.0) { $0 + Double(max(0, $1)) }
+        }
     }
 
     static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

@@ -71,9 +71,12 @@ public struct HubServer: Sendable {
             onServerRunning: onServerRunning, logger: core.logger)
     }
 
-    /// Migrates storage and marks the hub ready (call after the PostgreSQL pool is running).
+    /// Migrates storage, checks the stored model fits the configured shape
+    /// (``OmegaCore/checkStoredModel()``) and marks the hub ready (call after the PostgreSQL pool
+    /// is running).
     public func prepare() async throws {
         try await core.store.migrate()
+        try await core.checkStoredModel()
         readiness.set(true)
     }
 
@@ -105,6 +108,9 @@ struct PreparationService: Service {
                 try await server.prepare()
                 server.core.logger.info("storage ready", metadata: ["backend": "\(server.core.store.backend)"])
                 return
+            } catch let error as HiveError where error.code == .inconsistent {
+                // A configuration that does not fit the stored data: retrying cannot help.
+                throw error
             } catch {
                 attempt += 1
                 guard attempt < 30, !Task.isShuttingDownGracefully else { throw error }

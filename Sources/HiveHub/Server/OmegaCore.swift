@@ -260,7 +260,7 @@ public final class OmegaCore: Sendable {
         var pull: SyncPull?
         var signature: HubSignature?
         if request.type.pulls {
-            let built = try await buildPull(since: request.since, limit: request.pullCount)
+            let built = try await buildPull(since: request.since, limit: request.pullCount, deliveredTo: twin)
             pull = built
             signature = try HubSignature.sign(built, domain: SyncPull.signatureDomain, identity: identity.identity)
         }
@@ -283,11 +283,16 @@ public final class OmegaCore: Sendable {
         return interval > 0 ? min(interval, 900_000) : 300_000
     }
 
-    /// Consolidated data published after `since`.
-    public func buildPull(since: Int64, limit: Int) async throws -> SyncPull {
+    /// Consolidated data published after `since`. With `deliveredTo`, the page counts as delivered
+    /// to that twin in the distribution-latency figures of `/stats`.
+    public func buildPull(since: Int64, limit: Int, deliveredTo twin: TwinRecord? = nil) async throws -> SyncPull {
         let events = try await store.feed(after: since, kinds: FeedEvent.Kind.pullable, twinID: nil, limit: limit + 1)
         let hasMore = events.count > limit
         let page = events.prefix(limit)
+        if let twin {
+            let now = nowMs
+            metrics.recordDistribution(page.map { now - max($0.createdAt, twin.registeredAt) })
+        }
         var patterns: [ConsolidatedPattern] = []
         var skills: [SignedEnvelope] = []
         var modelVersions: [Int64] = []

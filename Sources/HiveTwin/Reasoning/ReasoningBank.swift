@@ -229,17 +229,27 @@ public final class ReasoningBank: Sendable {
             try state.index.search(vector, k: k, filter: state.columns.vectorFilter(filter, now: now))
         }
         guard !hits.isEmpty else { return [] }
-        // Point reads by row id through one cached statement: the hits are few.
-        return try store.read { db in
-            let select = try db.cachedStatement(sql: "\(Self.select) WHERE rid = ?")
-            var matches: [PatternMatch] = []
-            matches.reserveCapacity(hits.count)
-            for hit in hits {
-                guard let row = try Row.fetchOne(select, arguments: [hit.id]) else { continue }
-                matches.append(PatternMatch(pattern: try self.pattern(from: row), similarity: hit.score))
+        // The hits are few: one statement reads them all by row id (cached per hit count), and the
+        // rows are decoded straight from the cursor, without copying each row first.
+        var position: [Int64: Int] = [:]
+        position.reserveCapacity(hits.count)
+        for (i, hit) in hits.enumerated() { position[hit.id] = i }
+        var found = [Pattern?](repeating: nil, count: hits.count)
+        try store.read { db in
+            let placeholders = repeatElement("?", count: hits.count).joined(separator: ",")
+            let select = try db.cachedStatement(sql: "\(Self.select) WHERE rid IN (\(placeholders))")
+            let cursor = try Row.fetchCursor(select, arguments: StatementArguments(hits.map(\.id)))
+            while let row = try cursor.next() {
+                guard let i = position[row[0]] else { continue }
+                found[i] = try self.pattern(from: row)
             }
-            return matches
         }
+        var matches: [PatternMatch] = []
+        matches.reserveCapacity(hits.count)
+        for (hit, pattern) in zip(hits, found) {
+            if let pattern { matches.append(PatternMatch(pattern: pattern, similarity: hit.score)) }
+        }
+        return matches
     }
 
     /// The pattern with this id, if any.
@@ -318,7 +328,17 @@ public final class ReasoningBank: Sendable {
     static func encodeTags(_ tags: [String]) -> String { tags.joined(separator: String(tagSeparator)) }
 
     static func decodeTags(_ text: String) throws -> [String] {
-        text.isEmpty ? [] : text.split(separator: tagSeparator, omittingEmptySubsequences: false).map(String.init)
+        guard !text.isEmpty else { return [] }
+        // Split on the separator byte in UTF-8 (it is ASCII, so never inside a multi-byte
+        // character): splitting by `Character` runs grapheme breaking, which dominated reading hits.
+        var tags: [String] = []
+        var utf8 = text.utf8[...]
+        while let cut = utf8.firstIndex(of: 0x1F) {
+            tags.append(String(Substring(utf8[..<cut])))
+            utf8 = utf8[utf8.index(after: cut)...]
+        }
+        tags.append(String(Substring(utf8)))
+        return tags
     }
 
     /// JSON string lists (skills' provenance keeps this form).

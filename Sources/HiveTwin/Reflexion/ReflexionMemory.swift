@@ -7,8 +7,8 @@ import Synchronization
 /// Episodes with self-critique (the seed's ReflexionMemory), encrypted at rest, retrieved by
 /// how similar their task is to a new one.
 ///
-/// - `input`, `output` and `critique` are sealed with the store's AES-GCM key, bound to the
-///   episode id; `task`, `reward`, `success`, tags and stamps stay in clear so they can be queried.
+/// - `input`, `output` and `critique` are sealed together as one AES-GCM message with the store's
+///   key, bound to the episode id (``EpisodePrivateFields``); `task`, `reward`, `success`, tags and stamps stay in clear so they can be queried.
 /// - Each distinct task text is embedded once (table `task_embeddings`); the task index is an exact
 ///   HiveVectors ``FlatIndex`` derived from that table (rebuilt at open, extended after commit).
 ///   Retrieval ranks episodes by task similarity, then reward, then recency.
@@ -27,6 +27,8 @@ public final class ReflexionMemory: Sendable {
     }
 
     private let tasks: Mutex<TaskIndex>
+    /// Coalesces concurrent ``storeEpisode(_:ttlMs:)`` calls into shared transactions.
+    private let commits = GroupCommit<Pending, Episode>(maxBatch: 1_000)
 
     /// Largest batch accepted by ``storeEpisodes(_:ttlMs:)``.
     public static let maxBatch = 10_000
@@ -59,10 +61,17 @@ public final class ReflexionMemory: Sendable {
 
     // MARK: Writing
 
-    /// Stores one episode (its own transaction). See ``storeEpisodes(_:ttlMs:)``.
+    /// Stores one episode and returns once it is committed with the store's durability.
+    ///
+    /// Concurrent callers are group-committed (``GroupCommit``): episodes that arrive while a
+    /// commit is in progress share the next transaction, so they share its fsync; each call still
+    /// returns only after the transaction holding its episode has committed. Bad input throws
+    /// before anything is queued. See ``storeEpisodes(_:ttlMs:)`` for explicit batches.
     @discardableResult
     public func storeEpisode(_ draft: EpisodeDraft, ttlMs: UInt64? = nil) throws -> Episode {
-        try storeEpisodes([draft], ttlMs: ttlMs)[0]
+        try Self.validate([draft])
+        let item = Pending(draft: draft, expires: store.expiry(ttlMs: ttlMs))
+        return try commits.submit(item) { items in try write(items) }
     }
 
     /// The seed's call shape.
@@ -81,6 +90,18 @@ public final class ReflexionMemory: Sendable {
     @discardableResult
     public func storeEpisodes(_ batch: [EpisodeDraft], ttlMs: UInt64? = nil) throws -> [Episode] {
         guard !batch.isEmpty else { return [] }
+        try Self.validate(batch)
+        let expires = store.expiry(ttlMs: ttlMs)
+        return try write(batch.map { Pending(draft: $0, expires: expires) })
+    }
+
+    /// An episode waiting to be written and its expiry.
+    struct Pending: Sendable {
+        var draft: EpisodeDraft
+        var expires: Int64?
+    }
+
+    static func validate(_ batch: [EpisodeDraft]) throws {
         guard batch.count <= Self.maxBatch else {
             throw HiveError(.invalidInput, "batch has \(batch.count) episodes; the limit is \(Self.maxBatch)")
         }
@@ -92,14 +113,17 @@ public final class ReflexionMemory: Sendable {
                 throw HiveError(error.code, batch.count > 1 ? "episode \(i): \(error.message)" : error.message)
             }
         }
+    }
+
+    /// Writes validated episodes in one transaction (all or none), then extends the task index.
+    func write(_ batch: [Pending]) throws -> [Episode] {
         // Embed unseen task texts before taking the lock (embedding may be slow).
         let known = tasks.withLock { $0.ridByTask }
         var newTasks: [String: [Float]] = [:]
-        for draft in batch where known[draft.task] == nil && newTasks[draft.task] == nil {
-            newTasks[draft.task] = try text.vector(draft.task, field: "embedding of task \"\(draft.task)\"")
+        for item in batch where known[item.draft.task] == nil && newTasks[item.draft.task] == nil {
+            newTasks[item.draft.task] = try text.vector(item.draft.task, field: "embedding of task \"\(item.draft.task)\"")
         }
         let encodedTasks = newTasks.mapValues(EmbeddingCodec.encode)
-        let expires = store.expiry(ttlMs: ttlMs)
         let now = Int64(clamping: store.nowMs)
         let cipher = store.cipher
         return try tasks.withLock { state in
@@ -109,24 +133,23 @@ public final class ReflexionMemory: Sendable {
                     try db.execute(sql: "INSERT INTO task_embeddings(task, vector) VALUES (?, ?)", arguments: [task, vector])
                     added.append((task, db.lastInsertedRowID, vector))
                 }
-                let ids = try store.allocateIDs(batch.count, in: db)
+                let first = try store.allocateSequence(batch.count, in: db)
                 let insert = try db.cachedStatement(
                     sql: """
-                        INSERT INTO episodes(id, session_id, task, input, output, critique, reward, success, latency_ms,
-                                             tags, stamp, created_ms, expires_ms)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO episodes(id, session_id, task, sealed, reward, success, latency_ms, tags, stamp,
+                                             created_ms, expires_ms)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 var episodes: [Episode] = []
                 episodes.reserveCapacity(batch.count)
-                for (i, draft) in batch.enumerated() {
-                    let episode = try draft.episode(id: ids[i], stamp: store.clock.now())
+                for (i, item) in batch.enumerated() {
+                    let episode = try item.draft.episode(id: store.rowID(first + Int64(i)), stamp: store.clock.now())
                     try insert.execute(arguments: [
                         episode.id, episode.sessionID, episode.task,
-                        try cipher.seal(episode.input, context: "episodes.input.\(episode.id)"),
-                        try cipher.seal(episode.output, context: "episodes.output.\(episode.id)"),
-                        try cipher.seal(episode.critique, context: "episodes.critique.\(episode.id)"),
+                        try EpisodePrivateFields(input: episode.input, output: episode.output, critique: episode.critique)
+                            .seal(id: episode.id, cipher: cipher),
                         episode.reward, episode.success, episode.latencyMs, ReasoningBank.encodeTags(episode.tags),
-                        episode.stamp.description, now, expires,
+                        episode.stamp.description, now, item.expires,
                     ])
                     episodes.append(episode)
                 }
@@ -273,7 +296,7 @@ public final class ReflexionMemory: Sendable {
     }
 
     static let select = """
-        SELECT id, session_id, task, input, output, critique, reward, success, latency_ms, tags, stamp FROM episodes
+        SELECT id, session_id, task, sealed, reward, success, latency_ms, tags, stamp FROM episodes
         """
 
     private func episode(from row: Row) throws -> Episode {
@@ -281,12 +304,10 @@ public final class ReflexionMemory: Sendable {
         guard let stamp = HLCTimestamp(row["stamp"] as String) else {
             throw HiveError(.malformed, "episode \(id) has a malformed stamp")
         }
-        let cipher = store.cipher
+        let fields = try EpisodePrivateFields.open(row["sealed"], id: id, cipher: store.cipher)
         return try Episode(
-            id: id, sessionID: row["session_id"], task: row["task"],
-            input: try cipher.open(row["input"], context: "episodes.input.\(id)"),
-            output: try cipher.open(row["output"], context: "episodes.output.\(id)"), reward: row["reward"],
-            success: row["success"], critique: try cipher.open(row["critique"], context: "episodes.critique.\(id)"),
-            latencyMs: row["latency_ms"], tags: try ReasoningBank.decodeTags(row["tags"]), stamp: stamp)
+            id: id, sessionID: row["session_id"], task: row["task"], input: fields.input, output: fields.output,
+            reward: row["reward"], success: row["success"], critique: fields.critique, latencyMs: row["latency_ms"],
+            tags: try ReasoningBank.decodeTags(row["tags"]), stamp: stamp)
     }
 }

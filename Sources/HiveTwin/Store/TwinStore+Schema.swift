@@ -123,6 +123,7 @@ extension TwinStore {
                     """)
         }
         migrator.registerMigration("v2-compact-patterns") { db in try migrateCompactPatterns(db) }
+        migrator.registerMigration("v3-episodes-one-seal") { db in try migrateEpisodesOneSeal(db) }
         return migrator
     }
 
@@ -187,6 +188,57 @@ extension TwinStore {
                 CREATE INDEX patterns_expiry ON patterns(expires_ms) WHERE expires_ms IS NOT NULL;
                 INSERT INTO meta(key, value) VALUES ('patterns_generation', 1)
                 ON CONFLICT(key) DO UPDATE SET value = value + 1;
+                """)
+    }
+
+    /// v3: an episode's private fields are one sealed blob (`sealed`, see ``EpisodePrivateFields``)
+    /// instead of three separately sealed columns, so a write costs one AES-GCM seal, not three.
+    /// The migration has no key, so existing rows keep their v1 ciphertexts, reframed as format 1
+    /// (still readable, still bound to their ids); new rows are format 2.
+    static func migrateEpisodesOneSeal(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE episodes_v3(
+                    id TEXT PRIMARY KEY NOT NULL,
+                    session_id TEXT NOT NULL,
+                    task TEXT NOT NULL,
+                    sealed BLOB NOT NULL,
+                    reward REAL NOT NULL CHECK (reward >= 0 AND reward <= 1),
+                    success INTEGER NOT NULL,
+                    latency_ms REAL NOT NULL,
+                    tags TEXT NOT NULL,
+                    stamp TEXT NOT NULL,
+                    created_ms INTEGER NOT NULL,
+                    expires_ms INTEGER
+                );
+                """)
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT id, session_id, task, input, output, critique, reward, success, latency_ms, tags, stamp, created_ms,
+                       expires_ms FROM episodes ORDER BY rowid
+                """)
+        let insert = try db.makeStatement(
+            sql: """
+                INSERT INTO episodes_v3(id, session_id, task, sealed, reward, success, latency_ms, tags, stamp, created_ms,
+                                        expires_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        while let row = try rows.next() {
+            let sealed = EpisodePrivateFields.legacy(input: row["input"], output: row["output"], critique: row["critique"])
+            try insert.execute(arguments: [
+                row["id"] as String, row["session_id"] as String, row["task"] as String, sealed, row["reward"] as Double,
+                row["success"] as Bool, row["latency_ms"] as Double, row["tags"] as String, row["stamp"] as String,
+                row["created_ms"] as Int64, row["expires_ms"] as Int64?,
+            ])
+        }
+        try db.execute(
+            sql: """
+                DROP TABLE episodes;
+                ALTER TABLE episodes_v3 RENAME TO episodes;
+                CREATE INDEX episodes_task ON episodes(task, created_ms);
+                CREATE INDEX episodes_created ON episodes(created_ms);
+                CREATE INDEX episodes_expiry ON episodes(expires_ms) WHERE expires_ms IS NOT NULL;
                 """)
     }
 }

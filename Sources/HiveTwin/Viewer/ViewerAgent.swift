@@ -265,11 +265,17 @@ public actor ViewerAgent {
         return try bank.export(minQuality: minQuality, minObservations: 0)
     }
 
-    /// Flushes the store; later calls throw ``HiveError/Code/unavailable``.
+    /// Saves the pattern index next to the database (so the next open loads it instead of
+    /// rebuilding it from the table), then flushes the store; later calls throw
+    /// ``HiveError/Code/unavailable``. A failed index save does not stop the shutdown: the index is
+    /// derived data, and the next open detects the missing or stale file and rebuilds.
     public func shutdown() throws {
         guard !closed else { return }
-        try store.checkpoint()
         closed = true
+        var indexError: (any Error)?
+        do { try bank.saveIndex() } catch { indexError = error }
+        try store.checkpoint()
+        if let indexError { throw indexError }
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import HiveCore
 import HiveEmbeddings
 import HiveTwin
+import Synchronization
 
 extension TwinBenchRun {
     /// The seed's viewer tasks; each distinct task is embedded once, then its episodes reuse it.
@@ -53,6 +54,32 @@ extension TwinBenchRun {
                     unit: "1/cpu-s"))
         }
 
+        // Group commit: `callers` threads each storing one episode per call, concurrently; calls
+        // that arrive during a commit share the next transaction (and its fsync). Every call
+        // returns only after its own episode is committed with the store's durability.
+        let callers = quick ? 16 : 64
+        for (durability, count) in [(TwinStoreConfiguration.Durability.full, quick ? 2_000 : 20_000), (.normal, quick ? 2_000 : 20_000)] {
+            let name = durability == .full ? "durable" : "wal_normal"
+            let store = try open("episodes-group-\(durability.rawValue).sqlite", durability: durability, identity: .generate())
+            let memory = try ReflexionMemory(store: store, embedder: embedder)
+            try memory.storeEpisodes(Array(drafts.prefix(Self.tasks.count)))
+            let (seconds, cpuSeconds, errors) = try Self.concurrentStores(memory, drafts: Array(drafts.prefix(count)), callers: callers)
+            if let error = errors.first { failures.append("group commit \(name): a call failed: \(error)") }
+            if try memory.count() != count + Self.tasks.count { failures.append("group commit \(name): wrong episode count") }
+            var metric = BenchMetric(
+                "episodes_per_s_one_per_call_\(name)_group_commit_\(callers)_callers", Double(count) / seconds, unit: "1/s",
+                anchor: "AgentDB 152/s unbatched", anchorValue: TwinBench.Anchor.episodesUnbatched)
+            if durability == .full {
+                metric.target = 5_000
+                metric.ok = metric.value >= 5_000
+            }
+            report.add(metric)
+            report.add(
+                BenchMetric(
+                    "episodes_per_cpu_s_one_per_call_\(name)_group_commit_\(callers)_callers", Double(count) / cpuSeconds,
+                    unit: "1/cpu-s"))
+        }
+
         let store = try open("episodes-batched.sqlite", durability: .full, identity: .generate())
         let memory = try ReflexionMemory(store: store, embedder: embedder)
         let cpu = Self.cpuSeconds()
@@ -73,5 +100,29 @@ extension TwinBenchRun {
         // Correctness: a stored episode reads back decrypted and equal.
         let probe = try memory.retrieveRelevant(task: Self.tasks[1], k: 1)
         if probe.first?.episode.task != Self.tasks[1] { failures.append("batched episodes: retrieval returned the wrong task") }
+    }
+
+    /// Stores `drafts` one per call from `callers` threads; wall and process CPU seconds, and any errors.
+    static func concurrentStores(
+        _ memory: ReflexionMemory, drafts: [EpisodeDraft], callers: Int
+    ) throws -> (Double, Double, [String]) {
+        let errors = Mutex<[String]>([])
+        let group = DispatchGroup()
+        let cpu = cpuSeconds()
+        let start = ContinuousClock.now
+        for caller in 0..<callers {
+            group.enter()
+            let mine = stride(from: caller, to: drafts.count, by: callers).map { drafts[$0] }
+            let thread = Thread {
+                for draft in mine {
+                    do { try memory.storeEpisode(draft) } catch { errors.withLock { $0.append("\(error)") } }
+                }
+                group.leave()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        return (seconds(ContinuousClock.now - start), cpuSeconds() - cpu, errors.withLock { $0 })
     }
 }

@@ -50,6 +50,12 @@ struct TwinBench: AsyncParsableCommand {
             "dim": "\(Self.dimensions)", "k": "\(Self.k)", "sizes": sizeList.map(String.init).joined(separator: ","),
             "embedding_storage": "int8 + f32 scale", "pattern_index": index, "hnsw": "M=16 efConstruction=200 efSearch=64",
             "repeats": "\(repeats)", "quick": "\(options.quick)",
+            // What each episode figure's durability means (the store's default is full).
+            "durability_default": "full",
+            "durability_full": "WAL + synchronous=FULL: a returned commit survives process crash and power loss",
+            "durability_normal": "WAL + synchronous=NORMAL: survives a process crash (kill -9); power loss may roll back the last commits",
+            "episode_task_embedder": "hashing-384 (each distinct task embedded once, before timing)",
+            "pattern_search_query": "precomputed 384-d vectors (no text embedding in the timed path)",
         ])
         print("bench twin  " + report.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         print(BenchReport.header)

@@ -4,10 +4,12 @@ import HiveHub
 
 /// The engines linked into this build of `hive serve`.
 enum HubEngines {
-    /// HiveLearning's engine with the configured rule and model shape (`--aggregation-rule`,
-    /// `--model-items`, `--model-rank` or hive.json; defaults: norm bounding ‖Δ‖ ≤ 1 with reputation
-    /// weights, 10 000 items × rank 16), consensus 0.8 / 3 / 0.66 over hashing-embedded pattern
-    /// texts. Throws `invalid-input` naming the setting.
+    /// HiveLearning's engine with the configured rule, combination, reputation and model shape
+    /// (`--aggregation-rule`, `--row-combination`, `--agreement-reputation`, `--reputation-retention`,
+    /// `--model-items`, `--model-rank` or hive.json; defaults: median-norm bounding ×1 with
+    /// reputation weights, rows summed, agreement reputation with retention 0.5, 10 000 items ×
+    /// rank 16), consensus 0.8 / 3 / 0.66 over hashing-embedded pattern texts. Throws
+    /// `invalid-input` naming the setting.
     static func aggregation(_ configuration: HubConfiguration) throws -> any AggregationEngine {
         try LearningAggregationEngine(configuration: try configuration.learningConfiguration())
     }

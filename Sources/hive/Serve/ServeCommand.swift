@@ -39,10 +39,21 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("aggregation-rule"),
-        help: "Robust rule for model updates: weighted-mean, median, trimmed-mean(β), krum(f), multi-krum(f), centered-clipping(radius|median,iterations) or norm-bounding(maxNorm) (default norm-bounding(1.0)).")
+        help: "Robust rule for model updates: weighted-mean, median, trimmed-mean(β), krum(f), multi-krum(f), centered-clipping(radius|median,iterations), norm-bounding(maxNorm) or median-norm-bounding(multiple) (default median-norm-bounding(1.0)).")
     var aggregationRule: String?
 
-    @Option(name: .customLong("model-items"), help: "Items in the global model (default 10000).")
+    @Option(name: .customLong("row-combination"), help: "How a model row's senders combine: sum (default) or mean.")
+    var rowCombination: String?
+
+    @Option(
+        name: .customLong("agreement-reputation"),
+        help: "Whether reputation also scores agreement with the fused update: true (default) or false.")
+    var agreementReputation: Bool?
+
+    @Option(name: .customLong("reputation-retention"), help: "Reputation EMA retention in [0, 1) (default 0.5).")
+    var reputationRetention: Double?
+
+    @Option(name: .customLong("model-items"), help: "Items in the global model, 1…50000 with items × (rank + 1) ≤ 4194304 (default 10000).")
     var modelItems: Int?
 
     @Option(name: .customLong("model-rank"), help: "Factor rank of the global model (default 16).")
@@ -61,6 +72,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let tlsKey { configuration.tlsKeyPath = tlsKey }
         if let dashboard { configuration.dashboard = dashboard }
         if let aggregationRule { configuration.aggregationRule = aggregationRule }
+        if let rowCombination { configuration.rowCombination = rowCombination }
+        if let agreementReputation { configuration.agreementReputation = agreementReputation }
+        if let reputationRetention { configuration.reputationRetention = reputationRetention }
         if let modelItems { configuration.modelItems = modelItems }
         if let modelRank { configuration.modelRank = modelRank }
         if configuration.adminToken == nil, let token = ProcessInfo.processInfo.environment["HIVE_ADMIN_TOKEN"], !token.isEmpty {
