@@ -129,6 +129,8 @@ let package = Package(
             name: "HiveHub",
             dependencies: [
                 "HiveCore", "HiveLedger", "HiveLedgerStorage", "HiveLearning", "HiveEmbeddings",
+                // Skill search keeps trace embeddings in a flat index (issue 12).
+                "HiveVectors",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
