@@ -60,3 +60,84 @@ struct FederatedSimulationTests {
         #expect(a.curve.last?.users == 60 - 19)
     }
 }
+
+@Suite("Runs side by side")
+struct RunAllTests {
+    @Test("runAll gives each configuration the outcome of running it alone, in order")
+    func sameAsSequential() throws {
+        let split = try LeaveOneOutSplit(FederatedSimulationTests.world(), negativeCount: 99, seed: 1)
+        let trainer = try TrainerConfiguration(algorithm: .bpr, epochs: 1, clipNorm: 5)
+        let simulation = FederatedSimulation(split: split)
+        let configs: [FederatedSimulation.Configuration] = [
+            .init(rounds: 2, rank: 4, trainer: trainer, seed: 3),
+            .init(rounds: 3, rank: 4, trainer: trainer, rule: .medianNormBounding(multiple: 1), attack: .signFlip(scale: 10), attackerFraction: 0.2, seed: 4),
+            .init(rounds: 2, rank: 4, trainer: trainer, seed: 5, serverMomentum: 0.5),
+        ]
+        let together = try simulation.runAll(configs, workers: 3)
+        let alone = try configs.map { try simulation.run($0) }
+        #expect(together.count == 3)
+        for (a, b) in zip(together, alone) {
+            #expect(a.model == b.model)
+            #expect(a.curve == b.curve)
+            #expect(a.attackers == b.attackers)
+        }
+    }
+
+    @Test("a failing configuration fails the whole batch with its error")
+    func failurePropagates() throws {
+        let split = try LeaveOneOutSplit(FederatedSimulationTests.world(), negativeCount: 99, seed: 1)
+        let trainer = try TrainerConfiguration(algorithm: .bpr, epochs: 1, clipNorm: 5)
+        let configs: [FederatedSimulation.Configuration] = [
+            .init(rounds: 1, rank: 4, trainer: trainer, seed: 3),
+            .init(rounds: 1, rank: 4, trainer: trainer, seed: 3, serverMomentum: 2),
+        ]
+        #expect(throws: HiveError.self) { try FederatedSimulation(split: split).runAll(configs) }
+        #expect(try FederatedSimulation(split: split).runAll([]).isEmpty)
+    }
+}
+
+@Suite("Server momentum")
+struct ServerMomentumTests {
+    static func round(_ rows: [RowUpdate]) -> AggregationRound {
+        AggregationRound(baseVersion: 0, rule: .weightedMean, rows: rows, twins: [])
+    }
+
+    @Test("β = 0 passes the round through; β > 0 adds β × the previous velocity, hand-computed")
+    func velocity() {
+        var plain = ServerMomentum(itemCount: 3, rank: 2, beta: 0)
+        let first = Self.round([RowUpdate(item: 1, factors: [1, 2], bias: 3)])
+        #expect(plain.step(first) == first)
+
+        var momentum = ServerMomentum(itemCount: 3, rank: 2, beta: 0.5)
+        #expect(momentum.step(first).rows == [RowUpdate(item: 1, factors: [1, 2], bias: 3)])
+        // Round 2 touches item 0 only: item 1 keeps moving at half its previous velocity.
+        let second = momentum.step(Self.round([RowUpdate(item: 0, factors: [4, 0], bias: -1)]))
+        #expect(second.rows == [RowUpdate(item: 0, factors: [4, 0], bias: -1), RowUpdate(item: 1, factors: [0.5, 1], bias: 1.5)])
+        let third = momentum.step(Self.round([RowUpdate(item: 1, factors: [1, 1], bias: 0)]))
+        #expect(third.rows == [RowUpdate(item: 0, factors: [2, 0], bias: -0.5), RowUpdate(item: 1, factors: [1.25, 1.5], bias: 0.75)])
+    }
+
+    @Test("a momentum outside [0, 1) is refused before any training")
+    func invalidMomentum() throws {
+        let split = try LeaveOneOutSplit(FederatedSimulationTests.world(), negativeCount: 99, seed: 1)
+        let trainer = try TrainerConfiguration(algorithm: .bpr, epochs: 1, clipNorm: 5)
+        for beta: Float in [1, -0.1, .nan] {
+            #expect(throws: HiveError.self) {
+                try FederatedSimulation(split: split).run(.init(rounds: 1, rank: 4, trainer: trainer, seed: 3, serverMomentum: beta))
+            }
+        }
+    }
+
+    @Test("recent histories keep each user's latest interactions, first ones the oldest")
+    func recentHistories() throws {
+        let split = try LeaveOneOutSplit(FederatedSimulationTests.world(), negativeCount: 99, seed: 1)
+        let recent = split.recentHistories(3)
+        let first = split.truncatingHistories(to: 3)
+        for user in 0..<split.userCount {
+            #expect(recent[user] == Array(split.train[user].suffix(3)))
+            #expect(first[user] == Array(split.train[user].prefix(3)))
+        }
+        #expect(split.train[0].count == 8)
+        #expect(recent[0] != first[0])
+    }
+}

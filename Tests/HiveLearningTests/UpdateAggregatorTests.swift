@@ -294,3 +294,75 @@ struct RowCombinationTests {
         #expect(plain.twins.allSatisfy { $0.agreement == nil })
     }
 }
+
+@Suite("In-place apply")
+struct InPlaceApplyTests {
+    static func model() throws -> ItemFactorModel {
+        try ItemFactorModel(version: 3, itemCount: 4, rank: 2, factors: [1, 2, 3, 4, 5, 6, 7, 8], biases: [0, 1, 2, 3])
+    }
+
+    @Test("apply equals applying, advances the version and stamps only the changed rows")
+    func sameAsApplying() throws {
+        let round = AggregationRound(
+            baseVersion: 3, rule: .weightedMean,
+            rows: [RowUpdate(item: 1, factors: [1, -1], bias: 0.5), RowUpdate(item: 3, factors: [0, 2], bias: -1)], twins: [])
+        var model = try Self.model()
+        let expected = try model.applying(round, learningRate: 0.5)
+        try model.apply(round, learningRate: 0.5)
+        #expect(model == expected)
+        #expect(model.version == 4)
+        #expect(model.factors == [1, 2, 3.5, 3.5, 5, 6, 7, 9])
+        #expect(model.biases == [0, 1.25, 2, 2.5])
+        #expect(model.rowVersions == [3, 4, 3, 4])
+    }
+
+    @Test("a round that does not fit leaves the model exactly as it was")
+    func badRoundsChangeNothing() throws {
+        let original = try Self.model()
+        let bad: [AggregationRound] = [
+            AggregationRound(baseVersion: 2, rule: .weightedMean, rows: [RowUpdate(item: 0, factors: [1, 1], bias: 0)], twins: []),
+            AggregationRound(baseVersion: 3, rule: .weightedMean, rows: [RowUpdate(item: 0, factors: [1, 1], bias: 0), RowUpdate(item: 4, factors: [1, 1], bias: 0)], twins: []),
+            AggregationRound(baseVersion: 3, rule: .weightedMean, rows: [RowUpdate(item: 1, factors: [1], bias: 0)], twins: []),
+            AggregationRound(baseVersion: 3, rule: .weightedMean, rows: [RowUpdate(item: 1, factors: [1, 1], bias: 0), RowUpdate(item: 1, factors: [1, 1], bias: 0)], twins: []),
+            AggregationRound(baseVersion: 3, rule: .weightedMean, rows: [RowUpdate(item: 0, factors: [1, 1], bias: 0), RowUpdate(item: 2, factors: [.greatestFiniteMagnitude, 0], bias: 0)], twins: []),
+        ]
+        for round in bad {
+            var model = original
+            #expect(throws: HiveError.self) { try model.apply(round, learningRate: 2) }
+            #expect(model == original)
+        }
+        var model = original
+        let fine = AggregationRound(baseVersion: 3, rule: .weightedMean, rows: [], twins: [])
+        #expect(throws: HiveError.self) { try model.apply(fine, learningRate: .nan) }
+        #expect(model == original)
+    }
+}
+
+@Suite("Agreement reference")
+struct AgreementReferenceTests {
+    /// Three honest twins push item 0 up (by different amounts); two coherent attackers push it
+    /// down hard enough that the summed row points down.
+    static func updates() throws -> [ModelUpdate] {
+        try [("h1", 2), ("h2", 1), ("h3", 0.5), ("a1", -3), ("a2", -3)].map { id, value in
+            try ModelUpdate(twinID: id, baseVersion: 0, rank: 1, rows: [RowUpdate(item: 0, factors: [Float(value)], bias: 0)], interactionCount: 1)
+        }
+    }
+
+    @Test("against the fused row the attackers own the consensus; against the coordinate median they disagree")
+    func medianReference() throws {
+        let model = try ItemFactorModel(version: 0, itemCount: 1, rank: 1, factors: [0], biases: [0])
+        let fused = try UpdateAggregator(rule: .weightedMean, combination: .sum, scoresAgreement: true)
+        let byFused = try fused.aggregate(Self.updates(), model: model)
+        #expect(byFused.rows[0].factors[0] < 0)  // the attackers won the row
+        // Median twin's cosine is −1 (≤ 0): no consensus, nobody is told apart.
+        #expect(byFused.twins.map(\.agreement) == [0, 0, 0, 0, 0])
+
+        let median = try UpdateAggregator(
+            rule: .weightedMean, combination: .sum, scoresAgreement: true, agreementReference: .coordinateMedian)
+        let byMedian = try median.aggregate(Self.updates(), model: model)
+        #expect(byMedian.rows == byFused.rows)  // the reference changes reputation, not this round's row
+        #expect(byMedian.twins.map(\.agreement) == [1, 1, 1, -1, -1])
+        #expect(byMedian.twins.map(\.quality).suffix(2) == [0, 0])
+        #expect(byMedian.twins.prefix(3).allSatisfy { $0.quality > 0 })
+    }
+}

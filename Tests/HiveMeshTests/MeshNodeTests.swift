@@ -38,6 +38,18 @@ struct MeshNodeTests {
         #expect(try mesh.nodes[1].snapshots.value("local_only.secret") == nil)
     }
 
+    @Test("with no piggybacked gossip at all, the push-pull member sync alone makes every node know every other")
+    func membershipSync() async throws {
+        // Each node is seeded with node 0 only; with piggybacking off, only the full-state sync can
+        // tell nodes 1…3 about each other (without it they stay unknown to each other for good).
+        let mesh = try await TestMesh(count: 4, configure: { configuration in
+            configuration.swim.maxPiggyback = 0
+            configuration.membershipSyncEvery = 3
+        })
+        defer { Task { await mesh.stopAll() } }
+        #expect(await eventually { await mesh.fullyJoined() })
+    }
+
     @Test("hub-bound envelopes relayed through peers reach the hub exactly once")
     func relayOnce() async throws {
         let hub = try InboxHub()

@@ -37,13 +37,22 @@ public struct FederatedSimulation: Sendable {
         public var scoresAgreement: Bool
         /// The reputation EMA's parameters.
         public var reputation: ReputationConfiguration
+        /// Server momentum β (FedAvgM, Hsu et al. 2019): the hub applies a velocity
+        /// `v ← β·v + fused` instead of the fused delta alone (0: plain FedAvg). It acts on the
+        /// rule's output, so whatever the robust rule let through is all that accumulates.
+        public var serverMomentum: Float
+        /// What agreement is scored against when `scoresAgreement` is on.
+        public var agreementReference: AgreementReference
 
         public init(
             rounds: Int, rank: Int = 32, trainer: TrainerConfiguration, rule: AggregationRule = .weightedMean,
             serverLearningRate: Float = 1, attack: Attack? = nil, labelFlip: Bool = false, attackerFraction: Double = 0,
             signedRounds: Int = 0, signedTwins: Int? = nil, seed: UInt64, combination: RowCombination = .mean,
-            scoresAgreement: Bool = false, reputation: ReputationConfiguration = .standard
+            scoresAgreement: Bool = false, reputation: ReputationConfiguration = .standard,
+            serverMomentum: Float = 0, agreementReference: AgreementReference = .fused
         ) {
+            self.agreementReference = agreementReference
+            self.serverMomentum = serverMomentum
             self.signedTwins = signedTwins
             self.combination = combination
             self.scoresAgreement = scoresAgreement
@@ -82,7 +91,8 @@ public struct FederatedSimulation: Sendable {
         var model = try ItemFactorModel(itemCount: split.itemCount, rank: config.rank, seed: config.seed &+ 1)
         let trainer = LocalTrainer(configuration: config.trainer)
         let aggregator = try UpdateAggregator(
-            rule: config.rule, combination: config.combination, scoresAgreement: config.scoresAgreement)
+            rule: config.rule, combination: config.combination, scoresAgreement: config.scoresAgreement,
+            agreementReference: config.agreementReference)
         var book = ReputationBook(configuration: config.reputation)
         let twins = split.tests.map(\.user)
         let attackerCount = Int((config.attackerFraction * Double(twins.count)).rounded(.down))
@@ -101,6 +111,10 @@ public struct FederatedSimulation: Sendable {
             ? Dictionary(uniqueKeysWithValues: twins.map { ($0, NodeIdentity.generate()) }) : [:]
         var curve: [EvaluationResult] = []
         var verified = 0
+        guard config.serverMomentum.isFinite, (0..<1).contains(config.serverMomentum) else {
+            throw HiveError(.invalidInput, "server momentum must be in [0, 1), got \(config.serverMomentum)")
+        }
+        var momentum = ServerMomentum(itemCount: split.itemCount, rank: config.rank, beta: config.serverMomentum)
         for round in 0..<config.rounds {
             let outcomes = try Self.trainAll(
                 twins: twins, interactions: interactions, users: users, model: model, trainer: trainer,
@@ -134,7 +148,7 @@ public struct FederatedSimulation: Sendable {
             }
             let aggregated = try aggregator.aggregate(updates, model: model, weights: book.weights(for: updates.map(\.twinID)))
             try book.record(aggregated.twins)
-            model = try model.applying(aggregated, learningRate: config.serverLearningRate)
+            try model.apply(momentum.step(aggregated), learningRate: config.serverLearningRate)
             let result = RecommenderEvaluation.evaluate(
                 FactorModelScorer(model: model, users: users), on: split, fullRanking: false, excluding: attackers)
             curve.append(result)
@@ -149,14 +163,16 @@ public struct FederatedSimulation: Sendable {
         var rng = SeededGenerator(seed: seed)
         var model = try ItemFactorModel(itemCount: split.itemCount, rank: rank, seed: seed &+ 1)
         let trainer = LocalTrainer(configuration: config)
-        let applier = try UpdateAggregator(rule: .weightedMean)
         var users = [[Float]?](repeating: nil, count: split.userCount)
         for _ in 0..<epochs {
             for user in split.tests.map(\.user).shuffled(using: &rng) {
                 let own = split.train[Int(user)].map { Interaction(item: Int($0), weight: 1) }
                 let outcome = try trainer.train(model: model, user: users[Int(user)], interactions: own, twinID: "u\(user)", using: &rng)
                 users[Int(user)] = outcome.user
-                model = try model.applying(try applier.aggregate([outcome.update], model: model))
+                // One update fused alone is itself: apply its rows directly, in place.
+                try outcome.update.validate(against: model)
+                try model.apply(AggregationRound(
+                    baseVersion: model.version, rule: .weightedMean, rows: outcome.update.rows, twins: []))
             }
         }
         return (model, users)

@@ -88,4 +88,11 @@ public struct LeaveOneOutSplit: Sendable {
     public func truncatingHistories(to limit: Int) -> [[Int32]] {
         train.map { Array($0.prefix(limit)) }
     }
+
+    /// Every user's training history cut to its latest `limit` interactions: a newcomer with as
+    /// much data as ``truncatingHistories(to:)`` leaves, but recent. The gap between the two
+    /// measures how far a user's taste drifts from their first interactions to their last.
+    public func recentHistories(_ limit: Int) -> [[Int32]] {
+        train.map { Array($0.suffix(limit)) }
+    }
 }

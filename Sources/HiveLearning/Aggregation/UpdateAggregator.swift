@@ -19,13 +19,16 @@ public struct UpdateAggregator: Sendable, Hashable {
     /// against the consensus (sign flip, inner-product manipulation) or orthogonal to it (noise)
     /// loses weight in later rounds even when a norm bound already tamed its size.
     public var scoresAgreement: Bool
+    /// What agreement is measured against (``AgreementReference/fused`` by default).
+    public var agreementReference: AgreementReference
 
     /// Throws `invalid-input` for rule parameters out of range.
     public init(
         rule: AggregationRule, maxStaleness: UInt64 = 0, combination: RowCombination = .mean,
-        scoresAgreement: Bool = false
+        scoresAgreement: Bool = false, agreementReference: AgreementReference = .fused
     ) throws {
         try rule.validate()
+        self.agreementReference = agreementReference
         self.rule = rule
         self.maxStaleness = maxStaleness
         self.combination = combination
@@ -89,6 +92,9 @@ public struct UpdateAggregator: Sendable, Hashable {
             repeating: (0, 0, 0, 0), count: updates.count)
         var fused: [RowUpdate] = []
         fused.reserveCapacity(senders.count)
+        // Per fused row (same index), the agreement reference when it is not the fused row itself.
+        let medianReference = scoresAgreement && agreementReference == .coordinateMedian
+        var references: [RowUpdate] = []
         for item in senders.keys.sorted() {
             guard let contributors = senders[item] else { continue }
             let rowWeights = contributors.map { twinWeights[$0.twin] }
@@ -119,6 +125,10 @@ public struct UpdateAggregator: Sendable, Hashable {
             }
             fusedIndex[item] = fused.count
             fused.append(RowUpdate(item: item, factors: Array(vector[0..<model.rank]), bias: vector[model.rank]))
+            if medianReference {
+                let median = RobustAggregation.median(matrix, diagnostics: false).vector
+                references.append(RowUpdate(item: item, factors: Array(median[0..<model.rank]), bias: median[model.rank]))
+            }
 
             let typical = RobustAggregation.medianOf(result.clients.map(\.distance))
             for (index, c) in contributors.enumerated() {
@@ -139,7 +149,9 @@ public struct UpdateAggregator: Sendable, Hashable {
             }
         }
 
-        let agreements = scoresAgreement ? relativeAgreements(updates, fused: fused, index: fusedIndex) : nil
+        let agreements =
+            scoresAgreement
+            ? relativeAgreements(updates, fused: medianReference ? references : fused, index: fusedIndex) : nil
         let twins = updates.enumerated().map { t, update -> TwinDiagnostics in
             let s = sums[t]
             guard s.rows > 0 else {

@@ -141,6 +141,17 @@ public struct ItemFactorModel: Sendable, Hashable, Codable {
     /// every changed row records it. Throws (leaving nothing changed) when the round does not
     /// fit this model.
     public func applying(_ round: AggregationRound, learningRate: Float = 1) throws -> ItemFactorModel {
+        var next = self
+        try next.apply(round, learningRate: learningRate)
+        return next
+    }
+
+    /// Applies an aggregation round in place — what ``applying(_:learningRate:)`` returns,
+    /// without copying the model. Only the rows the round touches are checked (the rest were
+    /// valid already), so a round costs its own size, not the model's: centralised training
+    /// applies one twin's update at a time. Throws, leaving the model unchanged, when the round
+    /// does not fit (version, item range, rank, a value that would overflow to infinity).
+    public mutating func apply(_ round: AggregationRound, learningRate: Float = 1) throws {
         guard round.baseVersion == version else {
             throw HiveError(
                 .inconsistent,
@@ -149,18 +160,29 @@ public struct ItemFactorModel: Sendable, Hashable, Codable {
         guard learningRate.isFinite, learningRate > 0 else {
             throw HiveError(.invalidInput, "the server learning rate must be finite and > 0, got \(learningRate)")
         }
-        var next = self
-        next.version = version + 1
+        // Check everything before writing anything, so a bad row leaves the model as it was.
+        var touched = Set<Int>()
         for row in round.rows {
             guard (0..<itemCount).contains(row.item), row.factors.count == rank else {
                 throw HiveError(.dimensionMismatch, "aggregated row for item \(row.item) does not fit the model")
             }
+            guard touched.insert(row.item).inserted else {
+                throw HiveError(.invalidInput, "the round changes item \(row.item) twice")
+            }
             let base = row.item * rank
-            for k in 0..<rank { next.factors[base + k] += learningRate * row.factors[k] }
-            next.biases[row.item] += learningRate * row.bias
-            next.rowVersions[row.item] = next.version
+            for k in 0..<rank where !(factors[base + k] + learningRate * row.factors[k]).isFinite {
+                throw HiveError(.invalidInput, "factors[\(base + k)] would not be finite after the round")
+            }
+            guard (biases[row.item] + learningRate * row.bias).isFinite else {
+                throw HiveError(.invalidInput, "biases[\(row.item)] would not be finite after the round")
+            }
         }
-        try next.validate()  // catches overflow to infinity
-        return next
+        version += 1
+        for row in round.rows {
+            let base = row.item * rank
+            for k in 0..<rank { factors[base + k] += learningRate * row.factors[k] }
+            biases[row.item] += learningRate * row.bias
+            rowVersions[row.item] = version
+        }
     }
 }

@@ -118,6 +118,13 @@ public struct SwimMembership: Sendable {
         return chosen + [localUpdate]
     }
 
+    /// Every record we hold, our own included: the full state exchanged by a push-pull sync.
+    /// Piggybacking sends each update a bounded number of times to whoever we happen to talk to,
+    /// so a member can miss another's record for good (two nodes that joined through the same seed
+    /// while it spent its retransmissions elsewhere never hear of each other); memberlist closes the
+    /// same gap with its periodic push/pull state sync.
+    public var fullState: [MemberUpdate] { members.values.map(\.update) + [localUpdate] }
+
     /// Our record of `nodeID` when we hold it suspect or dead: sent to that very node whenever we
     /// talk to it, so it can refute at once (disseminating by piggyback alone may never reach the
     /// subject before its retransmit budget runs out, and dead members are not probed).

@@ -2,9 +2,13 @@
 public struct SwimPing: Sendable, Hashable, Codable {
     public var seq: UInt64
     public var updates: [MemberUpdate]
-    public init(seq: UInt64, updates: [MemberUpdate]) {
+    /// Set on a push-pull member sync: `updates` is the sender's whole table and the answer
+    /// carries the receiver's (absent on the wire otherwise).
+    public var sync: Bool?
+    public init(seq: UInt64, updates: [MemberUpdate], sync: Bool? = nil) {
         self.seq = seq
         self.updates = updates
+        self.sync = sync
     }
 }
 

@@ -12,19 +12,23 @@ extension MeshNode {
         let multiplier = UInt64(awareness + 1)
         probeSeq += 1
         let seq = probeSeq
-        currentProbe = seq
-        acked.removeAll(keepingCapacity: true)
+        probe = SwimProbe(seq: seq, target: target)
+        probeAcked = false
+        defer { probe = nil }
         let session = channel.session(for: target)
         if let session {
             try? await session.send(.ping(SwimPing(seq: seq, updates: updates(for: target))))
         }
         await pingTheDead()
+        await syncMembership()
         if await waitForAck(seq, ms: swim.ackTimeoutMs * multiplier) {
             membership.observedAlive(target, address: nil, nowMs: nowMs)
             adjustAwareness(-1)
             return
         }
-        for helper in membership.helpers(excluding: target) {
+        let helpers = membership.helpers(excluding: target)
+        probe?.asked(helpers)
+        for helper in helpers {
             try? await channel.session(for: helper)?.send(.pingReq(SwimPingRequest(seq: seq, target: target)))
         }
         let rest = swim.probeIntervalMs > swim.ackTimeoutMs ? swim.probeIntervalMs - swim.ackTimeoutMs : swim.ackTimeoutMs
@@ -52,7 +56,10 @@ extension MeshNode {
     /// Waits up to `ms` for the ack of probe `seq`: resumed by the ack itself or by one timer
     /// (polling here cost 200 wake-ups a second per node).
     private func waitForAck(_ seq: UInt64, ms: UInt64) async -> Bool {
-        if acked.remove(seq) != nil { return true }
+        if probeAcked, probe?.seq == seq {
+            probeAcked = false
+            return true
+        }
         return await withCheckedContinuation { continuation in
             ackWaiters[seq] = continuation
             Task {
@@ -83,6 +90,14 @@ extension MeshNode {
         let sessions = channel.sessions
         guard let id = membership.dead(among: sessions.keys).randomElement(), let session = sessions[id] else { return }
         try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: id))))
+    }
+
+    /// Every `membershipSyncEvery` probe periods, sends the whole member table to one random
+    /// connected peer, which answers with its own (see ``SwimMembership/fullState``).
+    private func syncMembership() async {
+        let every = UInt64(max(1, configuration.membershipSyncEvery))
+        guard probeRounds % every == every / 2, let session = channel.sessions.values.randomElement() else { return }
+        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID) + membership.fullState, sync: true)))
     }
 
     /// Leader heartbeat / candidacy.

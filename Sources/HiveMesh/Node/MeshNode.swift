@@ -12,7 +12,8 @@ public actor MeshNode: MeshChannelHandler {
     public nonisolated let outbox: OfflineEnvelopeStore
     public nonisolated let channel: TwinMeshChannel
     public nonisolated let configuration: MeshNodeConfiguration
-    public nonisolated var nodeID: String { store.identity.nodeID }
+    /// This node's id (derived once: deriving it hashes the public key, and it is compared on every message).
+    public nonisolated let nodeID: String
 
     let hub: (any MeshHubLink)?
     var log: RelayLog
@@ -21,7 +22,10 @@ public actor MeshNode: MeshChannelHandler {
     var membership: SwimMembership
     var coordinator: ClusterCoordinator
     var consensus: MeshConsensus
-    var acked: Set<UInt64> = []
+    /// The probe in flight, and whether its ack arrived while no waiter was parked
+    /// (between the direct and the indirect wait).
+    var probe: SwimProbe?
+    var probeAcked = false
     /// Probes waiting for their ack, resumed by the ack or by their timeout.
     var ackWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
     /// This node's snapshot change sequence as last read (see ``refreshSnapshotHead()``).
@@ -32,12 +36,10 @@ public actor MeshNode: MeshChannelHandler {
     /// The last snapshot diff signed for a pull: (asked after, our head then, envelope, its cursor).
     var signedDiff: (after: Int64, head: Int64, envelope: SignedEnvelope, cursor: Int64)?
     var probeSeq: UInt64 = 0
-    /// Sequence number of this node's own probe in progress.
-    var currentProbe: UInt64 = 0
     var probeRounds: UInt64 = 0
     /// Local health score (0 = healthy); see ``adjustAwareness(_:)``.
     public internal(set) var awareness = 0
-    var relayedProbes: [UInt64: (requester: String, seq: UInt64)] = [:]
+    var relayedProbes: [UInt64: SwimRelayedProbe] = [:]
     var hubDelivered: Set<String> = []
     /// The LAN discovery socket, when ``MeshNodeConfiguration/discovery`` is set (opened by ``start()``).
     var discovery: MeshDiscovery?
@@ -54,6 +56,7 @@ public actor MeshNode: MeshChannelHandler {
         self.outbox = OfflineEnvelopeStore(store: store)
         self.configuration = configuration
         self.hub = hub
+        self.nodeID = store.identity.nodeID
         self.channel = TwinMeshChannel(identity: store.identity, configuration: configuration.channel)
         self.log = RelayLog(epoch: UUID().uuidString.lowercased())
         let id = store.identity.nodeID
@@ -118,12 +121,20 @@ public actor MeshNode: MeshChannelHandler {
     // MARK: - Channel events
 
     public func peerConnected(_ session: MeshPeerSession) async {
+        let newcomer = membership.members[session.remoteNodeID] == nil
         membership.observedAlive(session.remoteNodeID, address: session.remoteListen, nowMs: nowMs)
         // A peer we hold suspect or dead is back: re-gossip that so it refutes with a higher incarnation.
         membership.regossip(session.remoteNodeID)
         if let address = session.remoteListen { channel.dial(address) }
         // Tell it at once how we see it (it refutes if we hold it suspect or dead) and hear its view of us.
-        try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID))))
+        // A member we never knew (a joiner, or one we are joining through) gets a push-pull of the
+        // whole member table (see ``SwimMembership/fullState``). Known members reconnecting after a
+        // heal do not: that would be O(N) bytes on each of the O(N²) re-opened sessions.
+        if newcomer {
+            try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID) + membership.fullState, sync: true)))
+        } else {
+            try? await session.send(.ping(SwimPing(seq: 0, updates: updates(for: session.remoteNodeID))))
+        }
         await sendPull(to: session)
     }
 
@@ -142,22 +153,29 @@ public actor MeshNode: MeshChannelHandler {
             await absorb(push, from: session)
         case .ping(let ping):
             apply(ping.updates)
-            try? await session.send(.ack(SwimAck(seq: ping.seq, target: nodeID, updates: updates(for: peer))))
+            // A push-pull sync is answered with our whole table.
+            let answer = ping.sync == true ? updates(for: peer) + membership.fullState : updates(for: peer)
+            try? await session.send(.ack(SwimAck(seq: ping.seq, target: nodeID, updates: answer)))
         case .ack(let ack):
             apply(ack.updates)
-            if let relay = relayedProbes.removeValue(forKey: ack.seq) {
+            if let relay = relayedProbes[ack.seq] {
+                // Our ping for someone's indirect probe: only the target's own answer is passed on.
+                guard relay.accepts(ack, from: peer) else { return }
+                relayedProbes[ack.seq] = nil
                 try? await channel.session(for: relay.requester)?.send(
-                    .ack(SwimAck(seq: relay.seq, target: ack.target, updates: [])))
-            } else if let waiter = ackWaiters.removeValue(forKey: ack.seq) {
-                waiter.resume(returning: true)
-            } else if ack.seq == currentProbe {
-                acked.insert(ack.seq)  // between the direct and the indirect wait of the current probe
+                    .ack(SwimAck(seq: relay.requesterSeq, target: relay.target, updates: [])))
+            } else if let probe, probe.accepts(ack, from: peer) {
+                if let waiter = ackWaiters.removeValue(forKey: ack.seq) {
+                    waiter.resume(returning: true)
+                } else {
+                    probeAcked = true  // between the direct and the indirect wait
+                }
             }
         case .pingReq(let request):
             guard let target = channel.session(for: request.target) else { return }
             probeSeq += 1
             if relayedProbes.count >= 1_024 { relayedProbes.removeAll() }  // targets that never answered
-            relayedProbes[probeSeq] = (peer, request.seq)
+            relayedProbes[probeSeq] = SwimRelayedProbe(requester: peer, requesterSeq: request.seq, target: request.target)
             try? await target.send(.ping(SwimPing(seq: probeSeq, updates: membership.piggyback())))
         case .election(let election):
             if election.kind == .announce { observedLeaders[election.term, default: []].insert(election.candidate) }
@@ -171,7 +189,8 @@ public actor MeshNode: MeshChannelHandler {
         let now = nowMs
         let incarnation = membership.incarnation
         defer { if membership.incarnation > incarnation { adjustAwareness(1) } }  // we had to refute
-        for update in updates.prefix(64) {
+        // Bounded: a full-state sync carries one record per member.
+        for update in updates.prefix(1_024) {
             if membership.apply(update, nowMs: now), let address = update.address, update.status != .dead,
                 update.nodeID != nodeID
             {

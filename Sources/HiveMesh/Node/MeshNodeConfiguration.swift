@@ -14,6 +14,10 @@ public struct MeshNodeConfiguration: Sendable {
     /// Every this many probe periods, one member held dead but still connected is pinged so it can
     /// refute (memberlist keeps gossiping to the dead for a while for the same reason).
     public var deadPingEvery = 5
+    /// Every this many probe periods, the full member table is exchanged with one random connected
+    /// peer (push-pull: it answers with its own), so no member stays unknown to another because
+    /// piggybacked gossip ran out of retransmissions before reaching it.
+    public var membershipSyncEvery = 10
     /// How often the twin's outbox is scanned for hub-bound envelopes to relay, in ms.
     public var outboxScanIntervalMs: UInt64 = 500
     /// Most envelope payload bytes in one push.

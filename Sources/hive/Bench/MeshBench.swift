@@ -170,10 +170,18 @@ struct MeshBench: AsyncParsableCommand {
             let cpuBefore = Self.processCPUSeconds()
             let started = Date()
             for node in nodes { await node.partition(from: []) }
+            // Two indexed reads per node first, the digests (a full export of every snapshot) only
+            // once every node holds both writes: the poll runs in the measured process and must not
+            // cost more than the nodes it watches (at 50 nodes, 50 exports every 20 ms would).
+            var holding = 0
             let converged = try await waitUntil(seconds: 60) {
-                guard try nodes[0].snapshots.value("bench.left") == .string("L\(run)"),
-                    try nodes[0].snapshots.value("bench.right") == .string("R\(run)")
-                else { return false }
+                while holding < nodes.count {
+                    let node = nodes[holding]
+                    guard try node.snapshots.value("bench.left") == .string("L\(run)"),
+                        try node.snapshots.value("bench.right") == .string("R\(run)")
+                    else { return false }
+                    holding += 1
+                }
                 let digest = nodes[0].snapshotDigest()
                 for node in nodes.dropFirst() where node.snapshotDigest() != digest { return false }
                 return true

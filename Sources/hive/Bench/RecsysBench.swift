@@ -3,6 +3,7 @@ import Foundation
 import HiveCore
 import HiveEvaluation
 import HiveLearning
+import Synchronization
 
 /// `hive bench recsys`: federated learning on MovieLens against centralised baselines, under attack.
 struct RecsysBench: AsyncParsableCommand {
@@ -55,6 +56,24 @@ struct RecsysBench: AsyncParsableCommand {
     @Option(help: "Passes a new twin makes over its first 10 interactions to fit its own vector against the federated model.")
     var personalisationEpochs: Int = 20
 
+    @Option(help: "Server momentum β (FedAvgM) on the fused rows; 0 is plain FedAvg.")
+    var serverMomentum: Float = 0
+
+    @Option(help: "What the robust system scores agreement against: coordinate_median (each row's median sender; chosen on validation runs with every attack) or fused.")
+    var agreementReference: String = "coordinate_median"
+
+    @Option(help: "Comma-separated attacks to run (sign_flip, gaussian_noise, scaling, alie, ipm, label_flip); default: all (--quick: the first two).")
+    var attacks: String?
+
+    @Option(help: "Negatives sampled per positive in each BPR pass (twins and centralised).")
+    var negatives: Int = 1
+
+    @Option(help: "L2 regularisation of the BPR trainer (twins and centralised).")
+    var regularization: Float = 0.01
+
+    @Option(help: "Twin-side L2 bound on each update before it is sent.")
+    var clipNorm: Double = 5
+
     @Option(help: "Reputation EMA retention for the robust system (weight of the old score).")
     var retention: Double = 0.5
 
@@ -70,11 +89,15 @@ struct RecsysBench: AsyncParsableCommand {
             throw HiveError(.invalidInput, "--combination must be sum or mean, got \(combination)")
         }
         let rank = 32
+        guard let agreementReference = AgreementReference(rawValue: agreementReference) else {
+            throw HiveError(.invalidInput, "--agreement-reference must be fused or coordinate_median, got \(agreementReference)")
+        }
         let simulation = FederatedSimulation(split: split)
         let trainer = try TrainerConfiguration(
-            algorithm: .bpr, learningRate: localLearningRate, regularization: 0.01, epochs: localEpochs, clipNorm: 5)
-        let unclipped = try TrainerConfiguration(
-            algorithm: .bpr, learningRate: localLearningRate, regularization: 0.01, epochs: localEpochs, clipNorm: 1e6)
+            algorithm: .bpr, learningRate: localLearningRate, regularization: regularization, epochs: localEpochs,
+            negativesPerPositive: negatives, clipNorm: clipNorm)
+        var unclipped = trainer
+        unclipped.clipNorm = 1e6
         let reputation = try ReputationConfiguration(retention: retention)
         // The robust system: each update bounded at the round's median norm, reputation from
         // agreement with the fused update.
@@ -87,7 +110,8 @@ struct RecsysBench: AsyncParsableCommand {
                 rounds: rounds, rank: rank, trainer: trainer, rule: rule, serverLearningRate: serverLearningRate,
                 attack: attack, labelFlip: labelFlip, attackerFraction: fraction, signedRounds: signed,
                 signedTwins: signedUpdates, seed: seed,
-                combination: combination, scoresAgreement: robust, reputation: robust ? reputation : .standard)
+                combination: combination, scoresAgreement: robust, reputation: robust ? reputation : .standard,
+                serverMomentum: serverMomentum, agreementReference: agreementReference)
         }
         var report = BenchReport(bench: "recsys", params: [
             "dataset": dataset.name, "users": String(split.tests.count), "items": String(dataset.itemCount),
@@ -96,12 +120,15 @@ struct RecsysBench: AsyncParsableCommand {
             "split": validation ? "validation (carved from training)" : "test", "combination": combination.rawValue,
             "server_lr": String(serverLearningRate), "local_lr": String(localLearningRate),
             "local_epochs": String(localEpochs), "personalisation_epochs": String(personalisationEpochs), "norm_multiple": String(normMultiple), "retention": String(retention),
+            "server_momentum": String(serverMomentum), "agreement_reference": agreementReference.rawValue, "negatives_per_positive": String(negatives),
+            "regularization": String(regularization), "clip_norm": String(clipNorm),
             "protocol": "leave-one-out, 99 sampled negatives; ties at expected rank",
         ])
         print("loaded \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactions.count) interactions; \(split.skippedUsers) users skipped (< 2 interactions)")
         var failures: [String] = []
         var curves: [(String, [Double])] = []
-        let attackRuns = skipAttacks ? 0 : (options.quick ? 4 : 36)
+        let attackCount = attacks?.split(separator: ",").count ?? (options.quick ? 2 : 6)
+        let attackRuns = skipAttacks ? 0 : attackCount * (options.quick ? 1 : 3) * 2
         let ruleRuns = skipAttacks || options.quick ? 0 : 5
         let progress = Progress(total: rounds * (2 + ruleRuns + attackRuns) + 2)
 
@@ -112,19 +139,17 @@ struct RecsysBench: AsyncParsableCommand {
         let central = RecommenderEvaluation.evaluate(FactorModelScorer(model: centralModel, users: centralUsers), on: split)
         progress.advance(2, "baselines")
 
-        // Federated, signed, quality-weighted mean.
-        let federatedRun = try simulation.run(configuration(.weightedMean, robust: false, signed: 1)) { _, _ in
-            progress.advance(1, "federated")
-        }
+        // Federated (signed round 1, quality-weighted mean) and federated (robust), side by side.
+        let cleanRuns = try simulation.runAll([
+            configuration(.weightedMean, robust: false, signed: 1), configuration(robustRule.1, robust: true),
+        ]) { index, _, _ in progress.advance(1, index == 0 ? "federated" : "federated (robust)") }
+        guard cleanRuns.count == 2 else { throw HiveError(.inconsistent, "expected two clean runs, got \(cleanRuns.count)") }
+        let federatedRun = cleanRuns[0], robustRun = cleanRuns[1]
         let federated = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: federatedRun.users), on: split)
         curves.append(("federated (mean)", federatedRun.curve.map(\.hitRate10)))
         let expectedEnvelopes = min(signedUpdates ?? split.tests.count, split.tests.count)
         if federatedRun.envelopesVerified != expectedEnvelopes {
             failures.append("expected \(expectedEnvelopes) verified update envelopes, saw \(federatedRun.envelopesVerified)")
-        }
-
-        let robustRun = try simulation.run(configuration(robustRule.1, robust: true)) { _, _ in
-            progress.advance(1, "federated (robust)")
         }
         let robust = RecommenderEvaluation.evaluate(
             FactorModelScorer(model: robustRun.model, users: robustRun.users), on: split)
@@ -156,6 +181,12 @@ struct RecsysBench: AsyncParsableCommand {
             model: federatedRun.model, histories: split.truncatingHistories(to: 10), trainer: newcomer, seed: seed &+ 7)
         let truncatedResult = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: truncated), on: split, fullRanking: false)
         report.add(BenchMetric("first_10_interactions_hr@10", truncatedResult.hitRate10, unit: "HR", anchor: "full-history users", anchorValue: federated.hitRate10, target: 0.9))
+        // The same newcomer fit on the user's latest 10 interactions instead: separates "10
+        // interactions are too few" from "the first 10 are too old" (taste drift to the held-out item).
+        let recent = try simulation.personalise(
+            model: federatedRun.model, histories: split.recentHistories(10), trainer: newcomer, seed: seed &+ 7)
+        let recentResult = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: recent), on: split, fullRanking: false)
+        report.add(BenchMetric("latest_10_interactions_hr@10", recentResult.hitRate10, unit: "HR", anchor: "full-history users", anchorValue: federated.hitRate10))
 
         // Each robust rule, clean (plain reputation, same row combination).
         let rules: [(String, AggregationRule)] = [
@@ -166,35 +197,52 @@ struct RecsysBench: AsyncParsableCommand {
             "mean": try require_(federatedRun.curve.last, "no rounds ran").hitRate10,
             robustRule.0: try require_(robustRun.curve.last, "no rounds ran").hitRate10,
         ]
-        for (name, rule) in (skipAttacks || options.quick ? [] : rules) {
-            let run = try simulation.run(configuration(rule, robust: false)) { _, _ in progress.advance(1, name) }
-            let result = try require_(run.curve.last, "no rounds ran")
-            curves.append(("federated (\(name))", run.curve.map(\.hitRate10)))
-            report.add(BenchMetric("federated_\(name)_hr@10", result.hitRate10, unit: "HR", anchor: "federated mean", anchorValue: clean["mean"]))
-        }
-
         // Attacks: the robust rule against the plain mean, for each attack and attacker share.
-        let attacks: [(String, Attack?, Bool)] = [
+        let allAttacks: [(String, Attack?, Bool)] = [
             ("sign_flip", .signFlip(scale: 10), false), ("gaussian_noise", .gaussianNoise(sigma: 1), false),
             ("scaling", .scaling(factor: 10), false), ("alie", .alie(z: nil), false), ("ipm", .ipm(epsilon: 10), false),
             ("label_flip", nil, true),
         ]
         let fractions = skipAttacks ? [] : options.quick ? [0.33] : [0.1, 0.2, 0.33]
+        let attacks: [(String, Attack?, Bool)]
+        if let chosen = self.attacks?.split(separator: ",").map(String.init) {
+            if let unknown = chosen.first(where: { name in !allAttacks.contains { $0.0 == name } }) {
+                throw HiveError(.invalidInput, "unknown attack \(unknown); known: \(allAttacks.map(\.0).joined(separator: ", "))")
+            }
+            attacks = allAttacks.filter { chosen.contains($0.0) }
+        } else {
+            attacks = options.quick ? Array(allAttacks.prefix(2)) : allAttacks
+        }
+        // Every remaining run is independent: run them side by side (same results as one by one).
+        struct Job { var metric: String; var label: String; var curve: String?; var anchor: String; var anchorLabel: String; var target: Double?; var config: FederatedSimulation.Configuration }
+        var jobs: [Job] = []
+        for (name, rule) in (skipAttacks || options.quick ? [] : rules) {
+            jobs.append(Job(
+                metric: "federated_\(name)_hr@10", label: name, curve: "federated (\(name))", anchor: "mean",
+                anchorLabel: "federated mean", target: nil, config: configuration(rule, robust: false)))
+        }
         for fraction in fractions {
-            for (attackName, attack, labelFlip) in (options.quick ? Array(attacks.prefix(2)) : attacks) {
+            for (attackName, attack, labelFlip) in attacks {
                 for (ruleName, rule) in [("mean", AggregationRule.weightedMean), robustRule] {
-                    let config = configuration(
-                        rule, robust: ruleName != "mean", attack: attack, labelFlip: labelFlip, fraction: fraction)
-                    let run = try simulation.run(config) { _, _ in progress.advance(1, "\(attackName) \(Int(fraction * 100))% \(ruleName)") }
-                    let hr = run.curve.last?.hitRate10 ?? 0
                     let percent = Int((fraction * 100).rounded())
-                    let isTarget = fraction > 0.3 && ruleName != "mean"
-                    report.add(BenchMetric(
-                        "\(attackName)_\(percent)pct_\(ruleName)_honest_hr@10", hr, unit: "HR",
-                        anchor: "\(ruleName), no attack", anchorValue: clean[ruleName], target: isTarget ? 0.95 : nil))
-                    if fraction > 0.3 { curves.append(("\(attackName) 33% \(ruleName)", run.curve.map(\.hitRate10))) }
+                    jobs.append(Job(
+                        metric: "\(attackName)_\(percent)pct_\(ruleName)_honest_hr@10",
+                        label: "\(attackName) \(percent)% \(ruleName)",
+                        curve: fraction > 0.3 ? "\(attackName) 33% \(ruleName)" : nil, anchor: ruleName,
+                        anchorLabel: "\(ruleName), no attack", target: fraction > 0.3 && ruleName != "mean" ? 0.95 : nil,
+                        config: configuration(
+                            rule, robust: ruleName != "mean", attack: attack, labelFlip: labelFlip, fraction: fraction)))
                 }
             }
+        }
+        let labels = jobs.map(\.label)
+        let outcomes = try simulation.runAll(jobs.map(\.config)) { index, _, _ in progress.advance(1, labels[index]) }
+        for (job, run) in zip(jobs, outcomes) {
+            let hr = try require_(run.curve.last, "no rounds ran").hitRate10
+            report.add(BenchMetric(
+                job.metric, hr, unit: "HR", anchor: job.anchorLabel,
+                anchorValue: clean[job.anchor], target: job.target))
+            if let curve = job.curve { curves.append((curve, run.curve.map(\.hitRate10))) }
         }
         progress.finish()
 
@@ -204,6 +252,13 @@ struct RecsysBench: AsyncParsableCommand {
         print("learning curve: \(svg)")
         let elapsed = ContinuousClock.now - started
         report.add(BenchMetric("wall_time", Double(elapsed.components.seconds), unit: "s", target: options.quick ? 60 : 600, lowerIsBetter: true))
+        // CPU time beside wall time: on a shared machine the wall figure is only an upper bound.
+        var own = rusage(), children = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &own)
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &children)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        report.add(BenchMetric("cpu_time", seconds(own.ru_utime) + seconds(own.ru_stime), unit: "s"))
+        report.add(BenchMetric("cpu_time_anchor", seconds(children.ru_utime) + seconds(children.ru_stime), unit: "s"))
         if let json = options.json { try report.write(to: json) }
         if !failures.isEmpty {
             for failure in failures { print("WRONG: \(failure)") }
@@ -231,15 +286,18 @@ extension BenchReport {
 }
 
 /// A one-line progress bar on standard error.
-final class Progress: @unchecked Sendable {
-    // Used from one task only (the bench's run loop); the class exists to share a counter with closures.
-    private var done = 0
+final class Progress: Sendable {
+    // Runs advance it from several threads (``FederatedSimulation/runAll``).
+    private let counter = Mutex(0)
     private let total: Int
 
     init(total: Int) { self.total = max(total, 1) }
 
     func advance(_ steps: Int, _ label: String) {
-        done += steps
+        let done = counter.withLock { value -> Int in
+            value += steps
+            return value
+        }
         let width = 30
         let filled = min(width, done * width / total)
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
