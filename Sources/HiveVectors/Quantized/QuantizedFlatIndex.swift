@@ -128,6 +128,7 @@ public struct QuantizedFlatIndex: VectorIndex {
                 for (i, id) in ids.enumerated() {
                     _ = VectorMath.copyRow(src.baseAddress! + i * dimension, dimension: dimension, into: row.baseAddress!, normalise: metric == .cosine)
                     codes.append(row.baseAddress!, dimension: dimension)
+                    if metric == .cosine { Self.normaliseScale(codes, slot: codes.scales.count - 1, dimension: dimension) }
                     _ = s.vectors.appendRow()  // stride 0: keeps FlatIndex's row count equal to its id count
                     s.slots[id] = Int32(s.ids.count)
                     s.ids.append(id)
@@ -135,6 +136,15 @@ public struct QuantizedFlatIndex: VectorIndex {
                 }
             }
         }
+    }
+
+    /// Under cosine, sets the scale so that `code × scale` has unit norm: the rescored
+    /// `q̂ · code × scale` is then exactly the cosine between the query and the dequantised vector.
+    static func normaliseScale(_ codes: Int8Codes, slot: Int, dimension: Int) {
+        let row = codes.rows.row(slot)
+        var sum: Float = 0
+        for j in 0..<dimension { sum += Float(row[j]) * Float(row[j]) }
+        if sum > 0 { codes.scales[slot] = 1 / sum.squareRoot() }
     }
 
     /// `|code × scale|²` of one stored vector.
