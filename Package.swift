@@ -75,7 +75,10 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
-        .target(name: "HiveVectors", dependencies: ["HiveCore"], swiftSettings: strictSettings + vectorKernelSettings),
+        // A header-only wrapper around the compiler's prefetch builtin (Swift has no prefetch
+        // intrinsic); HiveVectors' graph walks use it. Part of the toolchain, no library.
+        .target(name: "CHivePrefetch"),
+        .target(name: "HiveVectors", dependencies: ["HiveCore", "CHivePrefetch"], swiftSettings: strictSettings + vectorKernelSettings),
         // OpenBLAS from the system (Debian: libopenblas-dev) for HiveEmbeddings' matrix multiplies on Linux.
         .systemLibrary(
             name: "COpenBLAS",
@@ -126,6 +129,8 @@ let package = Package(
             name: "HiveHub",
             dependencies: [
                 "HiveCore", "HiveLedger", "HiveLedgerStorage", "HiveLearning", "HiveEmbeddings",
+                // Skill search keeps trace embeddings in a flat index (issue 12).
+                "HiveVectors",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

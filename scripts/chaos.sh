@@ -66,8 +66,8 @@ http_get() {  # URL [TIMEOUT] → stdout; fails on non-200 (an overloaded hub ma
   python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2])).read().decode())' "$1" "${2:-5}"
 }
 
-fetch_sth() {  # OUT: the current signed tree head, retried while the hub is saturated
-  for _ in 1 2 3; do http_get "$URL/api/v1/ledger/sth" 30 >"$1" 2>/dev/null && return 0; done
+fetch_sth() {  # OUT: the current signed tree head, retried while the hub is saturated (a busy shared machine)
+  for _ in 1 2 3 4 5 6; do http_get "$URL/api/v1/ledger/sth" 30 >"$1" 2>/dev/null && return 0; done
   echo "cannot fetch the tree head from $URL" >&2; return 1
 }
 

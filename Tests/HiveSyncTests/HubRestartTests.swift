@@ -31,7 +31,10 @@ final class RestartingTransport: SyncTransport {
     func send(_ request: SyncHTTPRequest) async throws -> SyncHTTPResponse {
         let hub = state.withLock { $0.hub }
         let response = try await HTTPSyncTransport(baseURL: hub.url).send(request)
-        let isPush = request.path == "/api/v1/sync" && String(decoding: request.body ?? [], as: UTF8.self).contains("\"type\":\"push\"")
+        // A push travels as `push` or `full` (push + pull); a plain pull carries no envelopes.
+        let body = String(decoding: request.body ?? [], as: UTF8.self)
+        let isPush =
+            request.path == "/api/v1/sync" && (body.contains("\"type\":\"push\"") || body.contains("\"type\":\"full\""))
         let restart = isPush && state.withLock { s -> Bool in
             s.pushes += 1
             return s.pushes == restartAt

@@ -178,3 +178,89 @@ struct SharedVectorIndexTests {
         #expect(snapshot.count == 500)
     }
 }
+
+@Suite("HNSWIndex filtered search and build scratch")
+struct HNSWFilteredTests {
+    static func mask(n: Int, share: Int) -> [Bool] {
+        (0..<n).map { ((UInt64($0) &* 0x9E37_79B9_7F4A_7C15) >> 40) % UInt64(share) == 0 }
+    }
+
+    @Test("selective bitmap filters return k results equal to the exact scan")
+    func selectiveMasks() throws {
+        let (hnsw, flat, queries) = try HNSWIndexTests.clusteredIndex(n: 1200, seed: 11)
+        for share in [6, 30, 200] {
+            let filter = VectorFilter.mask(Self.mask(n: 3600, share: share))
+            for q in queries.prefix(10) {
+                let exact = try flat.search(q, k: 10, filter: filter)
+                let got = try hnsw.search(q, k: 10, filter: filter)
+                #expect(got.count == min(10, exact.count))
+                #expect(got.map(\.id) == exact.map(\.id), "1 in \(share)")
+            }
+        }
+    }
+
+    @Test("the filtered graph walk returns k allowed nodes with good recall")
+    func filteredWalk() throws {
+        let (hnsw, flat, queries) = try HNSWIndexTests.clusteredIndex(n: 1200, seed: 12)
+        let mask = Self.mask(n: 3600, share: 2)
+        let filter = VectorFilter.mask(mask)
+        let g = hnsw.graph
+        var total = 0.0
+        for q in queries.prefix(20) {
+            let prepared = try PreparedQueries(q, dimension: g.dimension, stride: g.stride, metric: g.metric, what: "q")
+            let found = try #require(g.search(prepared.rows.row(0), k: 10, ef: 64, accept: AcceptFiltered(graph: g, filter: filter)))
+            #expect(found.count == 10)
+            let ids = found.map { g.ids[Int($0.node)] }
+            #expect(ids.allSatisfy { mask[Int($0)] })
+            total += recall(ids, try flat.search(q, k: 10, filter: filter).map(\.id))
+        }
+        #expect(total / 20 >= 0.9, "walk recall \(total / 20)")
+    }
+
+    @Test("the cost estimate picks the walk only when it beats the scan; an overrun walk gives up")
+    func costModel() throws {
+        let (hnsw, flat, queries) = try HNSWIndexTests.clusteredIndex(n: 1200, seed: 13)
+        // 600 allowed: a beam of 10 at selectivity 0.5 is estimated below that, a beam of 200 is not.
+        #expect(hnsw.filteredWalkPlan(selectivity: 0.5, k: 10, ef: 10) != nil)
+        #expect(hnsw.filteredWalkPlan(selectivity: 0.5, k: 10, ef: 200) == nil)
+        #expect(hnsw.filteredWalkPlan(selectivity: 0.05, k: 10, ef: 10) == nil)
+        #expect(hnsw.filteredWalkPlan(selectivity: 0, k: 10, ef: 10) == nil)
+        let plan = try #require(hnsw.filteredWalkPlan(selectivity: 0.5, k: 10, ef: 10))
+        #expect(plan.budget == 300)
+        // A walk over budget returns nil; the index then answers exactly.
+        let g = hnsw.graph
+        let filter = VectorFilter.predicate { $0 % 2 == 0 }
+        let prepared = try PreparedQueries(queries[0], dimension: g.dimension, stride: g.stride, metric: g.metric, what: "q")
+        #expect(g.search(prepared.rows.row(0), k: 10, ef: 10, accept: AcceptFiltered(graph: g, filter: filter), budget: 1) == nil)
+        for q in queries.prefix(5) {
+            let got = try hnsw.search(q, k: 10, ef: 10, filter: filter)
+            #expect(got.count == 10 && got.allSatisfy { $0.id % 2 == 0 })
+            #expect(recall(got.map(\.id), try flat.search(q, k: 10, filter: filter).map(\.id)) >= 0.7)
+        }
+        // Work grows with the beam.
+        let small = try hnsw.walkCost(queries[0], ef: 10), large = try hnsw.walkCost(queries[0], ef: 200)
+        #expect(small > 0 && large > small)
+        #expect(throws: HiveError.self) { _ = try hnsw.walkCost(queries[0], ef: 0) }
+        #expect(throws: HiveError.self) { _ = try hnsw.walkCost([1, 2], ef: 10) }
+    }
+
+    @Test("builds are reproducible and searches stay deterministic while scratch is reused")
+    func reproducibleBuild() throws {
+        let (a, _, queries) = try HNSWIndexTests.clusteredIndex(n: 900, seed: 14)
+        let (b, _, _) = try HNSWIndexTests.clusteredIndex(n: 900, seed: 14)
+        #expect(a.graph.links0.byteCount == b.graph.links0.byteCount)
+        for node in 0..<a.graph.nodeCount {
+            #expect(Array(a.graph.neighbours0(UInt32(node))) == Array(b.graph.neighbours0(UInt32(node))))
+        }
+        for q in queries.prefix(10) {
+            let first = try a.search(q, k: 10)
+            #expect(try a.search(q, k: 10) == first)
+            #expect(try b.search(q, k: 10) == first)
+            // Every level-0 list respects the 2M bound and holds no self link or duplicate.
+        }
+        for node in 0..<a.graph.nodeCount {
+            let list = Array(a.graph.neighbours0(UInt32(node)))
+            #expect(list.count <= 2 * a.m && !list.contains(UInt32(node)) && Set(list).count == list.count)
+        }
+    }
+}

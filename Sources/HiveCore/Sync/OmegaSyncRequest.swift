@@ -2,9 +2,9 @@
 /// the hub consolidated since a cursor, or both (`full`).
 ///
 /// Wire form (JSON): `{"type": "push"|"pull"|"full", "since": <cursor>, "envelopes": [...],
-/// "maxPullCount": <n>}`. The twin is identified by its access token, never by a field in the
-/// body, so one twin cannot push in another's name. Decoding validates every field and names
-/// the first bad one.
+/// "maxPullCount": <n>, "ledgerFrom": <tree size>}` (the last two optional). The twin is
+/// identified by its access token, never by a field in the body, so one twin cannot push in
+/// another's name. Decoding validates every field and names the first bad one.
 public struct OmegaSyncRequest: Hashable, Sendable, Codable {
     /// What the twin wants this round.
     public enum SyncType: String, Hashable, Sendable, Codable, CaseIterable {
@@ -24,6 +24,12 @@ public struct OmegaSyncRequest: Hashable, Sendable, Codable {
     public var envelopes: [SignedEnvelope]
     /// Largest number of published items to return (default ``defaultPullCount``).
     public var maxPullCount: Int?
+    /// The size of the ledger tree head the twin kept (0 when it kept none). When present, the hub
+    /// adds its signed tree head (after this request's push: the head of its receipts) and a
+    /// consistency proof from this size to it, so the twin checks the transparency log without
+    /// separate `GET /ledger/sth` and `GET /ledger/proof/consistency` round trips. Optional: hubs
+    /// that predate it ignore it, and twins that omit it get the answer they always got.
+    public var ledgerFrom: UInt64?
 
     /// Most envelopes one request may carry.
     public static let maxEnvelopes = 512
@@ -32,11 +38,14 @@ public struct OmegaSyncRequest: Hashable, Sendable, Codable {
     /// Pull size when `maxPullCount` is absent.
     public static let defaultPullCount = 100
 
-    public init(type: SyncType, since: Int64 = 0, envelopes: [SignedEnvelope] = [], maxPullCount: Int? = nil) throws {
+    public init(
+        type: SyncType, since: Int64 = 0, envelopes: [SignedEnvelope] = [], maxPullCount: Int? = nil, ledgerFrom: UInt64? = nil
+    ) throws {
         self.type = type
         self.since = since
         self.envelopes = envelopes
         self.maxPullCount = maxPullCount
+        self.ledgerFrom = ledgerFrom
         try validate()
     }
 
@@ -44,7 +53,7 @@ public struct OmegaSyncRequest: Hashable, Sendable, Codable {
     public var pullCount: Int { maxPullCount ?? Self.defaultPullCount }
 
     enum CodingKeys: String, CodingKey {
-        case type, since, envelopes, maxPullCount
+        case type, since, envelopes, maxPullCount, ledgerFrom
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,6 +64,7 @@ public struct OmegaSyncRequest: Hashable, Sendable, Codable {
         }
         envelopes = try c.decodeIfPresent([SignedEnvelope].self, forKey: .envelopes) ?? []
         maxPullCount = try c.decodeIfPresent(Int.self, forKey: .maxPullCount)
+        ledgerFrom = try c.decodeIfPresent(UInt64.self, forKey: .ledgerFrom)
         do {
             try validate()
         } catch let error as HiveError {

@@ -33,10 +33,16 @@ extension HubAPI {
     func addSyncRoutes(to api: RouterGroup<HubRequestContext>) {
         api.post("sync") { request, context in
             do {
+                let started = ContinuousClock.now
                 let twin = try await requireTwin(request, context)
                 let sync = try decode(OmegaSyncRequest.self, from: try await body(request))
-                let answer = try await core.syncWithReceipts(sync, twin: twin)
-                return try json(SyncAnswer(response: answer.response, receipts: answer.receipts))
+                let answer = try await core.syncWithReceipts(sync, twin: twin, presentedToken: bearer(request))
+                var reply = SyncAnswer(response: answer.response, receipts: answer.receipts)
+                if let from = sync.ledgerFrom { (reply.treeHead, reply.consistency) = try await ledgerCheck(from: from, receipts: answer.receipts) }
+                let data = try HiveJSON.encode(reply)
+                core.recordSync(sync, bytesOut: data.count, since: started)
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
             } catch {
                 core.metrics.recordSyncFailure()
                 throw error

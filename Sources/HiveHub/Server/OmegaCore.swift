@@ -18,6 +18,11 @@ public final class OmegaCore: Sendable {
     public let clock: HybridLogicalClock
     /// Ranks reported on every sync, from a periodic scan rather than a count per request.
     public let ranks = RankCache()
+    /// Tokens already verified (signature and claims), so repeat requests skip the Ed25519 check.
+    let verifiedTokens = VerifiedTokens()
+    /// Every published trace's intent as the ranker scores it, kept in memory and caught up from
+    /// the feed before each search (so traces published through other replicas are found too).
+    public let skillIndex: any SkillIndex
     private let nowSource: @Sendable () -> Int64
 
     /// Kinds a twin may push.
@@ -33,6 +38,7 @@ public final class OmegaCore: Sendable {
         self.store = store
         self.engine = engine
         self.ranker = ranker
+        self.skillIndex = ranker.makeIndex(capacity: Self.skillIndexCapacity)
         self.metrics = metrics
         self.logger = logger
         self.nowSource = now
@@ -87,12 +93,21 @@ public final class OmegaCore: Sendable {
     public func authenticate(bearer: String?) async throws -> TwinRecord {
         guard let bearer, !bearer.isEmpty else { throw Problem(.unauthorized, "an access token is required (Authorization: Bearer …)") }
         let token: AccessToken
-        do {
-            token = try AccessToken.verify(bearer, nowMs: nowMs, hubPublicKey: identity.identity.publicKey)
-        } catch is AccessToken.Expired {
-            throw Problem(.tokenExpired, "the access token expired; register again with a fresh challenge")
-        } catch let error as HiveError {
-            throw Problem(.unauthorized, error.message)
+        let now = nowMs
+        if let known = verifiedTokens.lookup(bearer) {
+            guard now / 1000 < known.expiresAt else {
+                throw Problem(.tokenExpired, "the access token expired; register again with a fresh challenge")
+            }
+            token = known
+        } else {
+            do {
+                token = try AccessToken.verify(bearer, nowMs: now, hubPublicKey: identity.identity.publicKey)
+            } catch is AccessToken.Expired {
+                throw Problem(.tokenExpired, "the access token expired; register again with a fresh challenge")
+            } catch let error as HiveError {
+                throw Problem(.unauthorized, error.message)
+            }
+            verifiedTokens.insert(bearer, token)
         }
         guard let twin = try await store.twin(id: token.twinID) else {
             throw Problem(.unauthorized, "the token's twin is not registered here")
@@ -104,6 +119,18 @@ public final class OmegaCore: Sendable {
     /// A fresh token for an authenticated twin.
     public func refreshToken(for twin: TwinRecord) throws -> (token: String, expiresAtMs: Int64) {
         try AccessToken.issue(twinID: twin.id, nowMs: nowMs, ttlSeconds: configuration.tokenTTLSeconds, identity: identity.identity)
+    }
+
+    /// The token a sync hands back: the one the twin presented while at least three quarters of
+    /// its lifetime remain (no signing), otherwise a fresh one. A twin therefore always leaves with
+    /// a token valid for at least 3/4 of the TTL, and a busy hub signs a token per twin per TTL/4
+    /// instead of one per request.
+    public func refreshToken(for twin: TwinRecord, presented: String?) throws -> (token: String, expiresAtMs: Int64) {
+        if let presented, let token = verifiedTokens.lookup(presented), token.twinID == twin.id {
+            let remainingMs = token.expiresAt * 1000 - nowMs
+            if remainingMs * 4 >= Int64(configuration.tokenTTLSeconds) * 3000 { return (presented, token.expiresAt * 1000) }
+        }
+        return try refreshToken(for: twin)
     }
 
     // MARK: Envelope checks
@@ -202,14 +229,26 @@ public final class OmegaCore: Sendable {
 
     /// One Omega Sync round for an authenticated twin.
     public func sync(_ request: OmegaSyncRequest, twin: TwinRecord) async throws -> OmegaSyncResponse {
-        try await syncWithReceipts(request, twin: twin).response
+        let started = ContinuousClock.now
+        let response = try await syncWithReceipts(request, twin: twin).response
+        recordSync(request, bytesOut: (try? HiveJSON.encode(response).count) ?? 0, since: started)
+        return response
     }
 
-    /// ``sync(_:twin:)`` plus the ledger inclusion receipt of each accepted envelope, by id.
-    public func syncWithReceipts(_ request: OmegaSyncRequest, twin: TwinRecord) async throws
+    /// Counts a served sync in the metrics. The HTTP route calls it with the size of the body it
+    /// already encoded, so a response is encoded once, not a second time just to be measured.
+    public func recordSync(_ request: OmegaSyncRequest, bytesOut: Int, since started: ContinuousClock.Instant) {
+        let bytesIn = request.envelopes.reduce(0) { $0 + $1.payload.count }
+        metrics.recordSync(bytesIn: bytesIn, bytesOut: bytesOut, latencyMs: Double(RoundWriter.elapsedMs(since: started)))
+    }
+
+    /// ``sync(_:twin:)`` plus the ledger inclusion receipt of each accepted envelope, by id. Does
+    /// not count the sync in the metrics: the caller does, with ``recordSync(_:bytesOut:since:)``.
+    /// `presentedToken`: the bearer token of the request, handed back while still fresh (see
+    /// ``refreshToken(for:presented:)``).
+    public func syncWithReceipts(_ request: OmegaSyncRequest, twin: TwinRecord, presentedToken: String? = nil) async throws
         -> (response: OmegaSyncResponse, receipts: [String: InclusionReceipt])
     {
-        let started = ContinuousClock.now
         var results: [OmegaSyncResponse.EnvelopeResult] = []
         var receipts: [String: InclusionReceipt] = [:]
         if request.type.pushes, !request.envelopes.isEmpty {
@@ -227,17 +266,13 @@ public final class OmegaCore: Sendable {
         }
         let patternsReceived = zip(request.envelopes, results).filter { $0.0.kind == .pattern && $0.1.status == .accepted }.count
         let rank = try await ranks.rank(twinID: twin.id, store: store, nowMs: nowMs)
-        let token = try refreshToken(for: twin)
+        let token = try refreshToken(for: twin, presented: presentedToken)
         let response = OmegaSyncResponse(
             success: true, results: results, pull: pull, pullSignature: signature,
             metadata: .init(
                 viewerRank: rank, patternsReceived: patternsReceived, patternsSent: pull?.patterns.count ?? 0,
                 nextSyncRecommended: nextSyncRecommended(hasMore: pull?.hasMore ?? false)),
             accessToken: token.token, accessTokenExpiresAt: token.expiresAtMs)
-        let bytesIn = request.envelopes.reduce(0) { $0 + $1.payload.count }
-        let bytesOut = (try? HiveJSON.encode(response).count) ?? 0
-        metrics.recordSync(
-            bytesIn: bytesIn, bytesOut: bytesOut, latencyMs: Double(RoundWriter.elapsedMs(since: started)))
         return (response, receipts)
     }
 
@@ -314,11 +349,29 @@ public final class OmegaCore: Sendable {
         }
     }
 
-    /// `GET /skills`.
+    /// `GET /skills`: ranks in memory, then reads and decodes only the hits.
     public func searchSkills(intent: String, limit: Int) async throws -> [RankedSkill] {
-        let candidates = try await store.skills(limit: 10_000)
-        return try ranker.rank(intent: intent, candidates: candidates, threshold: configuration.skillMatchThreshold, limit: limit)
+        try await refreshSkillIndex()
+        let hits = try skillIndex.search(intent: intent, threshold: configuration.skillMatchThreshold, limit: limit)
+        guard !hits.isEmpty else { return [] }
+        let records = try await store.skills(traceIDs: hits.map(\.traceID))
+        let byID = Dictionary(records.map { ($0.traceID, $0) }, uniquingKeysWith: { first, _ in first })
+        return hits.compactMap { hit in byID[hit.traceID].map { RankedSkill(record: $0, score: hit.score) } }
     }
+
+    /// Adds traces published since the index's last feed position (one indexed range query when
+    /// nothing is new).
+    public func refreshSkillIndex() async throws {
+        while true {
+            let fresh = try await store.skillIntents(afterSeq: skillIndex.lastSeq, limit: Self.skillIndexBatch)
+            try skillIndex.add(fresh)
+            if fresh.count < Self.skillIndexBatch { return }
+        }
+    }
+
+    /// Most recent traces searched (older ones drop out of the index; 50 000 × 384 floats ≈ 77 MB).
+    public static let skillIndexCapacity = 50_000
+    static let skillIndexBatch = 2_000
 
     // MARK: Operations
 

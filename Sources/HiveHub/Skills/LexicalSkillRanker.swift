@@ -31,17 +31,7 @@ public struct LexicalSkillRanker: SkillRanker {
         return Double(a.intersection(b).count) / (Double(a.count) * Double(b.count)).squareRoot()
     }
 
-    public func rank(intent: String, candidates: [SkillRecord], threshold: Double, limit: Int) throws -> [RankedSkill] {
-        let query = Self.words(intent)
-        guard !query.isEmpty else { throw HiveError(.invalidInput, "intent has no words to match") }
-        var ranked: [RankedSkill] = []
-        for candidate in candidates {
-            let score = Self.similarity(query, Self.words(candidate.intent))
-            if score > 0, score >= threshold { ranked.append(RankedSkill(record: candidate, score: score)) }
-        }
-        ranked.sort { left, right in
-            left.score != right.score ? left.score > right.score : left.record.traceID < right.record.traceID
-        }
-        return Array(ranked.prefix(limit))
+    public func makeIndex(capacity: Int) -> any SkillIndex {
+        LexicalSkillIndex(capacity: capacity)
     }
 }

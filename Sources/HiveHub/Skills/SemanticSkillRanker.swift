@@ -10,65 +10,52 @@ public protocol SkillEmbedder: Sendable {
 }
 
 /// Ranks skill traces by cosine similarity between the query intent's embedding and each trace
-/// intent's embedding. Trace embeddings are computed once per trace id and cached (bounded).
+/// intent's embedding. Trace vectors live in a ``SemanticSkillIndex`` (an exact flat index,
+/// computed once per trace); embeddings of recent texts (queries and intents) are cached.
 public final class SemanticSkillRanker: SkillRanker {
     public let method = "semantic"
     public let note: String
     private let embedder: any SkillEmbedder
-    private let cache = Mutex<[String: [Float]]>([:])
-    private let maxCached: Int
+    private let cache: EmbeddingCache
 
-    public init(embedder: any SkillEmbedder, maxCached: Int = 100_000) {
+    /// `maxCached`: distinct texts whose embeddings are kept.
+    public init(embedder: any SkillEmbedder, maxCached: Int = 4096) {
         self.embedder = embedder
-        self.maxCached = maxCached
+        self.cache = EmbeddingCache(capacity: maxCached)
         self.note = "ranked by cosine similarity of intent embeddings (\(embedder.modelID))"
     }
 
-    static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        guard a.count == b.count, !a.isEmpty else { return 0 }
-        var dot: Double = 0
-        var normA: Double = 0
-        var normB: Double = 0
-        for index in a.indices {
-            let x = Double(a[index])
-            let y = Double(b[index])
-            dot += x * y
-            normA += x * x
-            normB += y * y
-        }
-        guard normA > 0, normB > 0 else { return 0 }
-        return dot / (normA.squareRoot() * normB.squareRoot())
+    public func makeIndex(capacity: Int) -> any SkillIndex {
+        SemanticSkillIndex(ranker: self, capacity: capacity)
     }
 
-    public func rank(intent: String, candidates: [SkillRecord], threshold: Double, limit: Int) throws -> [RankedSkill] {
-        let missing = cache.withLock { cache in candidates.filter { cache[$0.traceID] == nil } }
-        var fresh: [String: [Float]] = [:]
+    /// Texts cached right now (for tests and metrics).
+    var cachedTexts: Int { cache.count }
+
+    /// One finite vector per text, all of one dimension; misses are embedded in one batch (each
+    /// distinct text once) and cached.
+    func embed(_ texts: [String]) throws -> [[Float]] {
+        var vectors = cache.lookup(texts)
+        var missing: [String] = []
+        var seen = Set<String>()
+        for (text, vector) in zip(texts, vectors) where vector == nil && seen.insert(text).inserted {
+            missing.append(text)
+        }
         if !missing.isEmpty {
-            let vectors = embedder.embed(missing.map(\.intent))
-            guard vectors.count == missing.count else {
-                throw HiveError(.inconsistent, "embedder returned \(vectors.count) vectors for \(missing.count) texts")
+            let fresh = embedder.embed(missing)
+            guard fresh.count == missing.count else {
+                throw HiveError(.inconsistent, "embedder returned \(fresh.count) vectors for \(missing.count) texts")
             }
-            for (record, vector) in zip(missing, vectors) { fresh[record.traceID] = vector }
+            guard let dimension = fresh.first?.count, dimension > 0,
+                fresh.allSatisfy({ $0.count == dimension && $0.allSatisfy(\.isFinite) })
+            else { throw HiveError(.inconsistent, "embedder returned empty, ragged or non-finite vectors") }
+            cache.store(missing, fresh)
+            let byText = Dictionary(zip(missing, fresh), uniquingKeysWith: { first, _ in first })
+            for index in vectors.indices where vectors[index] == nil { vectors[index] = byText[texts[index]] }
         }
-        guard let query = embedder.embed([intent]).first, query.allSatisfy(\.isFinite) else {
-            throw HiveError(.inconsistent, "embedder returned no vector for the intent")
+        return try vectors.map { vector in
+            guard let vector else { throw HiveError(.inconsistent, "embedder returned no vector") }
+            return vector
         }
-        let vectors = cache.withLock { cache -> [String: [Float]] in
-            if cache.count + fresh.count > maxCached { cache.removeAll(keepingCapacity: true) }
-            cache.merge(fresh) { _, new in new }
-            var lookup: [String: [Float]] = [:]
-            for record in candidates { lookup[record.traceID] = cache[record.traceID] ?? fresh[record.traceID] }
-            return lookup
-        }
-        var ranked: [RankedSkill] = []
-        for record in candidates {
-            guard let vector = vectors[record.traceID] else { continue }
-            let score = Self.cosine(query, vector)
-            if score >= threshold { ranked.append(RankedSkill(record: record, score: min(1, max(0, score)))) }
-        }
-        ranked.sort { left, right in
-            left.score != right.score ? left.score > right.score : left.record.traceID < right.record.traceID
-        }
-        return Array(ranked.prefix(limit))
     }
 }

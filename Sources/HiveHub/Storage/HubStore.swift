@@ -59,6 +59,11 @@ public protocol HubStore: Sendable {
     // MARK: Published data
 
     func skills(limit: Int) async throws -> [SkillRecord]
+    /// Published traces after feed position `seq`, oldest first, without their envelopes: what
+    /// the in-memory skill index needs to catch up.
+    func skillIntents(afterSeq seq: Int64, limit: Int) async throws -> [SkillIntent]
+    /// The records of these trace ids (unknown ids are left out; order not guaranteed).
+    func skills(traceIDs: [String]) async throws -> [SkillRecord]
     func instances() async throws -> [InstanceRecord]
     /// Consolidated patterns by priority and round.
     func consolidatedPatterns(sinceRound: Int64, priority: ConsolidatedPattern.Priority?, limit: Int) async throws

@@ -32,6 +32,8 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
     /// Signs ledger tree heads (the hub key); without one, entries are logged but no receipts given.
     let ledgerSigner: (any TreeHeadSigner)?
     public let ledger: any LedgerStorage
+    /// Concurrent ingests share transactions (see ``GroupCommit``).
+    private let ingestCommit: GroupCommit<IngestBatch.Request, IngestReport>
 
     static let feedLock: Int64 = 0x4869_7665_0001
     static let roundLock: Int64 = 0x4869_7665_0002
@@ -40,7 +42,9 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
     /// Advisory locks are database-wide; hubs in different schemas of one database are
     /// independent deployments and must not serialise each other's rounds, so the keys are
     /// salted with the schema (FNV-1a). Replicas of one hub share the schema, hence the keys.
-    private var lockSalt: Int64 {
+    private var lockSalt: Int64 { Self.lockSalt(schema: schema) }
+
+    private static func lockSalt(schema: String?) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in (schema ?? "public").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return Int64(bitPattern: hash & 0x7fff_ffff_0000_0000)
@@ -76,6 +80,33 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
         self.logger = logger
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.ledger = PostgresLedgerStore(client: client, logger: logger)
+        let batchWriter = IngestBatchWriter(
+            client: client, logger: logger, signer: ledgerSigner, feedLock: Self.feedLock ^ Self.lockSalt(schema: schema))
+        ingestCommit = IngestBatch.commit { requests in
+            do {
+                return try await batchWriter.write(requests)
+            } catch let error as PostgresTransactionError where error.closureError != nil && error.rollbackError == nil {
+                throw (error.closureError as? HiveError) ?? Self.describe(error.closureError ?? error)
+            } catch let error as HiveError {
+                throw error
+            } catch {
+                throw Self.describe(error)
+            }
+        }
+    }
+
+    /// What a batch of ingests needs of the store, without the store itself.
+    struct IngestBatchWriter: Sendable {
+        let client: PostgresClient
+        let logger: Logger
+        let signer: (any TreeHeadSigner)?
+        let feedLock: Int64
+
+        func write(_ requests: [IngestBatch.Request]) async throws -> [Result<IngestReport, any Error>] {
+            try await client.withTransaction(logger: logger) { connection in
+                try await PostgresHubStore.ingestBatch(requests, connection, signer: signer, feedLock: feedLock, logger: logger)
+            }
+        }
     }
 
     private func io<T>(_ body: () async throws -> T) async throws -> T {
@@ -287,81 +318,116 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
     // MARK: Ingest
 
     public func ingestWithReceipts(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> IngestReport {
-        let logger = self.logger
-        let signer = ledgerSigner
-        return try await transaction { connection in
-            var entries: [HubLedgerEntry] = []
-            var receiptSlots: [Int?] = []
-            if items.contains(where: { $0.skill != nil }) {
-                try await connection.query("SELECT pg_advisory_xact_lock(\(feedLock))", logger: logger)
+        try await ingestCommit.submit(IngestBatch.Request(items: items, twinID: twinID, rejected: rejected, nowMs: nowMs))
+    }
+
+    /// Writes a batch of ingests in one transaction (see ``GroupCommit``): each request between a
+    /// savepoint and its release (a failing one rolls back alone and gets its error), then one
+    /// ledger append for the batch's accepted entries and one signed tree head.
+    static func ingestBatch(
+        _ requests: [IngestBatch.Request], _ connection: PostgresConnection, signer: (any TreeHeadSigner)?,
+        feedLock: Int64, logger: Logger
+    ) async throws -> [Result<IngestReport, any Error>] {
+        if requests.contains(where: { $0.items.contains { $0.skill != nil } }) {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(feedLock))", logger: logger)
+        }
+        var staged: [Result<IngestBatch.Staged, any Error>] = []
+        var entries: [HubLedgerEntry] = []
+        for request in requests {
+            try await connection.query("SAVEPOINT hive_ingest", logger: logger)
+            do {
+                let stage = try await Self.stage(request, firstEntry: entries.count, connection, logger: logger)
+                try await connection.query("RELEASE SAVEPOINT hive_ingest", logger: logger)
+                entries += stage.entries
+                staged.append(.success(stage))
+            } catch {
+                try await connection.query("ROLLBACK TO SAVEPOINT hive_ingest", logger: logger)
+                staged.append(.failure(error is HiveError ? error : Self.describe(error)))
             }
-            var outcomes: [IngestOutcome] = []
-            var accepted: Int64 = 0
-            var duplicateTraces = 0
-            for item in items {
-                let envelope = item.envelope
-                if let skill = item.skill {
-                    var exists = false
-                    for try await _ in try await connection.query(
-                        "SELECT 1 FROM skills WHERE trace_id = \(skill.traceID)", logger: logger) { exists = true }
-                    var envelopeExists = false
-                    for try await _ in try await connection.query(
-                        "SELECT 1 FROM envelopes WHERE id = \(envelope.id)", logger: logger) { envelopeExists = true }
-                    if envelopeExists {
-                        outcomes.append(.duplicate)
-                        receiptSlots.append(nil)
-                        continue
-                    }
-                    if exists {
-                        outcomes.append(.duplicateTrace(skill.traceID))
-                        receiptSlots.append(nil)
-                        duplicateTraces += 1
-                        continue
-                    }
-                }
-                var inserted = false
+        }
+        let nowMs = requests.map(\.nowMs).max() ?? 0
+        let receipts = try await HubLedgerPostgres.record(entries, signer: signer, nowMs: nowMs, on: connection, logger: logger)
+        return staged.map { result in
+            result.map { stage in
+                IngestReport(
+                    outcomes: stage.outcomes,
+                    receipts: stage.receiptSlots.map { slot in slot.flatMap { receipts.isEmpty ? nil : receipts[$0] } })
+            }
+        }
+    }
+
+    /// Stores one request's envelopes and skills and updates its twin (inside the batch's transaction).
+    private static func stage(
+        _ request: IngestBatch.Request, firstEntry: Int, _ connection: PostgresConnection, logger: Logger
+    ) async throws -> IngestBatch.Staged {
+        let twinID = request.twinID
+        let nowMs = request.nowMs
+        var entries: [HubLedgerEntry] = []
+        var receiptSlots: [Int?] = []
+        var outcomes: [IngestOutcome] = []
+        var accepted: Int64 = 0
+        var duplicateTraces = 0
+        for item in request.items {
+            let envelope = item.envelope
+            if let skill = item.skill {
+                var exists = false
                 for try await _ in try await connection.query(
-                    """
-                    INSERT INTO envelopes (id, twin_id, kind, payload, signer, signature, stamp, received_at, pending)
-                    VALUES (\(envelope.id), \(twinID), \(envelope.kind.rawValue), \(StoreCodec.payloadText(envelope.payload)),
-                            \(Hex.encode(envelope.signer)), \(Data(envelope.signature).base64EncodedString()),
-                            \(envelope.stamp.description), \(nowMs), \(StoreCodec.isPending(envelope.kind) ? 1 : 0))
-                    ON CONFLICT (id) DO NOTHING RETURNING id
-                    """, logger: logger) { inserted = true }
-                guard inserted else {
+                    "SELECT 1 FROM skills WHERE trace_id = \(skill.traceID)", logger: logger) { exists = true }
+                var envelopeExists = false
+                for try await _ in try await connection.query(
+                    "SELECT 1 FROM envelopes WHERE id = \(envelope.id)", logger: logger) { envelopeExists = true }
+                if envelopeExists {
                     outcomes.append(.duplicate)
                     receiptSlots.append(nil)
                     continue
                 }
-                if let skill = item.skill {
-                    let wire = try StoreCodec.json(envelope)
-                    try await connection.query(
-                        """
-                        INSERT INTO skills (trace_id, twin_id, intent, envelope_id, envelope, created_at)
-                        VALUES (\(skill.traceID), \(twinID), \(skill.intent), \(envelope.id), \(wire), \(nowMs))
-                        """, logger: logger)
-                    try await Self.publish(
-                        connection, kind: .skillPublished, twinID: twinID, ref: skill.traceID, data: wire, nowMs: nowMs,
-                        logger: logger)
-                }
-                accepted += 1
-                outcomes.append(.accepted)
-                receiptSlots.append(entries.count)
-                entries.append(.envelope(envelope, twinID: twinID))
-                if let skill = item.skill {
-                    entries.append(.skill(traceID: skill.traceID, envelopeID: envelope.id, twinID: twinID, nowMs: nowMs))
+                if exists {
+                    outcomes.append(.duplicateTrace(skill.traceID))
+                    receiptSlots.append(nil)
+                    duplicateTraces += 1
+                    continue
                 }
             }
-            try await connection.query(
+            var inserted = false
+            for try await _ in try await connection.query(
                 """
-                UPDATE twins SET accepted_count = accepted_count + \(accepted),
-                                 rejected_count = rejected_count + \(Int64(rejected + duplicateTraces)), last_sync_at = \(nowMs)
-                WHERE id = \(twinID)
-                """, logger: logger)
-            let receipts = try await HubLedgerPostgres.record(entries, signer: signer, nowMs: nowMs, on: connection, logger: logger)
-            return IngestReport(
-                outcomes: outcomes, receipts: receiptSlots.map { slot in slot.flatMap { receipts.isEmpty ? nil : receipts[$0] } })
+                INSERT INTO envelopes (id, twin_id, kind, payload, signer, signature, stamp, received_at, pending)
+                VALUES (\(envelope.id), \(twinID), \(envelope.kind.rawValue), \(StoreCodec.payloadText(envelope.payload)),
+                        \(Hex.encode(envelope.signer)), \(Data(envelope.signature).base64EncodedString()),
+                        \(envelope.stamp.description), \(nowMs), \(StoreCodec.isPending(envelope.kind) ? 1 : 0))
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """, logger: logger) { inserted = true }
+            guard inserted else {
+                outcomes.append(.duplicate)
+                receiptSlots.append(nil)
+                continue
+            }
+            if let skill = item.skill {
+                let wire = try StoreCodec.json(envelope)
+                try await connection.query(
+                    """
+                    INSERT INTO skills (trace_id, twin_id, intent, envelope_id, envelope, created_at)
+                    VALUES (\(skill.traceID), \(twinID), \(skill.intent), \(envelope.id), \(wire), \(nowMs))
+                    """, logger: logger)
+                try await Self.publish(
+                    connection, kind: .skillPublished, twinID: twinID, ref: skill.traceID, data: wire, nowMs: nowMs,
+                    logger: logger)
+            }
+            accepted += 1
+            outcomes.append(.accepted)
+            receiptSlots.append(firstEntry + entries.count)
+            entries.append(.envelope(envelope, twinID: twinID))
+            if let skill = item.skill {
+                entries.append(.skill(traceID: skill.traceID, envelopeID: envelope.id, twinID: twinID, nowMs: nowMs))
+            }
         }
+        try await connection.query(
+            """
+            UPDATE twins SET accepted_count = accepted_count + \(accepted),
+                             rejected_count = rejected_count + \(Int64(request.rejected + duplicateTraces)), last_sync_at = \(nowMs)
+            WHERE id = \(twinID)
+            """, logger: logger)
+        return IngestBatch.Staged(outcomes: outcomes, entries: entries, receiptSlots: receiptSlots)
     }
 
     // MARK: Feed
@@ -437,6 +503,39 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
             var result: [SkillRecord] = []
             for try await (traceID, twinID, intent, wire, created) in try await client.query(
                 "SELECT trace_id, twin_id, intent, envelope, created_at FROM skills ORDER BY created_at DESC, trace_id LIMIT \(limit)",
+                logger: logger
+            ).decode((String, String, String, String, Int64).self) {
+                let envelope = try StoreCodec.envelope(wire)
+                result.append(
+                    SkillRecord(
+                        traceID: traceID, twinID: twinID, intent: intent, envelope: envelope,
+                        trace: try envelope.decodePayload(as: SkillTrace.self), createdAt: created))
+            }
+            return result
+        }
+    }
+
+    public func skillIntents(afterSeq seq: Int64, limit: Int) async throws -> [SkillIntent] {
+        try await io {
+            var result: [SkillIntent] = []
+            for try await (position, traceID, intent) in try await client.query(
+                """
+                SELECT f.seq, s.trace_id, s.intent FROM feed f JOIN skills s ON s.trace_id = f.ref
+                WHERE f.seq > \(seq) AND f.kind = \(FeedEvent.Kind.skillPublished.rawValue) ORDER BY f.seq LIMIT \(limit)
+                """, logger: logger
+            ).decode((Int64, String, String).self) {
+                result.append(SkillIntent(seq: position, traceID: traceID, intent: intent))
+            }
+            return result
+        }
+    }
+
+    public func skills(traceIDs: [String]) async throws -> [SkillRecord] {
+        guard !traceIDs.isEmpty else { return [] }
+        return try await io {
+            var result: [SkillRecord] = []
+            for try await (traceID, twinID, intent, wire, created) in try await client.query(
+                "SELECT trace_id, twin_id, intent, envelope, created_at FROM skills WHERE trace_id = ANY(\(traceIDs))",
                 logger: logger
             ).decode((String, String, String, String, Int64).self) {
                 let envelope = try StoreCodec.envelope(wire)

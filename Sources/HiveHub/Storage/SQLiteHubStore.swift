@@ -14,6 +14,8 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
     /// Signs ledger tree heads (the hub key); without one, entries are logged but no receipts given.
     let ledgerSigner: (any TreeHeadSigner)?
     public let ledger: any LedgerStorage
+    /// Concurrent ingests share transactions (see ``GroupCommit``).
+    private let ingestCommit: GroupCommit<IngestBatch.Request, IngestReport>
 
     /// Opens (creating) the database at `path`; `ledgerSigner` (the hub key) signs ledger tree heads.
     public init(path: String, ledgerSigner: (any TreeHeadSigner)? = nil) throws {
@@ -30,6 +32,16 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
             throw HiveError(.io, "cannot open hub database \(path): \(error)")
         }
         ledger = SQLiteLedgerStore(writer: pool)
+        let database = pool
+        ingestCommit = IngestBatch.commit { [ledgerSigner] requests in
+            do {
+                return try await Self.ingestBatch(requests, pool: database, signer: ledgerSigner)
+            } catch let error as HiveError {
+                throw error
+            } catch {
+                throw HiveError(.io, "database: \(error)")
+            }
+        }
         let observer = FeedCommitObserver(signal: feedSignal)
         pool.writeWithoutTransaction { db in db.add(transactionObserver: observer, extent: .databaseLifetime) }
     }
@@ -176,68 +188,111 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
     // MARK: Ingest
 
     public func ingestWithReceipts(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> IngestReport {
-        let signer = ledgerSigner
-        return try await io {
-            try await pool.write { db in
-                var outcomes: [IngestOutcome] = []
-                var entries: [HubLedgerEntry] = []
-                var receiptSlots: [Int?] = []
-                var accepted: Int64 = 0
-                var duplicateTraces = 0
-                for item in items {
-                    let envelope = item.envelope
-                    if try Bool.fetchOne(db, sql: "SELECT 1 FROM envelopes WHERE id = ?", arguments: [envelope.id]) != nil {
-                        outcomes.append(.duplicate)
-                        receiptSlots.append(nil)
-                        continue
+        try await ingestCommit.submit(IngestBatch.Request(items: items, twinID: twinID, rejected: rejected, nowMs: nowMs))
+    }
+
+    /// Writes a batch of ingests in one transaction: each request in its own savepoint (a failing
+    /// one rolls back alone and gets its error), then one ledger append for every accepted entry
+    /// and one signed tree head that all the batch's receipts quote.
+    private static func ingestBatch(
+        _ requests: [IngestBatch.Request], pool: DatabasePool, signer: (any TreeHeadSigner)?
+    ) async throws -> [Result<IngestReport, any Error>] {
+        try await pool.write { db in
+            var staged: [Result<IngestBatch.Staged, any Error>] = []
+            var entries: [HubLedgerEntry] = []
+            for request in requests {
+                do {
+                    var stage: IngestBatch.Staged?
+                    try db.inSavepoint {
+                        stage = try Self.stage(request, firstEntry: entries.count, db)
+                        return .commit
                     }
-                    if let skill = item.skill,
-                        try Bool.fetchOne(db, sql: "SELECT 1 FROM skills WHERE trace_id = ?", arguments: [skill.traceID]) != nil
-                    {
-                        outcomes.append(.duplicateTrace(skill.traceID))
-                        receiptSlots.append(nil)
-                        duplicateTraces += 1
-                        continue
-                    }
-                    try db.execute(
-                        sql: """
-                            INSERT INTO envelopes (id, twin_id, kind, payload, signer, signature, stamp, received_at, pending)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
-                            envelope.id, twinID, envelope.kind.rawValue, StoreCodec.payloadText(envelope.payload),
-                            Hex.encode(envelope.signer), Data(envelope.signature).base64EncodedString(),
-                            envelope.stamp.description, nowMs, StoreCodec.isPending(envelope.kind) ? 1 : 0,
-                        ])
-                    if let skill = item.skill {
-                        let wire = try StoreCodec.json(envelope)
-                        try db.execute(
-                            sql: """
-                                INSERT INTO skills (trace_id, twin_id, intent, envelope_id, envelope, created_at)
-                                VALUES (?, ?, ?, ?, ?, ?)
-                                """,
-                            arguments: [skill.traceID, twinID, skill.intent, envelope.id, wire, nowMs])
-                        try Self.publish(db, kind: .skillPublished, twinID: twinID, ref: skill.traceID, data: wire, nowMs: nowMs)
-                    }
-                    accepted += 1
-                    outcomes.append(.accepted)
-                    receiptSlots.append(entries.count)
-                    entries.append(.envelope(envelope, twinID: twinID))
-                    if let skill = item.skill {
-                        entries.append(.skill(traceID: skill.traceID, envelopeID: envelope.id, twinID: twinID, nowMs: nowMs))
-                    }
+                    guard let stage else { throw HiveError(.inconsistent, "ingest staged nothing") }
+                    entries += stage.entries
+                    staged.append(.success(stage))
+                } catch {
+                    staged.append(.failure(Self.describe(error)))
                 }
-                try db.execute(
-                    sql: """
-                        UPDATE twins SET accepted_count = accepted_count + ?, rejected_count = rejected_count + ?,
-                                         last_sync_at = ? WHERE id = ?
-                        """,
-                    arguments: [accepted, rejected + duplicateTraces, nowMs, twinID])
-                let receipts = try HubLedgerSQLite.record(entries, signer: signer, nowMs: nowMs, db)
-                return IngestReport(
-                    outcomes: outcomes, receipts: receiptSlots.map { slot in slot.flatMap { receipts.isEmpty ? nil : receipts[$0] } })
+            }
+            let nowMs = requests.map(\.nowMs).max() ?? 0
+            let receipts = try HubLedgerSQLite.record(entries, signer: signer, nowMs: nowMs, db)
+            return staged.map { result in
+                result.map { stage in
+                    IngestReport(
+                        outcomes: stage.outcomes,
+                        receipts: stage.receiptSlots.map { slot in slot.flatMap { receipts.isEmpty ? nil : receipts[$0] } })
+                }
             }
         }
+    }
+
+    /// Stores one request's envelopes and skills and updates its twin (inside the batch's transaction).
+    private static func stage(_ request: IngestBatch.Request, firstEntry: Int, _ db: Database) throws -> IngestBatch.Staged {
+        let twinID = request.twinID
+        let nowMs = request.nowMs
+        var outcomes: [IngestOutcome] = []
+        var entries: [HubLedgerEntry] = []
+        var receiptSlots: [Int?] = []
+        var accepted: Int64 = 0
+        var duplicateTraces = 0
+        for item in request.items {
+            let envelope = item.envelope
+            if try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM envelopes WHERE id = ?"), arguments: [envelope.id]) != nil
+            {
+                outcomes.append(.duplicate)
+                receiptSlots.append(nil)
+                continue
+            }
+            if let skill = item.skill,
+                try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM skills WHERE trace_id = ?"), arguments: [skill.traceID]) != nil
+            {
+                outcomes.append(.duplicateTrace(skill.traceID))
+                receiptSlots.append(nil)
+                duplicateTraces += 1
+                continue
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO envelopes (id, twin_id, kind, payload, signer, signature, stamp, received_at, pending)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                envelope.id, twinID, envelope.kind.rawValue, StoreCodec.payloadText(envelope.payload),
+                Hex.encode(envelope.signer), Data(envelope.signature).base64EncodedString(),
+                envelope.stamp.description, nowMs, StoreCodec.isPending(envelope.kind) ? 1 : 0,
+            ])
+            if let skill = item.skill {
+                let wire = try StoreCodec.json(envelope)
+                try db.execute(
+                    sql: """
+                        INSERT INTO skills (trace_id, twin_id, intent, envelope_id, envelope, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [skill.traceID, twinID, skill.intent, envelope.id, wire, nowMs])
+                try Self.publish(db, kind: .skillPublished, twinID: twinID, ref: skill.traceID, data: wire, nowMs: nowMs)
+            }
+            accepted += 1
+            outcomes.append(.accepted)
+            receiptSlots.append(firstEntry + entries.count)
+            entries.append(.envelope(envelope, twinID: twinID))
+            if let skill = item.skill {
+                entries.append(.skill(traceID: skill.traceID, envelopeID: envelope.id, twinID: twinID, nowMs: nowMs))
+            }
+        }
+        try db.cachedStatement(
+            sql: """
+                UPDATE twins SET accepted_count = accepted_count + ?, rejected_count = rejected_count + ?,
+                                 last_sync_at = ? WHERE id = ?
+                """
+        ).execute(arguments: [accepted, request.rejected + duplicateTraces, nowMs, twinID])
+        return IngestBatch.Staged(outcomes: outcomes, entries: entries, receiptSlots: receiptSlots)
+    }
+
+    /// A per-request failure as the hub reports storage errors.
+    private static func describe(_ error: any Error) -> any Error {
+        if error is HiveError { return error }
+        return HiveError(.io, "database: \(error)")
     }
 
     // MARK: Feed
@@ -281,14 +336,43 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
         try await io {
             try await pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM skills ORDER BY created_at DESC, trace_id LIMIT ?", arguments: [limit])
-                    .map { row in
-                        let envelope = try StoreCodec.envelope(row["envelope"])
-                        return SkillRecord(
-                            traceID: row["trace_id"], twinID: row["twin_id"], intent: row["intent"], envelope: envelope,
-                            trace: try envelope.decodePayload(as: SkillTrace.self), createdAt: row["created_at"])
-                    }
+                    .map(Self.skill)
             }
         }
+    }
+
+    public func skillIntents(afterSeq seq: Int64, limit: Int) async throws -> [SkillIntent] {
+        try await io {
+            try await pool.read { db in
+                let statement = try db.cachedStatement(
+                    sql: """
+                        SELECT f.seq, s.trace_id, s.intent FROM feed f JOIN skills s ON s.trace_id = f.ref
+                        WHERE f.seq > ? AND f.kind = ? ORDER BY f.seq LIMIT ?
+                        """)
+                return try Row.fetchAll(statement, arguments: [seq, FeedEvent.Kind.skillPublished.rawValue, limit]).map { row in
+                    SkillIntent(seq: row[0], traceID: row[1], intent: row[2])
+                }
+            }
+        }
+    }
+
+    public func skills(traceIDs: [String]) async throws -> [SkillRecord] {
+        guard !traceIDs.isEmpty else { return [] }
+        return try await io {
+            try await pool.read { db in
+                let marks = traceIDs.map { _ in "?" }.joined(separator: ",")
+                return try Row.fetchAll(
+                    db, sql: "SELECT * FROM skills WHERE trace_id IN (\(marks))", arguments: StatementArguments(traceIDs)
+                ).map(Self.skill)
+            }
+        }
+    }
+
+    static func skill(_ row: Row) throws -> SkillRecord {
+        let envelope = try StoreCodec.envelope(row["envelope"])
+        return SkillRecord(
+            traceID: row["trace_id"], twinID: row["twin_id"], intent: row["intent"], envelope: envelope,
+            trace: try envelope.decodePayload(as: SkillTrace.self), createdAt: row["created_at"])
     }
 
     public func instances() async throws -> [InstanceRecord] {

@@ -40,6 +40,7 @@ public final class LoadDriver: Sendable {
     /// Runs the plan to its end and reports.
     public func run() async -> LoadReport {
         let start = ContinuousClock.now
+        let generatorStart = Self.ownCPUSeconds()
         let duration = Duration.milliseconds(Int64(plan.durationSeconds * 1000))
         let intervals = Mutex<[LoadReport.Interval]>([])
         _ = monitor?.sample(elapsedSeconds: 0)
@@ -69,7 +70,17 @@ public final class LoadDriver: Sendable {
             byOperation: summary.byOperation, acknowledgedEnvelopes: acknowledged.load(ordering: .relaxed),
             intervals: intervals.withLock { $0 } + [final],
             hubPeakRSSMB: samples.map { Double($0.rssBytes) / 1_048_576 }.max(),
-            hubMeanCPUPercent: cpus.isEmpty ? nil : cpus.reduce(0, +) / Double(cpus.count))
+            hubMeanCPUPercent: cpus.isEmpty ? nil : cpus.reduce(0, +) / Double(cpus.count),
+            hubCPUSeconds: samples.count > 1 ? monitor?.cpuSeconds : nil,
+            generatorCPUSeconds: Self.ownCPUSeconds() - generatorStart)
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     func runOpenLoop(start: ContinuousClock.Instant, duration: Duration) async {

@@ -13,6 +13,8 @@ public final class ProcessMonitor: Sendable {
         var lastTicks: Int64?
         var lastAt: ContinuousClock.Instant?
         var samples: [ProcessSample] = []
+        /// CPU seconds used by the target between samples (summed over restarts).
+        var cpuSeconds: Double = 0
     }
 
     public init(pid: Int32?, port: Int?) {
@@ -39,6 +41,7 @@ public final class ProcessMonitor: Sendable {
             if state.pid == pid, let lastTicks = state.lastTicks, let lastAt = state.lastAt {
                 let seconds = Double((now - lastAt).components.attoseconds) / 1e18 + Double((now - lastAt).components.seconds)
                 if seconds > 0 { cpu = Double(reading.cpuTicks - lastTicks) / ProcStat.ticksPerSecond / seconds * 100 }
+                state.cpuSeconds += Double(reading.cpuTicks - lastTicks) / ProcStat.ticksPerSecond
             }
             state.pid = pid
             state.lastTicks = reading.cpuTicks
@@ -50,4 +53,7 @@ public final class ProcessMonitor: Sendable {
     }
 
     public var samples: [ProcessSample] { state.withLock { $0.samples } }
+
+    /// CPU seconds (user + system) the target used between the first and the last sample.
+    public var cpuSeconds: Double { state.withLock { $0.cpuSeconds } }
 }

@@ -45,6 +45,17 @@ public struct LoadReport: Sendable, Codable {
     public var intervals: [Interval]
     public var hubPeakRSSMB: Double?
     public var hubMeanCPUPercent: Double?
+    /// CPU seconds (user + system) the hub used during the run, from /proc.
+    public var hubCPUSeconds: Double?
+    /// CPU seconds this load generator used during the run (getrusage): it shares the machine.
+    public var generatorCPUSeconds: Double?
+
+    /// Hub CPU milliseconds per successful request: what the machine pays per sync, whatever the
+    /// wall-clock throughput a shared, busy machine allowed.
+    public var hubCPUMsPerRequest: Double? {
+        guard let hubCPUSeconds, ok > 0 else { return nil }
+        return hubCPUSeconds * 1000 / Double(ok)
+    }
 
     public var errorCount: Int { errors.values.reduce(0, +) }
 
@@ -62,6 +73,12 @@ public struct LoadReport: Sendable, Codable {
         }
         for (kind, count) in errors.sorted(by: { $0.key < $1.key }) { lines.append("  error \(kind): \(count)") }
         if let hubPeakRSSMB { lines.append("hub peak RSS \(f(hubPeakRSSMB)) MB  mean CPU \(hubMeanCPUPercent.map { f($0) + " %" } ?? "-")") }
+        if let hubCPUSeconds {
+            lines.append("hub CPU \(f(hubCPUSeconds)) s = \(hubCPUMsPerRequest.map { String(format: "%.3f", $0) } ?? "-") ms per ok request")
+        }
+        if let generatorCPUSeconds {
+            lines.append("load generator CPU \(f(generatorCPUSeconds)) s = \(ok > 0 ? String(format: "%.3f", generatorCPUSeconds * 1000 / Double(ok)) : "-") ms per ok request")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -38,8 +38,23 @@ enum HubWire {
 
     /// The `receipts` key the hub adds to its sync answer (`HiveHub.SyncAnswer`): the ledger
     /// inclusion receipt of each accepted envelope, by envelope id.
+    /// A sync answer decoded in one pass: the ``OmegaSyncResponse`` and the hub's extra keys.
+    struct SyncAnswer: Decodable {
+        var response: OmegaSyncResponse
+        var extras: SyncReceipts
+
+        init(from decoder: any Decoder) throws {
+            response = try OmegaSyncResponse(from: decoder)
+            extras = try SyncReceipts(from: decoder)
+        }
+    }
+
     struct SyncReceipts: Decodable {
         var receipts: [String: InclusionReceipt]?
+        /// With `ledgerFrom` in the request (hubs that know it): the head to move to and a
+        /// consistency proof from the kept size to it.
+        var treeHead: SignedTreeHead?
+        var consistency: ConsistencyProof?
     }
 
     /// The ledger entry the hub appends for an accepted envelope (mirrors

@@ -66,7 +66,13 @@ public actor SyncClient {
     /// The twin's view of the hub's transparency log.
     public nonisolated let witness: LedgerWitness
     private let pinnedKey: [UInt8]
+    /// The access token: from registration, then the fresh one every sync answer carries (verified
+    /// against the pinned key each time). Kept in memory only, for this client's lifetime.
     private var token: String?
+    /// When ``token`` expires, hub time in ms.
+    private var tokenExpiresAtMs: Int64 = 0
+    /// A token closer than this to its expiry is not used; the client registers again.
+    static let tokenSlackMs: Int64 = 60_000
 
     /// Opens the client over `store`. The hub key must be pinned (``SyncState/pin(hubKeyHex:hubURL:in:)``).
     public init(
@@ -116,10 +122,11 @@ public actor SyncClient {
     public func sync() async throws -> SyncReport {
         var report = SyncReport()
         do {
-            try await authenticate(&report)
-            var head = try await checkTreeHead(&report)
-            try await push(&report, head: &head)
-            try await pull(&report)
+            if needsToken { try await authenticate(&report) }
+            // The first pull page carries the ledger check; nothing is applied or pushed unless the
+            // hub's head extends the one kept.
+            var head = try await pull(&report)
+            if try await push(&report, head: &head) { try await pullRemaining(&report) }
             let stats = try outbox.stats()
             report.pendingAfter = stats.pending
             report.deadLettered = stats.deadLettered
@@ -143,16 +150,48 @@ public actor SyncClient {
         }
     }
 
+    /// Whether the round must start with challenge → registration (no usable token).
+    var needsToken: Bool {
+        guard token != nil else { return true }
+        return tokenExpiresAtMs - Int64(clamping: store.offsetAwareHubNow(offset)) < Self.tokenSlackMs
+    }
+
+    /// Keeps a token the hub issued (already verified) and adopts the clock offset its `iat` shows.
+    func adopt(token value: String, claims: HubWire.TokenClaims, sentAtMs: UInt64, receivedAtMs: UInt64, persist: Bool = false) throws {
+        token = value
+        tokenExpiresAtMs = claims.exp * 1000
+        // A slow exchange says little about the hub's clock: keep the offset measured before.
+        guard persist || receivedAtMs &- sentAtMs < 1_000 else { return }
+        // iat has one-second resolution: take the middle of that second against the request's midpoint.
+        let deviceMid = Int64(clamping: sentAtMs / 2 + receivedAtMs / 2)
+        let before = offset.milliseconds
+        offset.set(claims.iat * 1000 + 500 - deviceMid)
+        let measured = offset.milliseconds
+        // Persist only a change (a sync must not cost a write for an unchanged offset).
+        if persist || measured != before {
+            try store.write { db in try SyncState.set(SyncState.Key.clockOffset, measured, in: db) }
+        }
+    }
+
     // MARK: Ledger
 
     /// Fetches the hub's current tree head, checks its signature against the pinned key and that it
     /// extends the head kept from earlier syncs (a consistency proof), then keeps it.
-    func checkTreeHead(_ report: inout SyncReport) async throws -> SignedTreeHead {
-        let bytes = try await exchange(
-            SyncHTTPRequest(method: "GET", path: "/api/v1/ledger/sth"), report: &report, authenticated: false)
-        let current = try HiveJSON.decode(SignedTreeHead.self, from: bytes)
+    /// `folded` and `proof` come from a sync answer to `ledgerFrom` (no extra round trip); a hub
+    /// that sent none is asked with `GET /ledger/sth` (and a consistency proof when needed).
+    func checkTreeHead(_ report: inout SyncReport, folded: SignedTreeHead? = nil, proof: ConsistencyProof? = nil) async throws
+        -> SignedTreeHead
+    {
+        let current: SignedTreeHead
+        if let folded {
+            current = folded
+        } else {
+            let bytes = try await exchange(
+                SyncHTTPRequest(method: "GET", path: "/api/v1/ledger/sth"), report: &report, authenticated: false)
+            current = try HiveJSON.decode(SignedTreeHead.self, from: bytes)
+        }
         var head = try LedgerWitness.treeHead(in: store)
-        try await advance(&head, to: current, report: &report)
+        try await advance(&head, to: current, report: &report, provided: folded == nil ? nil : proof)
         guard let head else { throw HiveError(.inconsistent, "no tree head after checking the hub's") }
         try store.write { db in try witness.accept(head, in: db) }
         return head
@@ -161,7 +200,11 @@ public actor SyncClient {
     /// Checks `candidate` (signature by the pinned key; extends `head`: never smaller, same root at
     /// the same size, a valid consistency proof otherwise) and moves `head` to it. A failed
     /// consistency check raises the witness alarm and throws ``HiveError/Code/inconsistent``.
-    func advance(_ head: inout SignedTreeHead?, to candidate: SignedTreeHead, report: inout SyncReport) async throws {
+    /// A `proof` the hub already sent (folded into a sync answer) is used when it covers exactly
+    /// this step; otherwise the proof is fetched.
+    func advance(
+        _ head: inout SignedTreeHead?, to candidate: SignedTreeHead, report: inout SyncReport, provided: ConsistencyProof? = nil
+    ) async throws {
         try candidate.check(publicKey: pinnedKey)
         guard let current = head else {
             head = candidate
@@ -169,7 +212,9 @@ public actor SyncClient {
         }
         do {
             var proof: ConsistencyProof?
-            if current.treeSize > 0, candidate.treeSize > current.treeSize {
+            if let provided, provided.firstSize == current.treeSize, provided.secondSize == candidate.treeSize {
+                proof = provided
+            } else if current.treeSize > 0, candidate.treeSize > current.treeSize {
                 let bytes = try await exchange(
                     SyncHTTPRequest(
                         method: "GET",
@@ -233,17 +278,15 @@ public actor SyncClient {
             throw HiveError(.inconsistent, "hub registered twin \(registered.twinID.prefix(32)), expected \(store.twinID)")
         }
         let claims = try HubWire.verifyToken(registered.accessToken, hubPublicKey: pinnedKey)
-        // iat has one-second resolution: take the middle of that second against the request's midpoint.
-        let deviceMid = Int64(clamping: sentAt / 2 + receivedAt / 2)
-        offset.set(claims.iat * 1000 + 500 - deviceMid)
-        let measured = offset.milliseconds
-        try store.write { db in try SyncState.set(SyncState.Key.clockOffset, measured, in: db) }
-        token = registered.accessToken
+        try adopt(token: registered.accessToken, claims: claims, sentAtMs: sentAt, receivedAtMs: receivedAt, persist: true)
     }
 
     // MARK: Push
 
-    func push(_ report: inout SyncReport, head: inout SignedTreeHead) async throws {
+    /// Pushes the outbox in `full` batches (each answer carries a pull page, applied like one).
+    /// Returns whether the last answer said more pull pages are waiting.
+    func push(_ report: inout SyncReport, head: inout SignedTreeHead) async throws -> Bool {
+        var morePages = false
         for _ in 0..<configuration.maxRounds {
             let now = Int64(clamping: store.nowMs)
             let cap = Int64(clamping: configuration.retry.capMs)
@@ -260,18 +303,24 @@ public actor SyncClient {
                 bytes += item.envelope.payload.count * 4 / 3 + 512
                 return bytes <= configuration.maxBatchBytes || item.sequence == due.first?.sequence
             }
-            guard !items.isEmpty else { return }
+            guard !items.isEmpty else { return morePages }
             var envelopes: [SignedEnvelope] = []
             for item in items {
                 let (envelope, restamped) = try transportEnvelope(item.envelope)
                 envelopes.append(envelope)
                 if restamped { report.restamped += 1 }
             }
-            let request = try OmegaSyncRequest(type: .push, envelopes: envelopes)
+            // `full`: the answer also carries what the hub published since the cursor, including what
+            // this push caused (a skill it published), without another round trip.
+            let since = try SyncState.load(from: store).cursor
+            let request = try OmegaSyncRequest(
+                type: .full, since: since, envelopes: envelopes, maxPullCount: configuration.pullCount, ledgerFrom: head.treeSize)
             let response: OmegaSyncResponse
             let receipts: [String: InclusionReceipt]
+            let ledger: HubWire.SyncReceipts
             do {
-                (response, receipts) = try await syncExchange(request, report: &report)
+                (response, ledger) = try await syncExchange(request, report: &report)
+                receipts = ledger.receipts ?? [:]
             } catch {
                 try recordFailure(Array(items), error: error)
                 throw error
@@ -316,7 +365,8 @@ public actor SyncClient {
                     verified.append((result.id, receipt))
                 }
                 for treeHead in Set(verified.map(\.1.treeHead)).sorted(by: { $0.treeSize < $1.treeSize }) {
-                    try await advance(&newHead, to: treeHead, report: &report)
+                    let provided = ledger.treeHead == treeHead ? ledger.consistency : nil
+                    try await advance(&newHead, to: treeHead, report: &report, provided: provided)
                 }
             } catch let error as HiveError {
                 if [.inconsistent, .badSignature, .malformed].contains(error.code) {
@@ -340,11 +390,13 @@ public actor SyncClient {
             if let receiptFailure { throw receiptFailure }
             if let acceptedHead { head = acceptedHead }
             report.receiptsVerified += verified.count
+            morePages = try apply(response, since: since, report: &report)
             if !missing.isEmpty {
                 try recordFailure(missing, error: HiveError(.inconsistent, "the hub returned no result for the envelope"))
-                return
+                return morePages
             }
         }
+        return morePages
     }
 
     /// Re-signs the outer stamp when it must change for transport (see the type's documentation).
@@ -383,68 +435,97 @@ public actor SyncClient {
 
     // MARK: Pull
 
-    func pull(_ report: inout SyncReport) async throws {
+    /// Pulls since the persisted cursor, page by page. The first request asks for the ledger check
+    /// (`ledgerFrom`), which is verified before anything is applied (and before anything is
+    /// pushed); returns the round's tree head.
+    func pull(_ report: inout SyncReport) async throws -> SignedTreeHead {
+        var head: SignedTreeHead?
+        for _ in 0..<configuration.maxRounds {
+            let since = try SyncState.load(from: store).cursor
+            let ledgerFrom = head == nil ? (try LedgerWitness.treeHead(in: store)?.treeSize ?? 0) : nil
+            let request = try OmegaSyncRequest(
+                type: .pull, since: since, maxPullCount: configuration.pullCount, ledgerFrom: ledgerFrom)
+            let (response, ledger) = try await syncExchange(request, report: &report)
+            if head == nil { head = try await checkTreeHead(&report, folded: ledger.treeHead, proof: ledger.consistency) }
+            guard try apply(response, since: since, report: &report) else { break }
+        }
+        guard let head else { throw HiveError(.inconsistent, "no tree head after pulling") }
+        return head
+    }
+
+    /// Pulls the remaining pages after a push answer said more is waiting.
+    func pullRemaining(_ report: inout SyncReport) async throws {
         for _ in 0..<configuration.maxRounds {
             let since = try SyncState.load(from: store).cursor
             let request = try OmegaSyncRequest(type: .pull, since: since, maxPullCount: configuration.pullCount)
             let (response, _) = try await syncExchange(request, report: &report)
-            report.nextSyncRecommendedMs = response.metadata.nextSyncRecommended
-            if response.metadata.viewerRank > 0 { report.viewerRank = response.metadata.viewerRank }
-            guard let pull = response.pull, let signature = response.pullSignature else {
-                throw HiveError(.malformed, "the hub's pull answer carries no pull or no signature")
-            }
-            try signature.verify(pull, domain: SyncPull.signatureDomain, hubPublicKey: pinnedKey)
-            guard pull.since == since, pull.cursor >= since else {
-                throw HiveError(.inconsistent, "pull answers since \(pull.since) → \(pull.cursor); asked since \(since)")
-            }
-            let conflicts = configuration.conflicts
-            let now = Int64(clamping: store.nowMs)
-            let applied = try store.write { db -> SyncReport in
-                var part = SyncReport()
-                // Re-check inside the writer: a concurrent sync may have applied this page already.
-                let current = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.cursor]) ?? 0
-                guard current == since else { return part }
-                for pattern in pull.patterns {
-                    if try knowledge.apply(pattern, strategy: conflicts.patterns, nowMs: now, in: db) { part.conflictsResolved += 1 }
-                    part.patternsPulled += 1
-                }
-                for delta in pull.modelDeltas {
-                    let (rows, collided) = try knowledge.apply(delta, strategy: conflicts.modelRows, in: db)
-                    part.modelRowsPulled += rows
-                    part.conflictsResolved += collided
-                }
-                for skill in pull.skills {
-                    let (applied, collided) = try knowledge.apply(skill: skill, strategy: conflicts.skills, nowMs: now, in: db)
-                    if applied { part.skillsPulled += 1 }
-                    if collided { part.conflictsResolved += 1 }
-                }
-                try SyncState.set(SyncState.Key.cursor, pull.cursor, in: db)
-                try SyncState.set(SyncState.Key.pullSignature, signature.value, in: db)
-                return part
-            }
-            report.patternsPulled += applied.patternsPulled
-            report.modelRowsPulled += applied.modelRowsPulled
-            report.skillsPulled += applied.skillsPulled
-            report.conflictsResolved += applied.conflictsResolved
-            if !pull.hasMore || pull.cursor == since { return }
+            guard try apply(response, since: since, report: &report) else { return }
         }
+    }
+
+    /// Verifies the pull page an answer carries (hub signature, `since`) and applies it with the
+    /// cursor in one transaction. Returns whether more pages are waiting.
+    func apply(_ response: OmegaSyncResponse, since: Int64, report: inout SyncReport) throws -> Bool {
+        report.nextSyncRecommendedMs = response.metadata.nextSyncRecommended
+        if response.metadata.viewerRank > 0 { report.viewerRank = response.metadata.viewerRank }
+        guard let pull = response.pull, let signature = response.pullSignature else {
+            throw HiveError(.malformed, "the hub's pull answer carries no pull or no signature")
+        }
+        try signature.verify(pull, domain: SyncPull.signatureDomain, hubPublicKey: pinnedKey)
+        guard pull.since == since, pull.cursor >= since else {
+            throw HiveError(.inconsistent, "pull answers since \(pull.since) → \(pull.cursor); asked since \(since)")
+        }
+        let conflicts = configuration.conflicts
+        let now = Int64(clamping: store.nowMs)
+        let applied = try store.write { db -> SyncReport in
+            var part = SyncReport()
+            // Re-check inside the writer: a concurrent sync may have applied this page already.
+            let current = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.cursor]) ?? 0
+            guard current == since else { return part }
+            for pattern in pull.patterns {
+                if try knowledge.apply(pattern, strategy: conflicts.patterns, nowMs: now, in: db) { part.conflictsResolved += 1 }
+                part.patternsPulled += 1
+            }
+            for delta in pull.modelDeltas {
+                let (rows, collided) = try knowledge.apply(delta, strategy: conflicts.modelRows, in: db)
+                part.modelRowsPulled += rows
+                part.conflictsResolved += collided
+            }
+            for skill in pull.skills {
+                let (applied, collided) = try knowledge.apply(skill: skill, strategy: conflicts.skills, nowMs: now, in: db)
+                if applied { part.skillsPulled += 1 }
+                if collided { part.conflictsResolved += 1 }
+            }
+            try SyncState.set(SyncState.Key.cursor, pull.cursor, in: db)
+            try SyncState.set(SyncState.Key.pullSignature, signature.value, in: db)
+            return part
+        }
+        report.patternsPulled += applied.patternsPulled
+        report.modelRowsPulled += applied.modelRowsPulled
+        report.skillsPulled += applied.skillsPulled
+        report.conflictsResolved += applied.conflictsResolved
+        return pull.hasMore && pull.cursor != since
     }
 
     // MARK: Exchanges
 
-    /// One `POST /sync`: the hub's answer and the ledger receipts it carries (by envelope id).
+    /// One `POST /sync`: the hub's answer plus what the hub adds to it (ledger receipts by envelope
+    /// id; the tree head and consistency proof when `ledgerFrom` was sent). The fresh token the
+    /// answer carries is verified against the pinned key and kept for the next exchange.
     func syncExchange(_ request: OmegaSyncRequest, report: inout SyncReport) async throws
-        -> (OmegaSyncResponse, [String: InclusionReceipt])
+        -> (OmegaSyncResponse, HubWire.SyncReceipts)
     {
         let body = Array(try HiveJSON.encode(request))
+        let sentAt = offset.deviceMs
         let bytes = try await exchange(SyncHTTPRequest(method: "POST", path: "/api/v1/sync", body: body), report: &report, authenticated: true)
-        let response = try HiveJSON.decode(OmegaSyncResponse.self, from: bytes)
+        let receivedAt = offset.deviceMs
+        let answer = try HiveJSON.decode(HubWire.SyncAnswer.self, from: bytes)
+        let response = answer.response
         if !response.accessToken.isEmpty {
-            _ = try HubWire.verifyToken(response.accessToken, hubPublicKey: pinnedKey)
-            token = response.accessToken
+            let claims = try HubWire.verifyToken(response.accessToken, hubPublicKey: pinnedKey)
+            try adopt(token: response.accessToken, claims: claims, sentAtMs: sentAt, receivedAtMs: receivedAt)
         }
-        let receipts = request.type.pushes ? (try HiveJSON.decode(HubWire.SyncReceipts.self, from: bytes).receipts ?? [:]) : [:]
-        return (response, receipts)
+        return (response, answer.extras)
     }
 
     /// Reads the hub's model shape (`GET /api/v1/hub`, key checked against the pin) and keeps it

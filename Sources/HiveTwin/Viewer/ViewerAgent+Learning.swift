@@ -64,6 +64,8 @@ extension ViewerAgent {
             _ = try memory.storeEpisodes(Array(drafts[start..<min(drafts.count, start + ReflexionMemory.maxBatch)]))
         }
         let patterns = try updateGenrePatterns(catalog: catalog)
+        // Score the model on what is new before training on it (prequential: out of sample).
+        try scoreModel(onFresh: fresh, catalog: catalog)
         try trainLocalModel(catalog: catalog)
         let last = fresh.last?.seq ?? 0
         try store.write { db in try db.execute(sql: "UPDATE viewer_events SET learned = 1 WHERE seq <= ?", arguments: [last]) }

@@ -10,6 +10,8 @@ struct ViewerModel: Sendable {
     var rows: [Int?]
     /// Whether this is the hub's global model (updates are pushed) or a purely local one.
     var federated: Bool
+    /// Rows the hub has published (the others are zeros nobody trained); empty for a local model.
+    var published: Set<Int> = []
 }
 
 extension ViewerAgent {
@@ -42,14 +44,17 @@ extension ViewerAgent {
         if let items = state.modelItemCount, let rank = state.modelRank {
             var factors = [Float](repeating: 0, count: items * rank)
             var biases = [Float](repeating: 0, count: items)
+            var published = Set<Int>()
             for (key, vector) in try knowledge.modelRows() {
                 guard let row = Self.globalRow(of: key, itemCount: items), vector.count == rank + 1 else { continue }
                 factors.replaceSubrange(row * rank..<(row + 1) * rank, with: vector[0..<rank])
                 biases[row] = vector[rank]
+                if vector.contains(where: { $0 != 0 }) { published.insert(row) }
             }
             let model = try ItemFactorModel(
                 version: UInt64(max(0, try knowledge.modelVersion())), itemCount: items, rank: rank, factors: factors, biases: biases)
-            view = ViewerModel(model: model, rows: catalog.items.map { Self.globalRow(of: $0.id, itemCount: items) }, federated: true)
+            view = ViewerModel(
+                model: model, rows: catalog.items.map { Self.globalRow(of: $0.id, itemCount: items) }, federated: true, published: published)
         } else {
             guard catalog.items.count >= 2 else { return nil }
             let model = try ItemFactorModel(itemCount: catalog.items.count, rank: Self.defaultRank, seed: 0x5EED)

@@ -14,7 +14,8 @@ extension ViewerAgent {
         let inputs = try recommendationInputs(context: context)
         return try RecommendationEngine().recommend(
             catalog: inputs.catalog, liked: inputs.liked, seen: inputs.seen, model: inputs.view?.model, modelRows: inputs.view?.rows,
-            user: inputs.user, contextVector: inputs.contextVector, context: context, patterns: inputs.signals, k: k, filters: filters)
+            user: inputs.user, confidence: inputs.confidence, contextVector: inputs.contextVector, context: context,
+            patterns: inputs.signals, k: k, filters: filters)
     }
 
     /// The blended relevance of the given catalogue items for this viewer (no context, no
@@ -28,7 +29,7 @@ extension ViewerAgent {
         let engine = RecommendationEngine()
         let candidates = engine.score(
             catalog: inputs.catalog, liked: inputs.liked, seen: inputs.seen, model: inputs.view?.model, modelRows: inputs.view?.rows,
-            user: inputs.user, contextVector: nil, context: context, patterns: inputs.signals,
+            user: inputs.user, confidence: inputs.confidence, contextVector: nil, context: context, patterns: inputs.signals,
             filters: RecommendationFilters(excludeSeen: false), only: only)
         var result: [String: Recommendation] = [:]
         for candidate in candidates {
@@ -39,12 +40,32 @@ extension ViewerAgent {
         return result
     }
 
+    /// ``relevance(of:)`` beside the same twin's relevance without the federated model (confidence
+    /// 0: content, patterns and popularity in their proportions — what the twin knows alone), and
+    /// the model's confidence: what `hive simulate` compares to show what federation changed.
+    public func relevanceWithAndWithoutModel(of mediaIDs: [String]) throws
+        -> (with: [String: Recommendation], without: [String: Double], confidence: Double)
+    {
+        let with = try relevance(of: mediaIDs)
+        let inputs = try recommendationInputs(context: RecommendationContext())
+        let only = Set(mediaIDs.compactMap { inputs.catalog.index[$0] })
+        let candidates = RecommendationEngine().score(
+            catalog: inputs.catalog, liked: inputs.liked, seen: inputs.seen, model: nil, modelRows: nil, user: nil, confidence: .none,
+            contextVector: nil, context: RecommendationContext(), patterns: inputs.signals,
+            filters: RecommendationFilters(excludeSeen: false), only: only)
+        var without: [String: Double] = [:]
+        for candidate in candidates { without[inputs.catalog.items[candidate.index].id] = candidate.score }
+        let confidence = inputs.liked.count < RecommendationEngine.coldStartInteractions ? 0 : inputs.confidence.value
+        return (with, without, confidence)
+    }
+
     struct RecommendationInputs {
         var catalog: RecommendationEngine.Catalog
         var liked: [Int]
         var seen: Set<Int>
         var view: ViewerModel?
         var user: [Float]?
+        var confidence: ModelConfidence
         var contextVector: [Float]?
         var signals: [RecommendationEngine.PatternSignal]
     }
@@ -60,6 +81,7 @@ extension ViewerAgent {
         }
         let view = try viewerModel(catalog: catalog)
         let user = try view.flatMap { try userVector(rank: $0.model.rank) }
+        let confidence = try modelConfidence(view: view, liked: liked)
         let contextText = [context.genre, context.mood, context.timeOfDay].compactMap { $0 }.joined(separator: " ")
         let contextVector = contextText.isEmpty ? nil : configuration.embedder.embed(contextText)
         var signals: [RecommendationEngine.PatternSignal] = []
@@ -75,6 +97,19 @@ extension ViewerAgent {
             signals.append(.init(genres: genres, strength: pattern.successRate, label: pattern.approach))
         }
         return RecommendationInputs(
-            catalog: catalog, liked: liked, seen: seen, view: view, user: user, contextVector: contextVector, signals: signals)
+            catalog: catalog, liked: liked, seen: seen, view: view, user: user, confidence: confidence, contextVector: contextVector,
+            signals: signals)
+    }
+
+    /// The federated model's confidence for this viewer (see ``ModelConfidence``).
+    func modelConfidence(view: ViewerModel?, liked: [Int]) throws -> ModelConfidence {
+        guard let view, view.federated, !liked.isEmpty else { return .none }
+        let distinct = Set(liked)
+        let supported = distinct.filter { index in
+            guard index < view.rows.count, let row = view.rows[index] else { return false }
+            return view.published.contains(row)
+        }.count
+        let evidence = try modelEvidence()
+        return ModelConfidence(evidence: evidence.count, auc: evidence.auc, support: Double(supported) / Double(distinct.count))
     }
 }

@@ -15,6 +15,10 @@ final class HNSWGraph: @unchecked Sendable {
     let metric: DistanceMetric
     let m: Int
     let maxLevel0: Int
+    /// SIMD chunks per row and whether scores need the squared norms (fixed per graph, read
+    /// in every distance computation).
+    let chunks: Int
+    let isL2: Bool
     let vectors: RowBuffer<Float>
     let links0: RowBuffer<UInt32>
     var upper: [[UInt32]] = []
@@ -31,7 +35,6 @@ final class HNSWGraph: @unchecked Sendable {
 
     var nodeCount: Int { ids.count }
     var stride: Int { vectors.stride }
-    var chunks: Int { vectors.stride / Kernels.lanes }
     var levelMultiplier: Double { 1 / log(Double(m)) }
 
     init(dimension: Int, metric: DistanceMetric, m: Int, capacity: Int, seed: UInt64) {
@@ -39,6 +42,8 @@ final class HNSWGraph: @unchecked Sendable {
         self.metric = metric
         self.m = m
         maxLevel0 = 2 * m
+        chunks = Kernels.paddedStride(dimension) / Kernels.lanes
+        isL2 = metric == .l2
         vectors = RowBuffer(stride: Kernels.paddedStride(dimension), capacity: capacity)
         links0 = RowBuffer(stride: 2 * m + 1, capacity: capacity)
         rngState = seed
@@ -50,6 +55,8 @@ final class HNSWGraph: @unchecked Sendable {
         self.metric = metric
         self.m = m
         maxLevel0 = 2 * m
+        chunks = vectors.stride / Kernels.lanes
+        isL2 = metric == .l2
         self.vectors = vectors
         self.links0 = links0
         rngState = seed
@@ -60,6 +67,8 @@ final class HNSWGraph: @unchecked Sendable {
         metric = g.metric
         m = g.m
         maxLevel0 = g.maxLevel0
+        chunks = g.chunks
+        isL2 = g.isL2
         vectors = g.vectors.copy()
         links0 = g.links0.copy()
         upper = g.upper
@@ -99,6 +108,10 @@ final class HNSWGraph: @unchecked Sendable {
     }
 
     func setNeighbours(_ node: UInt32, _ level: Int, _ list: [UInt32]) {
+        list.withUnsafeBufferPointer { setNeighbours(node, level, $0) }
+    }
+
+    func setNeighbours(_ node: UInt32, _ level: Int, _ list: UnsafeBufferPointer<UInt32>) {
         if level == 0 {
             links0.ensureOwned()
             let p = links0.row(Int(node))
@@ -117,20 +130,20 @@ final class HNSWGraph: @unchecked Sendable {
     @inline(__always)
     func key(_ q: UnsafePointer<Float>, _ node: UInt32) -> Float {
         let d = Kernels.dot(q, vectors.row(Int(node)), chunks: chunks)
-        return metric == .l2 ? 2 * d - squaredNorms[Int(node)] : d
+        return isL2 ? 2 * d - squaredNorms[Int(node)] : d
     }
 
     /// Symmetric similarity between two stored nodes (−squared distance under L2).
     @inline(__always)
     func similarity(_ a: UInt32, _ b: UInt32) -> Float {
         let d = Kernels.dot(vectors.row(Int(a)), vectors.row(Int(b)), chunks: chunks)
-        return metric == .l2 ? 2 * d - squaredNorms[Int(a)] - squaredNorms[Int(b)] : d
+        return isL2 ? 2 * d - squaredNorms[Int(a)] - squaredNorms[Int(b)] : d
     }
 
     /// Converts a query-relative key into the symmetric similarity for a query that is node `q`.
     @inline(__always)
     func similarity(fromKey key: Float, queryNode q: UInt32) -> Float {
-        metric == .l2 ? key - squaredNorms[Int(q)] : key
+        isL2 ? key - squaredNorms[Int(q)] : key
     }
 
     // MARK: random levels

@@ -8,9 +8,11 @@ import HiveCore
 /// - Inserts are incremental. ``remove(id:)`` tombstones the node: it keeps guiding walks but
 ///   is never returned; once tombstones exceed ``autoRepairFraction`` of the nodes (or on
 ///   ``repair()``), their neighbours are reconnected around them and they are dropped.
-/// - Filtered search walks the graph with the filter applied to results; when the filter allows
-///   fewer than ``exactSearchSelectivity`` of the vectors (or the walk finds fewer than `k`),
-///   it scans the allowed vectors exactly instead, so a selective filter still returns `k` hits.
+/// - Filtered search walks the graph with the filter applied to results when that is estimated
+///   to cost less than scanning the allowed vectors exactly; otherwise (a selective filter, a
+///   small index, a walk that overruns the scan's cost or finds fewer than `k`) it scans the
+///   allowed vectors exactly, so a selective filter still returns `k` hits and is never much
+///   slower than an exact scan.
 ///
 /// A value type with copy-on-write storage; copies are snapshots safe to search concurrently.
 public struct HNSWIndex: VectorIndex {
@@ -26,7 +28,8 @@ public struct HNSWIndex: VectorIndex {
     public var efSearch: Int
     /// Tombstone share that triggers an automatic ``repair()`` on removal.
     public var autoRepairFraction: Double = 0.25
-    /// Filters allowing a smaller share of the vectors than this are answered by an exact scan.
+    /// Filters allowing a smaller share of the vectors than this are always answered by an exact
+    /// scan (above it, a cost estimate decides; see ``HNSWIndex``).
     public var exactSearchSelectivity: Double = 0.1
 
     /// An empty index. `seed` fixes the random level assignment, so builds are reproducible.
@@ -123,6 +126,17 @@ public struct HNSWIndex: VectorIndex {
         return search(prepared, row: 0, k: min(k, count), ef: ef, filter: filter)
     }
 
+    /// Distance computations an unfiltered search for `query` at beam width `ef` performs on the
+    /// bottom level: the work unit of the filtered-search cost estimate (for tuning and benchmarks).
+    public func walkCost(_ query: [Float], ef: Int) throws -> Int {
+        guard ef >= 1 else { throw HiveError(.invalidInput, "ef must be positive, got \(ef)") }
+        let prepared = try PreparedQueries(query, dimension: dimension, stride: graph.stride, metric: metric, what: "walkCost: query")
+        guard prepared.count == 1 else {
+            throw HiveError(.dimensionMismatch, "walkCost: query has \(query.count) components, index has \(dimension)")
+        }
+        return graph.walkCost(prepared.rows.row(0), ef: ef)
+    }
+
     public func search(batch queries: [Float], k: Int, filter: VectorFilter?) throws -> [[SearchHit]] {
         try VectorValidation.checkK(k)
         let prepared = try PreparedQueries(queries, dimension: dimension, stride: graph.stride, metric: metric, what: "search: query")
@@ -134,18 +148,46 @@ public struct HNSWIndex: VectorIndex {
         let g = graph
         let q = prepared.rows.row(row)
         let qNorm = prepared.squaredNorms[row]
+        let isL2 = metric == .l2
         func hits(_ found: [(key: Float, node: UInt32)]) -> [SearchHit] {
-            found.map { SearchHit(id: g.ids[Int($0.node)], score: metric == .l2 ? max(0, qNorm - $0.key) : $0.key) }
+            found.map { SearchHit(id: g.ids[Int($0.node)], score: isL2 ? max(0, qNorm - $0.key) : $0.key) }
         }
-        guard let filter else { return hits(g.search(q, k: k, ef: ef, accept: g.liveAccept)) }
+        guard let filter else {
+            let found = g.deletedCount == 0
+                ? g.search(q, k: k, ef: ef, accept: AcceptAll())
+                : g.search(q, k: k, ef: ef, accept: AcceptLive(deleted: g.deleted))
+            return hits(found ?? [])
+        }
         let selectivity = estimateSelectivity(filter)
-        if selectivity >= exactSearchSelectivity {
-            let deleted = g.deleted, ids = g.ids
-            let widened = Int(min(Double(count), (Double(max(ef, k)) / max(selectivity, 0.01)).rounded(.up)))
-            let found = g.search(q, k: k, ef: max(ef, widened), accept: { !deleted[Int($0)] && filter.includes(ids[Int($0)]) })
-            if found.count >= k { return hits(found) }
+        if let plan = filteredWalkPlan(selectivity: selectivity, k: k, ef: ef),
+           let found = g.search(q, k: k, ef: plan.ef, accept: AcceptFiltered(graph: g, filter: filter), budget: plan.budget),
+           found.count >= k {
+            return hits(found)
         }
         return hits(exactScan(q, k: k, filter: filter))
+    }
+
+    /// Distance computations of an unfiltered level-0 walk per unit of ef (measured on the
+    /// clustered benchmark set at 10K and 100K: see docs/vectors.md).
+    static let walkDistancesPerEf = 12.0
+    /// A distance computed on a graph walk (random reads) costs about this many computed by a
+    /// sequential scan (streamed rows).
+    static let randomReadPenalty = 2.0
+
+    /// Whether a filtered search should walk the graph, and with what beam and work budget.
+    ///
+    /// The walk keeps only allowed nodes as results but is guided by every node, so it must
+    /// reach about `ef / selectivity` nodes; the exact scan computes one distance per allowed
+    /// vector. The walk is chosen when its estimate is cheaper, and is abandoned (for the exact
+    /// scan) once it has spent what the scan would have, so a filtered search costs at most about
+    /// twice the exact scan even when the estimate is wrong.
+    func filteredWalkPlan(selectivity: Double, k: Int, ef: Int) -> (ef: Int, budget: Int)? {
+        guard selectivity > 0, selectivity >= exactSearchSelectivity else { return nil }
+        let allowed = selectivity * Double(count)
+        let beam = max(ef, k)
+        let walk = Self.randomReadPenalty * Self.walkDistancesPerEf * Double(beam) / selectivity
+        guard walk < allowed else { return nil }
+        return (beam, Int(allowed / Self.randomReadPenalty))
     }
 
     /// Share of live vectors the filter allows: exact for an id set, sampled for a predicate.
@@ -172,10 +214,23 @@ public struct HNSWIndex: VectorIndex {
     func exactScan(_ q: UnsafePointer<Float>, k: Int, filter: VectorFilter) -> [(key: Float, node: UInt32)] {
         let g = graph
         var heap = TopK(k: k)
-        if let allowed = filter.allowed {
+        if let allowed = filter.allowed, allowed.count < g.nodeCount / 4 {
             for id in allowed {
                 guard let node = g.nodeOf[id] else { continue }
                 heap.push(g.key(q, node), id)
+            }
+        } else if let mask = filter.mask {
+            // One load rejects a node before any vector byte is read.
+            let hasDeleted = g.deletedCount > 0
+            g.ids.withUnsafeBufferPointer { ids in
+                mask.withUnsafeBufferPointer { mask in
+                    for node in 0..<g.nodeCount {
+                        let id = ids[node]
+                        guard id >= 0, id < mask.count, mask[Int(id)], !(hasDeleted && g.deleted[node]) else { continue }
+                        let key = g.key(q, UInt32(node))
+                        if heap.admits(key, id) { heap.push(key, id) }
+                    }
+                }
             }
         } else {
             for node in 0..<g.nodeCount where !g.deleted[node] && filter.includes(g.ids[node]) {

@@ -14,15 +14,33 @@ final class SearchScratch: @unchecked Sendable {
     private var generation: UInt16 = 1
     var candidates = NodeHeap(capacity: 256)
     var results = NodeHeap(capacity: 256)
+    /// Unvisited neighbours of the node being expanded.
     let fresh: UnsafeMutablePointer<UInt32>
-    let freshKeys: UnsafeMutablePointer<Float>
+    /// Distance computations since the last ``reset(nodeCount:)`` (a walk's work budget).
+    var distances = 0
+    /// Insert-time neighbour selection: the walk's results best first, then the chosen links.
+    private(set) var selectionKeys: UnsafeMutablePointer<Float>
+    private(set) var selectionNodes: UnsafeMutablePointer<UInt32>
+    private var selectionCapacity: Int
+    let chosen: UnsafeMutablePointer<UInt32>
+    /// Back-link re-selection of one full neighbour list (its links plus the new node).
+    let linkKeys: UnsafeMutablePointer<Float>
+    let linkNodes: UnsafeMutablePointer<UInt32>
+    let linkChosen: UnsafeMutablePointer<UInt32>
 
     init(capacity: Int, maxNeighbours: Int) {
         self.capacity = max(capacity, 16)
         tags = .allocate(capacity: self.capacity)
         tags.initialize(repeating: 0, count: self.capacity)
-        fresh = .allocate(capacity: max(maxNeighbours, 1))
-        freshKeys = .allocate(capacity: max(maxNeighbours, 1))
+        let lists = max(maxNeighbours, 1) + 1
+        fresh = .allocate(capacity: lists)
+        selectionCapacity = 256
+        selectionKeys = .allocate(capacity: selectionCapacity)
+        selectionNodes = .allocate(capacity: selectionCapacity)
+        chosen = .allocate(capacity: lists)
+        linkKeys = .allocate(capacity: lists)
+        linkNodes = .allocate(capacity: lists)
+        linkChosen = .allocate(capacity: lists)
     }
 
     deinit {
@@ -30,11 +48,27 @@ final class SearchScratch: @unchecked Sendable {
         candidates.deallocate()
         results.deallocate()
         fresh.deallocate()
-        freshKeys.deallocate()
+        selectionKeys.deallocate()
+        selectionNodes.deallocate()
+        chosen.deallocate()
+        linkKeys.deallocate()
+        linkNodes.deallocate()
+        linkChosen.deallocate()
+    }
+
+    /// Makes room for `count` selection candidates.
+    func reserveSelection(_ count: Int) {
+        guard count > selectionCapacity else { return }
+        selectionKeys.deallocate()
+        selectionNodes.deallocate()
+        selectionCapacity = max(count, selectionCapacity * 2)
+        selectionKeys = .allocate(capacity: selectionCapacity)
+        selectionNodes = .allocate(capacity: selectionCapacity)
     }
 
     /// Starts a new walk over `nodeCount` nodes (node ids are below `nodeCount`).
     func reset(nodeCount: Int) {
+        distances = 0
         candidates.removeAll()
         results.removeAll()
         if capacity < nodeCount {

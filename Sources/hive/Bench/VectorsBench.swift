@@ -168,7 +168,7 @@ struct VectorsBenchRun {
         }
 
         try measureInt8(flat: flat, truth: truth, queryRows: queryRows, singleCount: singleCount, flatAnchor: flatAnchor, into: &report, failures: &failures)
-        try measureHNSW(data: data, ids: ids, truth: truth, queryRows: queryRows, anchor: anchor, into: &report, failures: &failures)
+        try measureHNSW(data: data, ids: ids, flat: flat, truth: truth, queryRows: queryRows, anchor: anchor, into: &report, failures: &failures)
     }
 
     func measureInt8(
@@ -200,7 +200,7 @@ struct VectorsBenchRun {
     }
 
     func measureHNSW(
-        data: VectorsBenchData, ids: [VectorID], truth: [[VectorID]], queryRows: [[Float]], anchor: [String: Any]?,
+        data: VectorsBenchData, ids: [VectorID], flat: FlatIndex, truth: [[VectorID]], queryRows: [[Float]], anchor: [String: Any]?,
         into report: inout BenchReport, failures: inout [String]
     ) throws {
         guard runsHNSW else { return }
@@ -215,6 +215,11 @@ struct VectorsBenchRun {
         let hChecksum = try hnsw.save(to: hFile)
         let hLoad = try loadTime { try HNSWIndex(contentsOf: hFile, expectedChecksum: hChecksum) }
         report.add(BenchMetric("\(tag)_hnsw_load_ms", hLoad, unit: "ms"))
+        // Work per unit of beam width: calibrates HNSWIndex's filtered-search cost estimate.
+        let walkSample = min(100, queryRows.count)
+        var walked = 0
+        for row in queryRows.prefix(walkSample) { walked += try hnsw.walkCost(row, ef: 64) }
+        report.add(BenchMetric("\(tag)_hnsw_walk_distances_per_ef", Double(walked) / Double(walkSample * 64), unit: "dist/ef"))
 
         let sweeps = anchorHNSW?["sweep"] as? [String: [[String: Double]]]
         var bestRecall = 0.0
@@ -246,6 +251,38 @@ struct VectorsBenchRun {
         }
         let floor = kind == .clustered ? 0.9 : 0.5
         if bestRecall < floor { failures.append("\(tag): HNSW best recall \(bestRecall) < \(floor)") }
+        try measureFilteredHNSW(hnsw: hnsw, flat: flat, queryRows: queryRows, into: &report, failures: &failures)
+    }
+
+    /// Filtered search at several selectivities (a bitmap by id, the form the twin store hands
+    /// over): HNSWIndex at its default ef against the exact FlatIndex scan with the same filter,
+    /// 1 thread, and HNSW's recall@10 against that exact filtered answer. A selective filter must
+    /// not make the graph index slower than scanning.
+    func measureFilteredHNSW(
+        hnsw: HNSWIndex, flat: FlatIndex, queryRows: [[Float]], into report: inout BenchReport, failures: inout [String]
+    ) throws {
+        let count = min(queryRows.count, quick ? 100 : 200)
+        for share in [2, 6, 30] {
+            // Deterministic pseudo-random membership, independent of the clusters.
+            var mask = [Bool](repeating: false, count: n)
+            for i in 0..<n { mask[i] = ((UInt64(i) &* 0x9E37_79B9_7F4A_7C15) >> 40) % UInt64(share) == 0 }
+            let filter = VectorFilter.mask(mask)
+            var hits = 0, expected = 0
+            for i in 0..<count {
+                let exact = try flat.search(queryRows[i], k: k, filter: filter).map(\.id)
+                let got = try hnsw.search(queryRows[i], k: k, filter: filter).map(\.id)
+                if got.contains(where: { !mask[Int($0)] }) { failures.append("\(tag): filtered HNSW returned an id the filter rejects") }
+                if got.count != exact.count { failures.append("\(tag): filtered HNSW returned \(got.count) hits, exact \(exact.count)") }
+                hits += Set(got).intersection(exact).count
+                expected += exact.count
+            }
+            let recall = Double(hits) / Double(max(expected, 1))
+            let exactQPS = try medianOf(repeats) { try Self.parallelQPS(threads: 1, count: count) { [flat, k, queryRows] i in try flat.search(queryRows[i], k: k, filter: filter) } }
+            let hnswQPS = try medianOf(repeats) { try Self.parallelQPS(threads: 1, count: count) { [hnsw, k, queryRows] i in try hnsw.search(queryRows[i], k: k, filter: filter) } }
+            report.add(BenchMetric("\(tag)_hnsw_filtered_1in\(share)_recall", recall, unit: "recall"))
+            report.add(BenchMetric("\(tag)_hnsw_filtered_1in\(share)_qps_t1", hnswQPS, unit: "q/s", anchor: "FlatIndex exact, same filter", anchorValue: exactQPS, target: 1.0))
+            if recall < 0.9 { failures.append("\(tag): filtered HNSW recall \(recall) at 1 in \(share)") }
+        }
     }
 
     // MARK: helpers

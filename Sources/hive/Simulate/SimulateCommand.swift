@@ -36,6 +36,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Probability a twin is offline in a round.") var offline = 0.2
     @Option(help: "Users need at least this many ratings.") var minRatings = 20
     @Option(help: "Random seed (user choice, offline periods, negatives).") var seed: UInt64 = 7
+    @Option(help: "Comma-separated seeds: one full simulation per seed (fresh hub and twins), then means (overrides --seed).")
+    var seeds: String?
     @Option(help: "Write the report as JSON to this path.") var json: String?
 
     struct RoundFigures: Codable {
@@ -51,9 +53,15 @@ struct SimulateCommand: AsyncParsableCommand {
         var ndcg: Double
         var modelOnlyHitRate: Double
         var withoutModelHitRate: Double
+        /// HR@10 after this round's tracking and learning, before its syncs (the model of the previous round).
+        var beforeSyncHitRate: Double
+        var withoutModelNdcg: Double
+        /// Mean model confidence over the twins (the model's weight is 0.6 × this).
+        var meanConfidence: Double
     }
 
     struct Report: Codable {
+        var seed: UInt64
         var twins: Int
         var rounds: [RoundFigures]
         var patternsLearned: Int
@@ -64,26 +72,82 @@ struct SimulateCommand: AsyncParsableCommand {
         var elapsedSeconds: Double
     }
 
+    /// Several seeds' reports and the per-round means.
+    struct MultiReport: Codable {
+        var runs: [Report]
+        var meanHitRate: [Double]
+        var meanWithoutModelHitRate: [Double]
+        var meanBeforeSyncHitRate: [Double]
+        var meanModelOnlyHitRate: [Double]
+    }
+
     func run() async throws {
         guard twins >= 1, twins <= 2_000 else { throw ValidationError("--twins must be in 1…2000") }
         guard rounds >= 1, rounds <= 100 else { throw ValidationError("--rounds must be in 1…100") }
         guard offline.isFinite, (0...0.95).contains(offline) else { throw ValidationError("--offline must be in 0…0.95") }
-        let started = ContinuousClock.now
+        var seedList = [seed]
+        if let seeds {
+            seedList = try seeds.split(separator: ",").map { text in
+                guard let value = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--seeds must be comma-separated unsigned integers, got \(text.prefix(40))")
+                }
+                return value
+            }
+            guard (1...20).contains(seedList.count) else { throw ValidationError("--seeds takes 1…20 seeds") }
+        }
         let dataset = try MovieLens.load(directory: data)
+        var runs: [Report] = []
+        for seed in seedList {
+            if seedList.count > 1 { print("== seed \(seed)") }
+            runs.append(try await runOnce(dataset: dataset, seed: seed))
+        }
+        func mean(_ value: (RoundFigures) -> Double) -> [Double] {
+            (0..<rounds).map { round in
+                let values = runs.compactMap { round < $0.rounds.count ? value($0.rounds[round]) : nil }
+                return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+            }
+        }
+        let multi = MultiReport(
+            runs: runs, meanHitRate: mean(\.hitRate), meanWithoutModelHitRate: mean(\.withoutModelHitRate),
+            meanBeforeSyncHitRate: mean(\.beforeSyncHitRate), meanModelOnlyHitRate: mean(\.modelOnlyHitRate))
+        if runs.count > 1 {
+            print("mean over seeds \(seedList.map(String.init).joined(separator: ",")) (\(runs.first?.twins ?? 0) twins each):")
+            print("round  HR@10 before sync  HR@10 after sync  without the federated model  model signal only  gain")
+            for round in 0..<rounds {
+                print(
+                    String(
+                        format: "%5d  %17.3f  %16.3f  %27.3f  %17.3f  %+.3f", round + 1, multi.meanBeforeSyncHitRate[round],
+                        multi.meanHitRate[round], multi.meanWithoutModelHitRate[round], multi.meanModelOnlyHitRate[round],
+                        multi.meanHitRate[round] - multi.meanWithoutModelHitRate[round]))
+            }
+        }
+        if let json {
+            if runs.count == 1, let only = runs.first {
+                try HiveJSON.encode(only).write(to: URL(fileURLWithPath: json))
+            } else {
+                try HiveJSON.encode(multi).write(to: URL(fileURLWithPath: json))
+            }
+        }
+        let dead = runs.reduce(0) { $0 + $1.deadLettered }
+        guard dead == 0 else { throw HiveError(.inconsistent, "\(dead) envelopes were dead-lettered") }
+    }
+
+    func runOnce(dataset: InteractionDataset, seed: UInt64) async throws -> Report {
+        let started = ContinuousClock.now
         var rng = SeededGenerator(seed: seed)
         let viewers = try Self.viewers(dataset, count: twins, minRatings: minRatings, using: &rng)
         let catalog = dataset.items.map { CatalogItem(id: $0.externalID, title: $0.title, genres: $0.genres) }
         let maxID = catalog.compactMap { Int($0.id) }.max() ?? catalog.count
         print("simulate: \(viewers.count) twins, \(dataset.name) (\(dataset.userCount) users, \(dataset.itemCount) items), \(rounds) rounds, offline p=\(offline), embedder hashing-ngram (explicit, for speed)")
 
-        let workdir = NSTemporaryDirectory() + "hive-simulate-\(getpid())"
+        let workdir = NSTemporaryDirectory() + "hive-simulate-\(getpid())-\(seed)"
         try FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: workdir) }
 
         if let hub {
             guard adminToken != nil else { throw ValidationError("--admin-token is needed with --hub to run aggregation rounds") }
-            try await simulate(hubURL: hub, core: nil, viewers: viewers, catalog: catalog, workdir: workdir, started: started, rng: &rng)
-            return
+            return try await simulate(
+                hubURL: hub, core: nil, viewers: viewers, catalog: catalog, workdir: workdir, started: started, seed: seed, rng: &rng)
         }
         var configuration = HubConfiguration()
         configuration.port = 0
@@ -98,8 +162,11 @@ struct SimulateCommand: AsyncParsableCommand {
         try await server.prepare()
         let port = SyncBenchState()
         let application = try server.makeApplication(onServerRunning: { channel in port.port.withLock { $0 = channel.localAddress?.port } })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.runService() }
+        return try await withThrowingTaskGroup(of: Report.self) { group in
+            group.addTask {
+                try await application.runService()
+                throw CancellationError()
+            }
             defer { group.cancelAll() }
             var bound: Int?
             for _ in 0..<1000 {
@@ -110,9 +177,9 @@ struct SimulateCommand: AsyncParsableCommand {
             guard let bound else { throw HiveError(.unavailable, "the hub did not start") }
             print("hub: in-process on http://127.0.0.1:\(bound), engine \(engine.name)")
             var inner = rng
-            try await simulate(
+            return try await simulate(
                 hubURL: "http://127.0.0.1:\(bound)", core: server.core, viewers: viewers, catalog: catalog, workdir: workdir,
-                started: started, rng: &inner)
+                started: started, seed: seed, rng: &inner)
         }
     }
 
@@ -152,8 +219,8 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func simulate(
         hubURL: String, core: OmegaCore?, viewers: [Viewer], catalog: [CatalogItem], workdir: String, started: ContinuousClock.Instant,
-        rng: inout SeededGenerator
-    ) async throws {
+        seed: UInt64, rng: inout SeededGenerator
+    ) async throws -> Report {
         let embedder = try HashingEmbedder(dimensions: 128)
         var agents: [ViewerAgent] = []
         for (index, viewer) in viewers.enumerated() {
@@ -179,15 +246,20 @@ struct SimulateCommand: AsyncParsableCommand {
         var receipts = 0
         let baseline = try await evaluate(agents, viewers)
         print(String(format: "round 0 (nothing tracked): HR@10 %.3f  NDCG@10 %.3f", baseline.hit, baseline.ndcg))
-        print("round  online  accepted  dup  rejected  model  updates  patterns  HR@10  NDCG@10  model-only  without-model")
+        print(
+            "round  online  accepted  dup  rejected  model  updates  patterns  before-sync  HR@10  NDCG@10  model-only  without-model  confidence")
         for round in 1...rounds {
             var row = RoundFigures(
                 round: round, online: 0, accepted: 0, duplicates: 0, rejected: 0, modelVersion: 0, updatesUsed: 0, patternsConsolidated: 0,
-                hitRate: 0, ndcg: 0, modelOnlyHitRate: 0, withoutModelHitRate: 0)
-            var online: [Bool] = []
-            for (index, (agent, viewer)) in zip(agents, viewers).enumerated() {
+                hitRate: 0, ndcg: 0, modelOnlyHitRate: 0, withoutModelHitRate: 0, beforeSyncHitRate: 0, withoutModelNdcg: 0,
+                meanConfidence: 0)
+            for (agent, viewer) in zip(agents, viewers) {
                 for (item, rating) in chunk(viewer, round: round) { try await agent.trackRating(mediaId: item, rating: rating) }
                 patternsLearned += try await agent.learnFromSession().count
+            }
+            row.beforeSyncHitRate = try await evaluate(agents, viewers).hit
+            var online: [Bool] = []
+            for (index, agent) in agents.enumerated() {
                 // The last round everyone is online, so the final figures cover every twin.
                 let isOnline = round == rounds || Double.random(in: 0..<1, using: &rng) >= offline
                 online.append(isOnline)
@@ -216,12 +288,14 @@ struct SimulateCommand: AsyncParsableCommand {
             row.ndcg = quality.ndcg
             row.modelOnlyHitRate = quality.modelOnly
             row.withoutModelHitRate = quality.withoutModel
+            row.withoutModelNdcg = quality.withoutModelNdcg
+            row.meanConfidence = quality.confidence
             figures.append(row)
             print(
                 String(
-                    format: "%5d  %6d  %8d  %3d  %8d  %5lld  %7d  %8d  %.3f  %7.3f  %10.3f  %13.3f", round, row.online, row.accepted,
-                    row.duplicates, row.rejected, row.modelVersion, row.updatesUsed, row.patternsConsolidated, row.hitRate, row.ndcg,
-                    row.modelOnlyHitRate, row.withoutModelHitRate))
+                    format: "%5d  %6d  %8d  %3d  %8d  %5lld  %7d  %8d  %11.3f  %.3f  %7.3f  %10.3f  %13.3f  %10.2f", round, row.online,
+                    row.accepted, row.duplicates, row.rejected, row.modelVersion, row.updatesUsed, row.patternsConsolidated,
+                    row.beforeSyncHitRate, row.hitRate, row.ndcg, row.modelOnlyHitRate, row.withoutModelHitRate, row.meanConfidence))
         }
         var pending = 0
         var dead = 0
@@ -237,7 +311,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let report = Report(
-            twins: agents.count, rounds: figures, patternsLearned: patternsLearned, receiptsVerified: receipts, ledgerTreeSize: treeSize,
+            seed: seed, twins: agents.count, rounds: figures, patternsLearned: patternsLearned, receiptsVerified: receipts, ledgerTreeSize: treeSize,
             pendingAtEnd: pending, deadLettered: dead, elapsedSeconds: seconds)
         if let first = figures.first, let last = figures.last {
             print(
@@ -246,11 +320,11 @@ struct SimulateCommand: AsyncParsableCommand {
                     patternsLearned, receipts, treeSize, pending, dead, seconds))
             print(
                 String(
-                    format: "HR@10 round 1 → %d: %.3f → %.3f (model signal alone %.3f → %.3f; without the federated model %.3f)",
-                    last.round, first.hitRate, last.hitRate, first.modelOnlyHitRate, last.modelOnlyHitRate, last.withoutModelHitRate))
+                    format: "HR@10 round 1 → %d: %.3f → %.3f (model signal alone %.3f → %.3f; without the federated model %.3f → %.3f)",
+                    last.round, first.hitRate, last.hitRate, first.modelOnlyHitRate, last.modelOnlyHitRate, first.withoutModelHitRate,
+                    last.withoutModelHitRate))
         }
-        if let json { try HiveJSON.encode(report).write(to: URL(fileURLWithPath: json)) }
-        guard dead == 0 else { throw HiveError(.inconsistent, "\(dead) envelopes were dead-lettered") }
+        return report
     }
 
     /// Runs one aggregation round: in-process, or `POST /api/v1/aggregate` with the admin token.
@@ -264,12 +338,16 @@ struct SimulateCommand: AsyncParsableCommand {
         return try HiveJSON.decode(RoundRecord.self, from: response.body)
     }
 
-    /// Mean HR@10 / NDCG@10 of the held-out items (blended), HR@10 by the model signal alone and by the blend without it.
-    func evaluate(_ agents: [ViewerAgent], _ viewers: [Viewer]) async throws -> (hit: Double, ndcg: Double, modelOnly: Double, withoutModel: Double) {
-        var hit = 0.0, ndcg = 0.0, modelOnly = 0.0, withoutModel = 0.0
-        let weights = RecommendationEngine().weights
+    /// Mean HR@10 / NDCG@10 of the held-out items by the twin's blended relevance, HR@10 by the model
+    /// signal alone, HR@10 / NDCG@10 by the same twin without the federated model (confidence 0), and
+    /// the mean model confidence.
+    func evaluate(_ agents: [ViewerAgent], _ viewers: [Viewer]) async throws -> (
+        hit: Double, ndcg: Double, modelOnly: Double, withoutModel: Double, withoutModelNdcg: Double, confidence: Double
+    ) {
+        var hit = 0.0, ndcg = 0.0, modelOnly = 0.0, withoutModel = 0.0, withoutModelNdcg = 0.0, confidence = 0.0
         for (agent, viewer) in zip(agents, viewers) {
-            let scores = try await agent.relevance(of: [viewer.heldOut] + viewer.negatives)
+            let relevance = try await agent.relevanceWithAndWithoutModel(of: [viewer.heldOut] + viewer.negatives)
+            let scores = relevance.with
             func rank(_ value: (Recommendation) -> Double) -> Double {
                 guard let positive = scores[viewer.heldOut] else { return .infinity }
                 return RankingMetrics.rank(
@@ -279,14 +357,17 @@ struct SimulateCommand: AsyncParsableCommand {
             hit += RankingMetrics.hit(rank: blended, k: 10)
             ndcg += RankingMetrics.ndcg(rank: blended, k: 10)
             modelOnly += RankingMetrics.hit(rank: rank { $0.components["model"] ?? 0 }, k: 10)
-            withoutModel += RankingMetrics.hit(
-                rank: rank {
-                    weights.content * ($0.components["content"] ?? 0) + weights.pattern * ($0.components["pattern"] ?? 0)
-                        + weights.popularity * ($0.components["popularity"] ?? 0)
-                }, k: 10)
+            let alone =
+                relevance.without[viewer.heldOut].map { positive in
+                    RankingMetrics.rank(
+                        positive: Float(positive), negatives: viewer.negatives.compactMap { relevance.without[$0] }.map { Float($0) })
+                } ?? .infinity
+            withoutModel += RankingMetrics.hit(rank: alone, k: 10)
+            withoutModelNdcg += RankingMetrics.ndcg(rank: alone, k: 10)
+            confidence += relevance.confidence
         }
         let n = Double(max(1, agents.count))
-        return (hit / n, ndcg / n, modelOnly / n, withoutModel / n)
+        return (hit / n, ndcg / n, modelOnly / n, withoutModel / n, withoutModelNdcg / n, confidence / n)
     }
 
     static func progress(_ label: String, _ done: Int, _ total: Int) {
