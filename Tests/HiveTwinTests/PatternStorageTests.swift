@@ -229,4 +229,39 @@ struct PatternStorageTests {
         clock.advance(60_001)
         #expect(try bank.searchPatterns(vector: query, k: 8, filter: filter).map(\.pattern.id) == expected(query, stored, now: true))
     }
+
+    @Test("exact-index results are identical before a restart, after loading the saved file and after a rebuild")
+    func identicalAcrossRestart() throws {
+        let dir = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        var rng = SplitMix(seed: 29)
+        let vectors = (0..<400).map { _ in rng.vector(32) }
+        let queries = (0..<30).map { _ in rng.vector(32) }
+        let filter = PatternFilter(minSuccessRate: 0.3)
+        func results(_ bank: ReasoningBank) throws -> [[PatternMatch]] {
+            try queries.flatMap { [try bank.searchPatterns(vector: $0, k: 10), try bank.searchPatterns(vector: $0, k: 5, filter: filter)] }
+        }
+        let before: [[PatternMatch]]
+        do {
+            let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
+            // Inserted in batches, so the live index grew incrementally rather than in one rebuild.
+            for first in stride(from: 0, to: 400, by: 100) {
+                try bank.storePatterns((first..<first + 100).map { (ReasoningBankTests.draft($0), vectors[$0]) })
+            }
+            before = try results(bank)
+            try bank.saveIndex()
+        }
+        #expect(before.allSatisfy { !$0.isEmpty })
+        let path = dir.file("twin.sqlite.patterns.qflat")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        // Codes padded to 64 bytes + scale + id per pattern; f32 rows alone would add 400 × 128 bytes.
+        #expect(size <= 400 * (64 + 4 + 8) + 1024, "index file is \(size) bytes: no f32 rows")
+        let loaded = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
+        #expect(loaded.indexOrigin == "loaded")
+        #expect(try results(loaded) == before)
+        try FileManager.default.removeItem(atPath: path)
+        let rebuilt = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
+        #expect(rebuilt.indexOrigin == "rebuilt")
+        #expect(try results(rebuilt) == before)
+    }
 }

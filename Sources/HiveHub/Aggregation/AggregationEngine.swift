@@ -14,4 +14,17 @@ public protocol AggregationEngine: Sendable {
     func validateModelUpdate(_ payload: [UInt8]) throws
     /// Computes one round.
     func round(_ input: RoundInput) throws -> RoundOutput
+    /// ``validateModelUpdate(_:)`` for the payload of envelope `envelopeID`; an engine may keep
+    /// the decoded update for the round.
+    func validateModelUpdate(_ payload: [UInt8], envelopeID: String) throws
+    /// A pattern decoded at ingest from envelope `envelopeID`; an engine may keep it for the round.
+    func admitted(_ pattern: Pattern, envelopeID: String)
+}
+
+extension AggregationEngine {
+    public func validateModelUpdate(_ payload: [UInt8], envelopeID: String) throws {
+        try validateModelUpdate(payload)
+    }
+
+    public func admitted(_ pattern: Pattern, envelopeID: String) {}
 }

@@ -19,6 +19,9 @@ public struct LearningAggregationEngine: AggregationEngine {
     private let aggregator: UpdateAggregator
     private let consensus: PatternConsensus
     private let embedder: HashingEmbedder
+    /// Updates and patterns decoded at ingest, by envelope id, so a round decodes each only once.
+    private let decodedUpdates = DecodedPayloadCache<ModelUpdate>(capacity: 50_000)
+    private let decodedPatterns = DecodedPayloadCache<Pattern>(capacity: 200_000)
 
     /// Throws `invalid-input` for a bad configuration.
     public init(configuration: LearningEngineConfiguration) throws {
@@ -43,6 +46,14 @@ public struct LearningAggregationEngine: AggregationEngine {
 
     public func validateModelUpdate(_ payload: [UInt8]) throws {
         _ = try decodeUpdate(payload)
+    }
+
+    public func validateModelUpdate(_ payload: [UInt8], envelopeID: String) throws {
+        decodedUpdates.insert(try decodeUpdate(payload), for: envelopeID)
+    }
+
+    public func admitted(_ pattern: Pattern, envelopeID: String) {
+        decodedPatterns.insert(pattern, for: envelopeID)
     }
 
     /// A decoded update that fits the configured model (rank, item range); throws naming the problem.
@@ -81,7 +92,10 @@ public struct LearningAggregationEngine: AggregationEngine {
             var latest: [String: (envelopeID: String, update: ModelUpdate)] = [:]
             for contribution in input.modelUpdates {
                 consumed.append(contribution.envelopeID)
-                guard let update = try? decodeUpdate(contribution.payload), update.twinID == contribution.twinID,
+                guard
+                    let update = decodedUpdates.value(for: contribution.envelopeID)
+                        ?? (try? decodeUpdate(contribution.payload)),
+                    update.twinID == contribution.twinID,
                     (try? update.validate(against: model, maxStaleness: configuration.maxStaleness)) != nil
                 else { continue }
                 latest[contribution.twinID] = (contribution.envelopeID, update)
@@ -147,7 +161,10 @@ public struct LearningAggregationEngine: AggregationEngine {
         var votes: [PatternVote] = []
         var decoded: [(PendingContribution, Pattern)] = []
         for contribution in input.patterns {
-            guard let pattern = try? HiveJSON.decode(Pattern.self, from: contribution.payload) else {
+            guard
+                let pattern = decodedPatterns.value(for: contribution.envelopeID)
+                    ?? (try? HiveJSON.decode(Pattern.self, from: contribution.payload))
+            else {
                 consumed.append(contribution.envelopeID)
                 continue
             }

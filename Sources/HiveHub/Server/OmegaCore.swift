@@ -154,13 +154,13 @@ public final class OmegaCore: Sendable {
                 }
                 return .success(IngestItem(envelope: envelope, skill: trace))
             case .pattern:
-                _ = try envelope.decodePayload(as: Pattern.self)
+                engine?.admitted(try envelope.decodePayload(as: Pattern.self), envelopeID: envelope.id)
             case .modelUpdate:
                 guard let engine else {
                     throw HiveError(
                         .unavailable, "model updates need the aggregation engine (HiveLearning), which is not in this build")
                 }
-                try engine.validateModelUpdate(envelope.payload)
+                try engine.validateModelUpdate(envelope.payload, envelopeID: envelope.id)
             default:
                 throw HiveError(.unknownKind, "kind \(envelope.kind) is not accepted by the hub")
             }

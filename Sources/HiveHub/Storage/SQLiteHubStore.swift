@@ -507,12 +507,11 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
                             StoreCodec.ModelPublished(version: delta.version, dimension: delta.dimension, rows: delta.rows.count, round: round)),
                         nowMs: nowMs)
                 }
-                for (twinID, reputation) in output.reputations {
-                    try db.execute(sql: "UPDATE twins SET reputation = ? WHERE id = ?", arguments: [reputation, twinID])
-                }
-                for id in output.consumed {
-                    try db.execute(sql: "UPDATE envelopes SET pending = 0 WHERE id = ? AND pending = 1", arguments: [id])
-                }
+                // Compiled once per round, not once per row.
+                let rate = try db.cachedStatement(sql: "UPDATE twins SET reputation = ? WHERE id = ?")
+                for (twinID, reputation) in output.reputations { try rate.execute(arguments: [reputation, twinID]) }
+                let consume = try db.cachedStatement(sql: "UPDATE envelopes SET pending = 0 WHERE id = ? AND pending = 1")
+                for id in output.consumed { try consume.execute(arguments: [id]) }
                 let record = RoundRecord(
                     round: round, startedAt: nowMs, durationMs: RoundWriter.elapsedMs(since: started),
                     updatesUsed: RoundWriter.updatesUsed(output, input: input),

@@ -1,7 +1,7 @@
 import HiveCore
 import HiveVectors
 
-/// The vector index behind a ``ReasoningBank``: exact (int8 scan + f32 rescoring) or HNSW.
+/// The vector index behind a ``ReasoningBank``: exact (int8-only ``QuantizedFlatIndex``) or HNSW.
 enum PatternIndex: Sendable {
     case exact(QuantizedFlatIndex)
     case hnsw(HNSWIndex)

@@ -52,7 +52,14 @@ extension ReasoningBank {
         let index: PatternIndex
         do {
             switch kind {
-            case .exact: index = .exact(try QuantizedFlatIndex(contentsOf: path, expectedChecksum: checksum))
+            case .exact:
+                let exact = try QuantizedFlatIndex(contentsOf: path, expectedChecksum: checksum)
+                // A file from before the int8-only mode rescored against f32 rows; its order can
+                // differ from an index built from the (int8) table, so rebuild (and re-save) instead.
+                guard exact.rescoring == .none else {
+                    return .unusable("index file \(path) keeps f32 rows (written before int8-only indexes)", saved: true)
+                }
+                index = .exact(exact)
             case .hnsw: index = .hnsw(try HNSWIndex(contentsOf: path, expectedChecksum: checksum))
             }
         } catch let error as HiveError {
@@ -147,7 +154,7 @@ extension ReasoningBank {
             }
             switch kind {
             case .exact:
-                var index = try QuantizedFlatIndex(dimension: space.dimensions, metric: .cosine, capacity: count)
+                var index = try QuantizedFlatIndex(dimension: space.dimensions, metric: .cosine, capacity: count, rescoring: .none)
                 try index.add(ids: ids, vectors: vectors)
                 return (State(index: .exact(index), columns: columns), generation)
             case .hnsw(let m, let efConstruction, let efSearch):

@@ -9,11 +9,13 @@ import Synchronization
 ///
 /// - The table is the truth; the index is derived from it and changed only after the transaction
 ///   that changed the table has committed, under the same lock. Two kinds (``IndexKind``):
-///   `.exact` — a ``QuantizedFlatIndex`` (int8 scan, f32 rescoring, exact order); `.hnsw` — an
+///   `.exact` — a ``QuantizedFlatIndex`` in its int8-only mode (`rescoring: .none`: int8 scan,
+///   candidates rescored against the dequantised codes, exact order of those scores; no f32 rows,
+///   since the table's vectors are int8 already and an f32 copy of them would add nothing); `.hnsw` — an
 ///   ``HNSWIndex``. Either kind is persisted next to the database by ``saveIndex()`` with its
 ///   checksum and the table generation it reflects recorded in the store (always for `.hnsw`,
-///   whose graph is costly to build; for `.exact` once ``saveIndex()`` has been called, since its
-///   file keeps f32 rows for rescoring and is about 5× the table's vector bytes); at open it is loaded
+///   whose graph is costly to build; for `.exact` once ``saveIndex()`` has been called; its file is
+///   about N × (d + 12) bytes, the codes and scales the table also holds); at open it is loaded
 ///   (memory-mapped) only if the checksum verifies and no pattern write happened since (every
 ///   write bumps the generation in its own transaction), and rebuilt from the table otherwise —
 ///   ``indexOrigin`` says which and ``indexRebuildReason`` says why. Either way index and table

@@ -1,17 +1,36 @@
 import HiveCore
 
-/// Exact-order search over int8 scalar-quantised vectors with f32 rescoring.
+/// Exact-order search over int8 scalar-quantised vectors.
 ///
-/// Each vector is stored twice: as f32 (the truth, used for rescoring and persistence) and as
-/// int8 codes with a per-vector scale (a quarter of the bytes, so a scan moves a quarter of the
-/// memory). A search scans the codes, keeps the best ``rescoreCount(for:)`` candidates by
-/// approximate score, rescores those in f32 and returns the best `k` of them in exact order.
-/// Only a true neighbour whose approximate score falls outside the candidate set can be missed;
-/// ``recall(queries:k:)`` measures how often that happens against an exact scan.
+/// Every vector is held as int8 codes with a per-vector scale (`x ≈ code × scale`). A search scans
+/// the codes with an int8-quantised query, keeps the best ``rescoreCount(for:)`` candidates by
+/// that approximate score, rescores them and returns the best `k` in exact order of the rescored
+/// values. Only a neighbour whose approximate score falls outside the candidate set can be
+/// missed; ``recall(queries:k:)`` measures how often that happens.
+///
+/// What the rescoring compares against is the ``Rescoring`` mode, fixed at creation:
+/// - ``Rescoring/f32``: each vector is also kept as f32 (four times the bytes of its codes);
+///   candidates are rescored exactly against those rows.
+/// - ``Rescoring/none`` (int8-only): no f32 rows are kept, in memory or on disk; candidates are
+///   rescored as `query(f32) · code × scale`, i.e. exactly against the dequantised vectors. Use it
+///   when the vectors' source of truth is itself int8 (an f32 copy of dequantised codes adds
+///   nothing) or when a quarter of the footprint matters more than the quantisation error.
 public struct QuantizedFlatIndex: VectorIndex {
-    /// The exact f32 rows (shared layout and slots with the codes).
+    /// What candidates from the int8 scan are rescored against.
+    public enum Rescoring: Sendable, Equatable {
+        /// The f32 vectors, kept beside the codes (file ≈ N × (5d + 12) bytes).
+        case f32
+        /// The dequantised codes, `code × scale`; no f32 rows are kept (file ≈ N × (d + 12) bytes).
+        case none
+    }
+
+    /// Ids, slots and `.l2` norms; under ``Rescoring/f32`` also the exact f32 rows. Under
+    /// ``Rescoring/none`` its row buffer has stride 0 (one empty row per vector, so slots and
+    /// swap-removal stay aligned with the codes) and its norms are those of the dequantised vectors.
     var exact: FlatIndex
     var codes: Int8Codes
+    /// See ``Rescoring``.
+    public let rescoring: Rescoring
 
     /// Candidates rescored per query: `max(k × rescoreFactor, k + minimumExtraCandidates)`.
     public var rescoreFactor: Int = 4
@@ -29,24 +48,36 @@ public struct QuantizedFlatIndex: VectorIndex {
 
     static func codeStride(_ dimension: Int) -> Int { Kernels.paddedStride(dimension, multiple: Kernels.int8Lanes) }
 
+    /// Row length of an f32 query (the dimension padded to whole SIMD chunks).
+    var queryStride: Int { Kernels.paddedStride(dimension) }
+
     /// An empty index.
-    public init(dimension: Int, metric: DistanceMetric = .cosine, capacity: Int = 0) throws {
-        exact = try FlatIndex(dimension: dimension, metric: metric, capacity: capacity)
+    public init(dimension: Int, metric: DistanceMetric = .cosine, capacity: Int = 0, rescoring: Rescoring = .f32) throws {
+        switch rescoring {
+        case .f32:
+            exact = try FlatIndex(dimension: dimension, metric: metric, capacity: capacity)
+        case .none:
+            try VectorValidation.checkDimension(dimension)
+            exact = FlatIndex(dimension: dimension, metric: metric, storage: FlatStorage(stride: 0))
+        }
         codes = Int8Codes(stride: Self.codeStride(dimension), capacity: capacity)
+        self.rescoring = rescoring
     }
 
-    /// Quantises an existing exact index.
+    /// Quantises an existing exact index (keeping its f32 rows for rescoring).
     public init(_ flat: FlatIndex) {
         exact = flat
         codes = Int8Codes(stride: Self.codeStride(flat.dimension), capacity: flat.count)
         for slot in 0..<flat.count {
             codes.append(flat.storage.vectors.row(slot), dimension: flat.dimension)
         }
+        rescoring = .f32
     }
 
-    init(exact: FlatIndex, codes: Int8Codes) {
+    init(exact: FlatIndex, codes: Int8Codes, rescoring: Rescoring) {
         self.exact = exact
         self.codes = codes
+        self.rescoring = rescoring
     }
 
     /// Candidates rescored in f32 for a given `k`.
@@ -63,6 +94,10 @@ public struct QuantizedFlatIndex: VectorIndex {
     }
 
     public mutating func add(ids: [VectorID], vectors: [Float]) throws {
+        if rescoring == .none {
+            try addInt8Only(ids: ids, vectors: vectors)
+            return
+        }
         let first = exact.count
         try exact.add(ids: ids, vectors: vectors)  // validates everything before changing anything
         if !isKnownUniquelyReferenced(&codes) { codes = codes.copy() }
@@ -70,6 +105,75 @@ public struct QuantizedFlatIndex: VectorIndex {
         for slot in first..<exact.count {
             codes.append(exact.storage.vectors.row(slot), dimension: dimension)
         }
+    }
+
+    /// ``add(ids:vectors:)`` under ``Rescoring/none``: validates everything first, then normalises
+    /// (cosine) and quantises each vector straight into the codes; no f32 row is kept.
+    mutating func addInt8Only(ids: [VectorID], vectors: [Float]) throws {
+        let current = exact.storage
+        try VectorValidation.checkNewIDs(ids) { current.slots[$0] != nil }
+        try vectors.withUnsafeBufferPointer {
+            try VectorValidation.checkRows($0, rows: ids.count, dimension: dimension, metric: metric, what: "add: vector")
+        }
+        guard !ids.isEmpty else { return }
+        if !isKnownUniquelyReferenced(&exact.storage) { exact.storage = exact.storage.copy() }
+        if !isKnownUniquelyReferenced(&codes) { codes = codes.copy() }
+        let s = exact.storage
+        let total = s.ids.count + ids.count
+        codes.rows.reserve(total)
+        s.ids.reserveCapacity(total)
+        var scratch = [Float](repeating: 0, count: queryStride)
+        vectors.withUnsafeBufferPointer { src in
+            scratch.withUnsafeMutableBufferPointer { row in
+                for (i, id) in ids.enumerated() {
+                    _ = VectorMath.copyRow(src.baseAddress! + i * dimension, dimension: dimension, into: row.baseAddress!, normalise: metric == .cosine)
+                    codes.append(row.baseAddress!, dimension: dimension)
+                    if metric == .cosine { Self.normaliseScale(codes, slot: codes.scales.count - 1, dimension: dimension) }
+                    _ = s.vectors.appendRow()  // stride 0: keeps FlatIndex's row count equal to its id count
+                    s.slots[id] = Int32(s.ids.count)
+                    s.ids.append(id)
+                    if metric == .l2 { s.squaredNorms.append(Self.dequantisedSquaredNorm(codes, slot: s.ids.count - 1, dimension: dimension)) }
+                }
+            }
+        }
+    }
+
+    /// Under cosine, sets the scale so that `code × scale` has unit norm: the rescored
+    /// `q̂ · code × scale` is then exactly the cosine between the query and the dequantised vector.
+    static func normaliseScale(_ codes: Int8Codes, slot: Int, dimension: Int) {
+        let row = codes.rows.row(slot)
+        var sum: Float = 0
+        for j in 0..<dimension { sum += Float(row[j]) * Float(row[j]) }
+        if sum > 0 { codes.scales[slot] = 1 / sum.squareRoot() }
+    }
+
+    /// `|code × scale|²` of one stored vector.
+    static func dequantisedSquaredNorm(_ codes: Int8Codes, slot: Int, dimension: Int) -> Float {
+        let row = codes.rows.row(slot)
+        var sum: Float = 0
+        for j in 0..<dimension { sum += Float(row[j]) * Float(row[j]) }
+        return sum * codes.scales[slot] * codes.scales[slot]
+    }
+
+    /// `q · code` of one stored vector, in f32 (the ``Rescoring/none`` rescoring kernel).
+    @inline(__always)
+    static func dotDequantised(_ q: UnsafePointer<Float>, _ code: UnsafePointer<Int8>, dimension: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var j = 0
+        while j + 8 <= dimension {
+            let c = SIMD8<Float>(
+                Float(code[j]), Float(code[j + 1]), Float(code[j + 2]), Float(code[j + 3]),
+                Float(code[j + 4]), Float(code[j + 5]), Float(code[j + 6]), Float(code[j + 7]))
+            let x = UnsafeRawPointer(q + j).loadUnaligned(as: SIMD8<Float>.self)
+            acc += x * c
+            j += 8
+        }
+        var sum = acc.sum()
+        while j < dimension {
+            sum += q[j] * Float(code[j])
+            j += 1
+        }
+        return sum
     }
 
     public mutating func remove(id: VectorID) throws {
@@ -90,7 +194,7 @@ public struct QuantizedFlatIndex: VectorIndex {
 
     public func search(batch queries: [Float], k: Int, filter: VectorFilter?) throws -> [[SearchHit]] {
         try VectorValidation.checkK(k)
-        let prepared = try PreparedQueries(queries, dimension: dimension, stride: exact.stride, metric: metric, what: "search: query")
+        let prepared = try PreparedQueries(queries, dimension: dimension, stride: queryStride, metric: metric, what: "search: query")
         let kk = min(k, count)
         guard kk > 0 else { return Array(repeating: [], count: prepared.count) }
         let candidates = min(rescoreCount(for: kk), count)
@@ -207,25 +311,39 @@ public struct QuantizedFlatIndex: VectorIndex {
         }
     }
 
-    /// Exact f32 scores for the candidates; the best `k` in exact order.
+    /// Rescored candidates (against f32 rows or the dequantised codes, per ``rescoring``); the
+    /// best `k` in exact order of those scores.
     func rescore(_ q: UnsafePointer<Float>, candidates: TopK, k: Int, queryNorm: Float) -> [SearchHit] {
         let s = exact.storage
         let chunks = exact.stride / Kernels.lanes
+        let int8Only = rescoring == .none
         var best = TopK(k: k)
         for id in candidates.ids {
             guard let slot = s.slots[id].map(Int.init) else { continue }
-            var key = Kernels.dot(q, s.vectors.row(slot), chunks: chunks)
+            var key =
+                int8Only
+                ? Self.dotDequantised(q, codes.rows.row(slot), dimension: dimension) * codes.scales[slot]
+                : Kernels.dot(q, s.vectors.row(slot), chunks: chunks)
             if metric == .l2 { key = 2 * key - s.squaredNorms[slot] }
             best.push(key, id)
         }
         return FlatIndex.hits(best, metric: metric, queryNorm: queryNorm)
     }
 
-    /// Mean recall@k of this index against an exact f32 scan of the same vectors, over
-    /// `queries` (row-major).
+    /// Mean recall@k of this index, over `queries` (row-major), against an exact scan of what it
+    /// rescores against: the f32 vectors, or under ``Rescoring/none`` the dequantised codes
+    /// (every vector a candidate).
     public func recall(queries: [Float], k: Int) throws -> Double {
         let approximate = try search(batch: queries, k: k, filter: nil)
-        let truth = try exact.search(batch: queries, k: k, filter: nil)
+        let truth: [[SearchHit]]
+        switch rescoring {
+        case .f32:
+            truth = try exact.search(batch: queries, k: k, filter: nil)
+        case .none:
+            var full = self
+            full.rescoreFactor = Int.max
+            truth = try full.search(batch: queries, k: k, filter: nil)
+        }
         var total = 0.0
         for (a, t) in zip(approximate, truth) {
             let truthIDs = Set(t.map(\.id))

@@ -57,6 +57,13 @@ extension TwinBenchRun {
             report.add(bytes)
             let indexBytes = (try? FileManager.default.attributesOfItem(atPath: bank.indexPath)[.size] as? Int) ?? 0
             report.add(BenchMetric("index_file_bytes_\(label)_patterns", Double(indexBytes), unit: "B"))
+            // What the twin occupies on disk for its patterns: the database plus the saved index file.
+            var footprint = BenchMetric("footprint_bytes_\(label)_patterns", bytes.value + Double(indexBytes), unit: "B")
+            if n == 10_000, kind == .exact {
+                footprint.target = 5_000_000
+                footprint.ok = footprint.value <= 5_000_000
+            }
+            report.add(footprint)
 
             // Filtered search: queries near stored patterns, only recommendation patterns with a
             // posterior success rate ≥ 0.6 (about one in six passes).
@@ -86,7 +93,7 @@ extension TwinBenchRun {
             // The same queries on a bare HiveVectors index of the same vectors (no store, no rows):
             // what the index alone costs, so the store's share is visible.
             if kind == .exact {
-                var bare = try QuantizedFlatIndex(dimension: TwinBench.dimensions, capacity: n)
+                var bare = try QuantizedFlatIndex(dimension: TwinBench.dimensions, capacity: n, rescoring: .none)
                 try bare.add(ids: (0..<n).map(Int64.init), vectors: decoded.flatMap { $0 })
                 let allowed = Set(data.indices.filter { i in
                     data[i].0.taskType == .recommendation && data[i].0.alpha / (data[i].0.alpha + data[i].0.beta) >= 0.6
