@@ -50,12 +50,12 @@ enum PatternRowCodec {
     }
 
     static func decodeContext(_ data: Data) throws -> Pattern.Context {
-        var reader = Reader(bytes: [UInt8](data))
+        var reader = BlobReader(bytes: [UInt8](data), what: "pattern context")
         let genres = try reader.list()
         let mood = try reader.optional()
         let timeOfDay = try reader.optional()
         let watchHistory = try reader.list()
-        try reader.finish(what: "pattern context")
+        try reader.finish()
         return Pattern.Context(genres: genres, mood: mood, timeOfDay: timeOfDay, watchHistory: watchHistory)
     }
 
@@ -67,9 +67,9 @@ enum PatternRowCodec {
     }
 
     static func decodeList(_ data: Data) throws -> [String] {
-        var reader = Reader(bytes: [UInt8](data))
+        var reader = BlobReader(bytes: [UInt8](data), what: "pattern provenance")
         let list = try reader.list()
-        try reader.finish(what: "pattern provenance")
+        try reader.finish()
         return list
     }
 
@@ -99,59 +99,26 @@ enum PatternRowCodec {
         out.append(1)
         appendString(text, to: &out)
     }
+}
 
-    /// Bounds-checked reading; every failure is ``HiveError/Code/malformed``.
-    struct Reader {
-        let bytes: [UInt8]
-        var offset = 0
+/// The pattern row's field shapes: length-prefixed strings, lists of them, optional strings.
+extension BlobReader {
+    mutating func lengthPrefixedString() throws -> String { try string(varint()) }
 
-        mutating func varint() throws -> Int {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                guard offset < bytes.count else { throw HiveError(.malformed, "stored pattern field is truncated") }
-                let byte = bytes[offset]
-                offset += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { break }
-                shift += 7
-                guard shift < 35 else { throw HiveError(.malformed, "stored pattern field has an oversized length") }
-            }
-            return Int(value)
-        }
+    mutating func list() throws -> [String] {
+        let count = try varint()
+        guard count <= remaining else { throw HiveError(.malformed, "\(what): a list overruns its field") }
+        var out: [String] = []
+        out.reserveCapacity(count)
+        for _ in 0..<count { out.append(try lengthPrefixedString()) }
+        return out
+    }
 
-        mutating func string() throws -> String {
-            let length = try varint()
-            guard length <= bytes.count - offset else { throw HiveError(.malformed, "stored pattern string overruns its field") }
-            defer { offset += length }
-            guard let text = String(validating: bytes[offset..<(offset + length)], as: UTF8.self) else {
-                throw HiveError(.malformed, "stored pattern string is not UTF-8")
-            }
-            return text
-        }
-
-        mutating func list() throws -> [String] {
-            let count = try varint()
-            guard count <= bytes.count - offset else { throw HiveError(.malformed, "stored pattern list overruns its field") }
-            var out: [String] = []
-            out.reserveCapacity(count)
-            for _ in 0..<count { out.append(try string()) }
-            return out
-        }
-
-        mutating func optional() throws -> String? {
-            guard offset < bytes.count else { throw HiveError(.malformed, "stored pattern field is truncated") }
-            let flag = bytes[offset]
-            offset += 1
-            switch flag {
-            case 0: return nil
-            case 1: return try string()
-            default: throw HiveError(.malformed, "stored pattern field has a bad optional flag \(flag)")
-            }
-        }
-
-        func finish(what: String) throws {
-            guard offset == bytes.count else { throw HiveError(.malformed, "\(what) has \(bytes.count - offset) trailing bytes") }
+    mutating func optional() throws -> String? {
+        switch try byte() {
+        case 0: return nil
+        case 1: return try lengthPrefixedString()
+        case let flag: throw HiveError(.malformed, "\(what): bad optional flag \(flag)")
         }
     }
 }

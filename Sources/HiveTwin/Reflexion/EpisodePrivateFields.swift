@@ -44,13 +44,13 @@ struct EpisodePrivateFields: Sendable, Hashable {
         switch format {
         case sealedFormat:
             let plain = try cipher.openBytes(Data(body), context: context(id))
-            var reader = ByteReader(bytes: plain, what: "private fields of episode \(id)")
+            var reader = BlobReader(bytes: plain, what: "private fields of episode \(id)")
             let input = try reader.string(reader.varint())
             let output = try reader.string(reader.varint())
             let critique = try reader.string(plain.count - reader.offset)
             return EpisodePrivateFields(input: input, output: output, critique: critique)
         case legacyFormat:
-            var reader = ByteReader(bytes: [UInt8](body), what: "private fields of episode \(id)")
+            var reader = BlobReader(bytes: [UInt8](body), what: "private fields of episode \(id)")
             let input = try reader.chunk(reader.varint())
             let output = try reader.chunk(reader.varint())
             let critique = try reader.chunk(reader.varint())
@@ -81,46 +81,5 @@ struct EpisodePrivateFields: Sendable, Hashable {
             v >>= 7
         }
         out.append(UInt8(v))
-    }
-
-    /// Bounds-checked reading; every failure is ``HiveError/Code/malformed``.
-    struct ByteReader {
-        let bytes: [UInt8]
-        let what: String
-        var offset = 0
-
-        mutating func varint() throws -> Int {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                guard offset < bytes.count else { throw HiveError(.malformed, "\(what) are truncated") }
-                let byte = bytes[offset]
-                offset += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { break }
-                shift += 7
-                guard shift < 35 else { throw HiveError(.malformed, "\(what) have an oversized length") }
-            }
-            return Int(value)
-        }
-
-        mutating func chunk(_ length: Int) throws -> Data {
-            guard length >= 0, length <= bytes.count - offset else { throw HiveError(.malformed, "\(what) overrun their blob") }
-            defer { offset += length }
-            return Data(bytes[offset..<(offset + length)])
-        }
-
-        mutating func string(_ length: Int) throws -> String {
-            guard length >= 0, length <= bytes.count - offset else { throw HiveError(.malformed, "\(what) overrun their blob") }
-            defer { offset += length }
-            guard let text = String(validating: bytes[offset..<(offset + length)], as: UTF8.self) else {
-                throw HiveError(.malformed, "\(what) are not UTF-8")
-            }
-            return text
-        }
-
-        func finish() throws {
-            guard offset == bytes.count else { throw HiveError(.malformed, "\(what) have \(bytes.count - offset) trailing bytes") }
-        }
     }
 }
