@@ -499,20 +499,8 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
     // MARK: Published data
 
     public func skills(limit: Int) async throws -> [SkillRecord] {
-        try await io {
-            var result: [SkillRecord] = []
-            for try await (traceID, twinID, intent, wire, created) in try await client.query(
-                "SELECT trace_id, twin_id, intent, envelope, created_at FROM skills ORDER BY created_at DESC, trace_id LIMIT \(limit)",
-                logger: logger
-            ).decode((String, String, String, String, Int64).self) {
-                let envelope = try StoreCodec.envelope(wire)
-                result.append(
-                    SkillRecord(
-                        traceID: traceID, twinID: twinID, intent: intent, envelope: envelope,
-                        trace: try envelope.decodePayload(as: SkillTrace.self), createdAt: created))
-            }
-            return result
-        }
+        try await fetchSkills(
+            "SELECT trace_id, twin_id, intent, envelope, created_at FROM skills ORDER BY created_at DESC, trace_id LIMIT \(limit)")
     }
 
     public func skillIntents(afterSeq seq: Int64, limit: Int) async throws -> [SkillIntent] {
@@ -532,12 +520,17 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
 
     public func skills(traceIDs: [String]) async throws -> [SkillRecord] {
         guard !traceIDs.isEmpty else { return [] }
-        return try await io {
+        return try await fetchSkills(
+            "SELECT trace_id, twin_id, intent, envelope, created_at FROM skills WHERE trace_id = ANY(\(traceIDs))")
+    }
+
+    /// Skill records from a query selecting `trace_id, twin_id, intent, envelope, created_at`.
+    private func fetchSkills(_ query: PostgresQuery) async throws -> [SkillRecord] {
+        try await io {
             var result: [SkillRecord] = []
-            for try await (traceID, twinID, intent, wire, created) in try await client.query(
-                "SELECT trace_id, twin_id, intent, envelope, created_at FROM skills WHERE trace_id = ANY(\(traceIDs))",
-                logger: logger
-            ).decode((String, String, String, String, Int64).self) {
+            for try await (traceID, twinID, intent, wire, created) in try await client.query(query, logger: logger)
+                .decode((String, String, String, String, Int64).self)
+            {
                 let envelope = try StoreCodec.envelope(wire)
                 result.append(
                     SkillRecord(

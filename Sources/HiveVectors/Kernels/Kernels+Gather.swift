@@ -1,6 +1,6 @@
 extension Kernels {
     /// Int8 dot products of a split query with 4 rows at arbitrary addresses (the rows a mask
-    /// let through), sharing each query load like ``dotInt8x4Rows(_:_:stride:)``.
+    /// let through), sharing each query load across them (``dotInt8x4Rows(_:_:stride:)`` is this kernel on 4 consecutive rows).
     @inline(__always)
     static func dotInt8x4Gather(
         _ q: UnsafePointer<SIMD16<Int32>>, _ x0: UnsafePointer<Int8>, _ x1: UnsafePointer<Int8>,

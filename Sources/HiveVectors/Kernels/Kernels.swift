@@ -184,17 +184,6 @@ enum Kernels {
     /// Int8 dot products of a split query with 4 consecutive rows.
     @inline(__always)
     static func dotInt8x4Rows(_ q: UnsafePointer<SIMD16<Int32>>, _ x: UnsafePointer<Int8>, stride: Int) -> SIMD4<Int32> {
-        var s0 = SIMD16<Int32>(), s1 = SIMD16<Int32>(), s2 = SIMD16<Int32>(), s3 = SIMD16<Int32>()
-        let x1 = x + stride, x2 = x + 2 &* stride, x3 = x + 3 &* stride
-        var c = 0, o = 0
-        while o < stride {
-            s0 &+= int8Chunk(x + o, q + c)
-            s1 &+= int8Chunk(x1 + o, q + c)
-            s2 &+= int8Chunk(x2 + o, q + c)
-            s3 &+= int8Chunk(x3 + o, q + c)
-            c &+= 4
-            o &+= 64
-        }
-        return SIMD4(s0.wrappedSum(), s1.wrappedSum(), s2.wrappedSum(), s3.wrappedSum())
+        dotInt8x4Gather(q, x, x + stride, x + 2 &* stride, x + 3 &* stride, stride: stride)
     }
 }
