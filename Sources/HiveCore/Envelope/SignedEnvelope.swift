@@ -32,7 +32,16 @@ public struct SignedEnvelope: Hashable, Sendable, Codable {
     public static let maxPayloadBytes = 1 << 20
 
     /// The deduplication key: hex SHA-256 over signer, kind and payload (not the stamp).
-    public var id: String {
+    ///
+    /// Computed once when the envelope is made: the fields are immutable, and a hub asks for the
+    /// id of each envelope many times per request (dedup set, result, store, ledger entry).
+    public let id: String
+
+    /// Node id of the signer, computed once like ``id``.
+    public let signerNodeID: String
+
+    /// The id of an envelope with these parts (what ``id`` holds).
+    public static func computeID(kind: EnvelopeKind, signer: [UInt8], payload: [UInt8]) -> String {
         var hasher = SHA256()
         hasher.update(data: Array("hive.envelope-id.v1".utf8) + [0])
         hasher.update(data: signer)
@@ -41,9 +50,6 @@ public struct SignedEnvelope: Hashable, Sendable, Codable {
         return Hex.encode(hasher.finalize())
     }
 
-    /// Node id of the signer.
-    public var signerNodeID: String { NodeIdentity.nodeID(forPublicKey: signer) }
-
     /// Builds an envelope from already-signed parts (for decoding and tests); use ``sign(_:kind:stamp:identity:)`` to create one.
     public init(kind: EnvelopeKind, payload: [UInt8], signer: [UInt8], signature: [UInt8], stamp: HLCTimestamp) {
         self.kind = kind
@@ -51,6 +57,22 @@ public struct SignedEnvelope: Hashable, Sendable, Codable {
         self.signer = signer
         self.signature = signature
         self.stamp = stamp
+        self.id = Self.computeID(kind: kind, signer: signer, payload: payload)
+        self.signerNodeID = NodeIdentity.nodeID(forPublicKey: signer)
+    }
+
+    // Equality and hashing over the wire fields only: `id` and `signerNodeID` are functions of them.
+    public static func == (lhs: SignedEnvelope, rhs: SignedEnvelope) -> Bool {
+        lhs.kind == rhs.kind && lhs.payload == rhs.payload && lhs.signer == rhs.signer && lhs.signature == rhs.signature
+            && lhs.stamp == rhs.stamp
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(payload)
+        hasher.combine(signer)
+        hasher.combine(signature)
+        hasher.combine(stamp)
     }
 
     /// Canonicalises `record`, signs it with `identity` and returns the envelope.
@@ -118,8 +140,8 @@ public struct SignedEnvelope: Hashable, Sendable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try container.decode(EnvelopeKind.self, forKey: .kind)
-        stamp = try container.decode(HLCTimestamp.self, forKey: .stamp)
+        let kind = try container.decode(EnvelopeKind.self, forKey: .kind)
+        let stamp = try container.decode(HLCTimestamp.self, forKey: .stamp)
         let payloadText = try container.decode(String.self, forKey: .payload)
         guard payloadText.utf8.count <= (Self.maxPayloadBytes / 3 + 1) * 4,
             let payload = Data(base64Encoded: payloadText)
@@ -127,19 +149,17 @@ public struct SignedEnvelope: Hashable, Sendable, Codable {
             throw DecodingError.dataCorruptedError(
                 forKey: .payload, in: container, debugDescription: "payload must be base64 of at most 1 MiB")
         }
-        self.payload = Array(payload)
         guard let signer = Hex.decode(try container.decode(String.self, forKey: .signer)), signer.count == 32 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .signer, in: container, debugDescription: "signer must be 64 hex digits")
         }
-        self.signer = signer
         guard let signature = Data(base64Encoded: try container.decode(String.self, forKey: .signature)),
             signature.count == 64
         else {
             throw DecodingError.dataCorruptedError(
                 forKey: .signature, in: container, debugDescription: "signature must be base64 of 64 bytes")
         }
-        self.signature = Array(signature)
+        self.init(kind: kind, payload: Array(payload), signer: signer, signature: Array(signature), stamp: stamp)
     }
 
     public func encode(to encoder: any Encoder) throws {

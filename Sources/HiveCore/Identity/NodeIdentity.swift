@@ -19,11 +19,14 @@ public struct NodeIdentity: Sendable {
     private let box: KeyBox
     /// The raw 32-byte public key.
     public let publicKey: [UInt8]
+    /// The node id derived from the public key (computed once: stamps and tokens ask for it often).
+    public let nodeID: String
 
     /// Wraps an existing private key.
     public init(privateKey: Curve25519.Signing.PrivateKey) {
         box = KeyBox(privateKey)
         self.publicKey = Array(privateKey.publicKey.rawRepresentation)
+        self.nodeID = Self.nodeID(forPublicKey: publicKey)
     }
 
     /// The signing key. Never logged or printed.
@@ -36,9 +39,6 @@ public struct NodeIdentity: Sendable {
 
     /// The public key as lowercase hex.
     public var publicKeyHex: String { Hex.encode(publicKey) }
-
-    /// The node id derived from the public key.
-    public var nodeID: String { Self.nodeID(forPublicKey: publicKey) }
 
     /// The node id for any Ed25519 public key.
     public static func nodeID(forPublicKey publicKey: [UInt8]) -> String {

@@ -34,7 +34,7 @@ extension HubAPI {
         api.post("sync") { request, context in
             do {
                 let started = ContinuousClock.now
-                let twin = try await requireTwin(request, context)
+                let twin = try await requireSyncTwin(request, context)
                 let sync = try decode(OmegaSyncRequest.self, from: try await body(request))
                 let answer = try await core.syncWithReceipts(sync, twin: twin, presentedToken: bearer(request))
                 var reply = SyncAnswer(response: answer.response, receipts: answer.receipts)

@@ -125,6 +125,16 @@ public struct HubAPI: Sendable {
         return twin
     }
 
+    /// ``requireTwin(_:_:)`` for `POST /sync`: the twin's fixed fields from memory, its blocked flag
+    /// checked by the sync's write transaction (see ``OmegaCore/authenticateForSync(bearer:)``).
+    func requireSyncTwin(_ request: Request, _ context: HubRequestContext) async throws -> TwinRecord {
+        let token = bearer(request)
+        if token == nil { try throttleAnonymous(context) }
+        let twin = try await core.authenticateForSync(bearer: token)
+        try throttle("twin:" + twin.id)
+        return twin
+    }
+
     /// Accepts the admin token or a twin token.
     func requirePrincipal(_ request: Request, _ context: HubRequestContext) async throws -> Principal {
         if let token = bearer(request), core.identity.adminToken.matches(token) {

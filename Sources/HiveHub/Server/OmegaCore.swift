@@ -20,6 +20,10 @@ public final class OmegaCore: Sendable {
     public let ranks = RankCache()
     /// Tokens already verified (signature and claims), so repeat requests skip the Ed25519 check.
     let verifiedTokens = VerifiedTokens()
+    /// Registered twins' fixed fields for the sync path (see ``authenticateForSync(bearer:)``).
+    let knownTwins = KnownTwins()
+    /// The hub key's recent signatures over pull pages (identical pages are signed once).
+    public let pullSigner: SignatureMemo
     /// Every published trace's intent as the ranker scores it, kept in memory and caught up from
     /// the feed before each search (so traces published through other replicas are found too).
     public let skillIndex: any SkillIndex
@@ -42,6 +46,7 @@ public final class OmegaCore: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.nowSource = now
+        self.pullSigner = SignatureMemo(identity: identity.identity)
         self.clock = HybridLogicalClock(
             nodeID: identity.identity.nodeID, maxDriftMs: UInt64(max(0, configuration.maxClockDriftMs)),
             physicalClock: { UInt64(max(0, now())) })
@@ -91,6 +96,28 @@ public final class OmegaCore: Sendable {
 
     /// Resolves a bearer token to its twin; throws problems for missing, forged, expired tokens and blocked twins.
     public func authenticate(bearer: String?) async throws -> TwinRecord {
+        let token = try verifyToken(bearer)
+        guard let twin = try await store.twin(id: token.twinID) else {
+            throw Problem(.unauthorized, "the token's twin is not registered here")
+        }
+        guard !twin.blocked else { throw Problem(.twinBlocked, "twin \(twin.id) is blocklisted") }
+        knownTwins.insert(twin)
+        return twin
+    }
+
+    /// ``authenticate(bearer:)`` for `POST /sync`: the token is verified the same way, but the twin
+    /// comes from memory once it was read (``KnownTwins``), so a sync reads no twin row. Only the
+    /// fields fixed at registration (id, key, user, registration time) may be used from the
+    /// result; whether the twin is blocked is checked by the sync's write transaction, where the
+    /// store refuses a blocked twin's ingest (answered 403 twin-blocked by ``syncWithReceipts``).
+    public func authenticateForSync(bearer: String?) async throws -> TwinRecord {
+        let token = try verifyToken(bearer)
+        if let twin = knownTwins.lookup(token.twinID) { return twin }
+        return try await authenticate(bearer: bearer)
+    }
+
+    /// Checks a bearer token (signature and claims once per token text, expiry every time).
+    func verifyToken(_ bearer: String?) throws -> AccessToken {
         guard let bearer, !bearer.isEmpty else { throw Problem(.unauthorized, "an access token is required (Authorization: Bearer …)") }
         let token: AccessToken
         let now = nowMs
@@ -109,11 +136,7 @@ public final class OmegaCore: Sendable {
             }
             verifiedTokens.insert(bearer, token)
         }
-        guard let twin = try await store.twin(id: token.twinID) else {
-            throw Problem(.unauthorized, "the token's twin is not registered here")
-        }
-        guard !twin.blocked else { throw Problem(.twinBlocked, "twin \(twin.id) is blocklisted") }
-        return twin
+        return token
     }
 
     /// A fresh token for an authenticated twin.
@@ -251,18 +274,23 @@ public final class OmegaCore: Sendable {
     {
         var results: [OmegaSyncResponse.EnvelopeResult] = []
         var receipts: [String: InclusionReceipt] = [:]
-        if request.type.pushes, !request.envelopes.isEmpty {
-            (results, receipts) = try await pushWithReceipts(request.envelopes, twin: twin, kinds: Self.acceptedKinds)
-        } else {
-            // Nothing to store, but a pull is a sync too: stamp the twin's last sync.
-            _ = try await store.ingest([], twinID: twin.id, rejected: 0, nowMs: nowMs)
+        do {
+            if request.type.pushes, !request.envelopes.isEmpty {
+                (results, receipts) = try await pushWithReceipts(request.envelopes, twin: twin, kinds: Self.acceptedKinds)
+            } else {
+                // Nothing to store, but a pull is a sync too: stamp the twin's last sync.
+                _ = try await store.ingest([], twinID: twin.id, rejected: 0, nowMs: nowMs)
+            }
+        } catch let error as HiveError where error.code == .forbidden {
+            // The store refused the write: the twin is blocklisted (checked in the transaction).
+            throw Problem(.twinBlocked, error.message)
         }
         var pull: SyncPull?
         var signature: HubSignature?
         if request.type.pulls {
             let built = try await buildPull(since: request.since, limit: request.pullCount, deliveredTo: twin)
             pull = built
-            signature = try HubSignature.sign(built, domain: SyncPull.signatureDomain, identity: identity.identity)
+            signature = try pullSigner.hubSignature(built, domain: SyncPull.signatureDomain)
         }
         let patternsReceived = zip(request.envelopes, results).filter { $0.0.kind == .pattern && $0.1.status == .accepted }.count
         let rank = try await ranks.rank(twinID: twin.id, store: store, nowMs: nowMs)

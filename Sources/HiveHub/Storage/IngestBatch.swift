@@ -1,3 +1,5 @@
+import HiveCore
+
 /// The shapes both stores use to write concurrent ingests as one transaction (``GroupCommit``).
 enum IngestBatch {
     /// Most ingest requests written in one transaction.
@@ -11,6 +13,11 @@ enum IngestBatch {
         _ write: @escaping @Sendable ([Request]) async throws -> [Result<IngestReport, any Error>]
     ) -> GroupCommit<Request, IngestReport> {
         GroupCommit(maxBatch: maxRequests, maxWeight: maxItems, weight: { max(1, $0.items.count) }, run: write)
+    }
+
+    /// The error of an ingest for a blocklisted twin (the hub answers 403 twin-blocked).
+    static func blocked(_ twinID: String) -> HiveError {
+        HiveError(.forbidden, "twin \(twinID) is blocklisted")
     }
 
     /// One caller's ingest, waiting for a group commit.

@@ -421,12 +421,20 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
                 entries.append(.skill(traceID: skill.traceID, envelopeID: envelope.id, twinID: twinID, nowMs: nowMs))
             }
         }
-        try await connection.query(
+        // The blocked flag is checked in the write transaction (see SQLiteHubStore.stage).
+        var updated = false
+        for try await _ in try await connection.query(
             """
             UPDATE twins SET accepted_count = accepted_count + \(accepted),
                              rejected_count = rejected_count + \(Int64(request.rejected + duplicateTraces)), last_sync_at = \(nowMs)
-            WHERE id = \(twinID)
-            """, logger: logger)
+            WHERE id = \(twinID) AND NOT blocked RETURNING 1
+            """, logger: logger) { updated = true }
+        if !updated {
+            var blocked = false
+            for try await flag in try await connection.query("SELECT blocked FROM twins WHERE id = \(twinID)", logger: logger)
+                .decode(Bool.self) { blocked = flag }
+            if blocked { throw IngestBatch.blocked(twinID) }
+        }
         return IngestBatch.Staged(outcomes: outcomes, entries: entries, receiptSlots: receiptSlots)
     }
 

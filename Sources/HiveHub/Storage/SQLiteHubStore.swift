@@ -17,6 +17,9 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
     /// Concurrent ingests share transactions (see ``GroupCommit``).
     private let ingestCommit: GroupCommit<IngestBatch.Request, IngestReport>
 
+    /// Most bytes of the database file SQLite maps into memory (address space, not resident memory).
+    static let mmapBytes = 1 << 30
+
     /// Opens (creating) the database at `path`; `ledgerSigner` (the hub key) signs ledger tree heads.
     public init(path: String, ledgerSigner: (any TreeHeadSigner)? = nil) throws {
         self.ledgerSigner = ledgerSigner
@@ -25,6 +28,9 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Reads through a memory map instead of a pread per page: in WAL mode every commit
+            // makes the readers drop their page caches, so a busy hub re-read pages constantly.
+            try db.execute(sql: "PRAGMA mmap_size = \(Self.mmapBytes)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -122,7 +128,7 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
     // MARK: Twins
 
     static func fetchTwin(_ db: Database, id: String) throws -> TwinRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM twins WHERE id = ?", arguments: [id]).map(twin)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM twins WHERE id = ?"), arguments: [id]).map(twin)
     }
 
     static func twin(_ row: Row) throws -> TwinRecord {
@@ -280,12 +286,19 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
                 entries.append(.skill(traceID: skill.traceID, envelopeID: envelope.id, twinID: twinID, nowMs: nowMs))
             }
         }
+        // The twin's blocked flag is checked here, in the write transaction, so a twin blocked after
+        // it authenticated (or through another replica) stores nothing; the savepoint rolls back.
         try db.cachedStatement(
             sql: """
                 UPDATE twins SET accepted_count = accepted_count + ?, rejected_count = rejected_count + ?,
-                                 last_sync_at = ? WHERE id = ?
+                                 last_sync_at = ? WHERE id = ? AND NOT blocked
                 """
         ).execute(arguments: [accepted, request.rejected + duplicateTraces, nowMs, twinID])
+        if db.changesCount == 0,
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT blocked FROM twins WHERE id = ?"), arguments: [twinID]) == true
+        {
+            throw IngestBatch.blocked(twinID)
+        }
         return IngestBatch.Staged(outcomes: outcomes, entries: entries, receiptSlots: receiptSlots)
     }
 

@@ -17,6 +17,8 @@ public final class LoadDriver: Sendable {
     public let plan: LoadPlan
     public let factory: LoadRequestFactory
     public let recorder = LoadRecorder()
+    /// Pushes signed before the run (nil: every push is signed when it is sent).
+    let prepared: PreparedPushes?
     let ackLog: AckLog?
     let monitor: ProcessMonitor?
     let log: @Sendable (String) -> Void
@@ -26,8 +28,10 @@ public final class LoadDriver: Sendable {
 
     public init(
         http: LoadHTTP, sessions: LoadSessions, plan: LoadPlan, factory: LoadRequestFactory = LoadRequestFactory(),
-        ackLog: AckLog? = nil, monitor: ProcessMonitor? = nil, log: @escaping @Sendable (String) -> Void = { print($0) }
+        prepared: PreparedPushes? = nil, ackLog: AckLog? = nil, monitor: ProcessMonitor? = nil,
+        log: @escaping @Sendable (String) -> Void = { print($0) }
     ) {
+        self.prepared = prepared
         self.http = http
         self.sessions = sessions
         self.plan = plan
@@ -150,7 +154,7 @@ public final class LoadDriver: Sendable {
         do {
             let name: String
             switch (plan.target, operation) {
-            case (.hive, .push): name = try await hivePush(twin)
+            case (.hive, .push): name = try await hivePush(twin, index: index)
             case (.hive, .pull): name = try await hivePull(twin)
             case (.hive, .skills): name = try await hiveSkills(twin)
             case (.fastapi, .skills): name = try await fastAPISkills(twin)
@@ -170,24 +174,35 @@ public final class LoadDriver: Sendable {
         return token
     }
 
-    func hivePush(_ twin: LoadTwin) async throws -> String {
-        let envelope = try factory.patternEnvelope(twin, sequence: sessions.nextSequence(twin.index))
-        let request = try OmegaSyncRequest(type: .push, envelopes: [envelope])
-        let reply = try await http.send(.POST, "/api/v1/sync", bearer: try token(twin), body: Array(try HiveJSON.encode(request)))
-        let response = try expect(reply, status: 200, as: OmegaSyncResponse.self)
+    /// The parts of a sync answer the load generator checks (decoding the whole
+    /// ``OmegaSyncResponse`` — pull page, signature, receipts — cost more than the request).
+    struct SyncReply: Decodable {
+        struct Pull: Decodable { var cursor: Int64 }
+        var results: [OmegaSyncResponse.EnvelopeResult]
+        var pull: Pull?
+        var accessToken: String
+        var accessTokenExpiresAt: Int64
+    }
+
+    /// Push request `index`: its prepared body, or one signed now (twin `index mod N`, sequence `index + 1`).
+    func hivePush(_ twin: LoadTwin, index: Int) async throws -> String {
+        let push = try prepared?[index] ?? PreparedPushes.push(index: index, sessions: sessions, factory: factory)
+        let reply = try await http.send(.POST, "/api/v1/sync", bearer: try token(twin), buffer: push.body)
+        let response = try expect(reply, status: 200, as: SyncReply.self)
         sessions.setToken(twin.index, response.accessToken, expiresAt: response.accessTokenExpiresAt)
-        guard let result = response.results.first, result.id == envelope.id else { throw LoadFailure("missing-result") }
+        guard let result = response.results.first, result.id == push.envelopeID else { throw LoadFailure("missing-result") }
         switch result.status {
-        case .accepted, .duplicate: acknowledge(envelope.id)
+        case .accepted, .duplicate: acknowledge(push.envelopeID)
         case .rejected: throw LoadFailure("rejected: " + (result.reason ?? "").prefix(60))
         }
         return "push"
     }
 
     func hivePull(_ twin: LoadTwin) async throws -> String {
-        let request = try OmegaSyncRequest(type: .pull, since: sessions.cursor(twin.index), maxPullCount: 20)
-        let reply = try await http.send(.POST, "/api/v1/sync", bearer: try token(twin), body: Array(try HiveJSON.encode(request)))
-        let response = try expect(reply, status: 200, as: OmegaSyncResponse.self)
+        // The body OmegaSyncRequest(type: .pull, since:, maxPullCount: 20) encodes to, written directly.
+        let body = #"{"maxPullCount":20,"since":"# + String(sessions.cursor(twin.index)) + #","type":"pull"}"#
+        let reply = try await http.send(.POST, "/api/v1/sync", bearer: try token(twin), buffer: ByteBuffer(string: body))
+        let response = try expect(reply, status: 200, as: SyncReply.self)
         sessions.setToken(twin.index, response.accessToken, expiresAt: response.accessTokenExpiresAt)
         if let pull = response.pull { sessions.setCursor(twin.index, pull.cursor) }
         return "pull"

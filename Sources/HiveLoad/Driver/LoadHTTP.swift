@@ -32,13 +32,18 @@ public final class LoadHTTP: Sendable {
 
     /// Sends one request; the body (if any) is JSON.
     public func send(_ method: HTTPMethod, _ path: String, bearer: String? = nil, body: [UInt8]? = nil) async throws -> Reply {
+        try await send(method, path, bearer: bearer, buffer: body.map { ByteBuffer(bytes: $0) })
+    }
+
+    /// Sends one request whose JSON body (if any) is already in a buffer (prepared requests).
+    public func send(_ method: HTTPMethod, _ path: String, bearer: String? = nil, buffer: ByteBuffer?) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
-        if let body {
+        if let buffer {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
+            request.body = .bytes(buffer)
         }
         let response = try await client.execute(request, timeout: timeout)
         let buffer = try await response.body.collect(upTo: 64 << 20)

@@ -31,6 +31,8 @@ struct LoadtestCommand: AsyncParsableCommand {
     @Option(help: "Directory for the identity and registration caches (default $HIVE_HOME/loadtest).") var cache: String?
     @Option(help: "Seconds between progress lines.") var sampleSeconds: Double = 5
     @Option(help: "Concurrent registrations.") var registerConcurrency = 32
+    @Flag(help: "Sign each pushed envelope when it is sent, instead of preparing the signed pushes before the timed phase.")
+    var signOnSend = false
 
     func validate() throws {
         guard twins > 0, twins <= LoadIdentityCache.maxCount else { throw ValidationError("--twins must be in 1…\(LoadIdentityCache.maxCount)") }
@@ -55,12 +57,16 @@ struct LoadtestCommand: AsyncParsableCommand {
             let (sessions, registrations) = try await LoadSetup.prepare(
                 twins: twins, cacheDirectory: directory, hub: hub, target: target, connections: connections,
                 registerConcurrency: registerConcurrency, validForSeconds: duration + 120, log: Self.say)
+            let factory = LoadRequestFactory()
             let ackLog = try acks.map { try AckLog(path: $0) }
             let http = LoadHTTP(baseURL: hub, connections: connections)
             let port = URL(string: hub)?.port ?? (hub.hasPrefix("https") ? 443 : 80)
             let monitor = ProcessMonitor(pid: hubPID, port: port)
             Self.say("driving \(target.rawValue) at \(hub): \(rate == 0 ? "closed loop" : "\(rate) req/s") for \(duration) s, mix \(mix), \(connections) connections")
-            let driver = LoadDriver(http: http, sessions: sessions, plan: plan, ackLog: ackLog, monitor: monitor, log: Self.say)
+            let prepared = try await prepare(plan: plan, sessions: sessions, factory: factory)
+            let driver = LoadDriver(
+                http: http, sessions: sessions, plan: plan, factory: factory, prepared: prepared, ackLog: ackLog, monitor: monitor,
+                log: Self.say)
             report = await driver.run()
             ackLog?.close()
             try await http.shutdown()
@@ -75,6 +81,23 @@ struct LoadtestCommand: AsyncParsableCommand {
 }
 
 extension LoadtestCommand {
+    /// Most request indexes prepared for a closed-loop run (it has no schedule): 3,000 per second of run.
+    static let closedLoopPreparedPerSecond = 3_000.0
+
+    /// Signs the run's pushes before the timed phase (every index of an open-loop schedule; for a
+    /// closed loop, up to ``closedLoopPreparedPerSecond`` × duration, then signing on send).
+    func prepare(plan: LoadPlan, sessions: LoadSessions, factory: LoadRequestFactory) async throws -> PreparedPushes? {
+        guard !signOnSend, plan.target == .hive, (plan.mix.weights[.push] ?? 0) > 0 else { return nil }
+        let perSecond = plan.rate > 0 ? plan.rate : Self.closedLoopPreparedPerSecond
+        let count = Int(min(plan.durationSeconds * perSecond, 5_000_000).rounded(.down))
+        let started = ContinuousClock.now
+        let prepared = try await PreparedPushes(count: count, mix: plan.mix, sessions: sessions, factory: factory)
+        let elapsed = ContinuousClock.now - started
+        Self.say(
+            "prepared \(prepared.ready) signed pushes in \(elapsed.components.seconds).\(String(format: "%03d", elapsed.components.attoseconds / 1_000_000_000_000_000)) s (before the timed phase)")
+        return prepared
+    }
+
     /// Writes a progress line straight to stdout (unbuffered, so a log file shows it as it happens).
     @Sendable static func say(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
