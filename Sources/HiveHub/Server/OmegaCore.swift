@@ -86,8 +86,7 @@ public final class OmegaCore: Sendable {
             throw Problem(.twinBlocked, error.message)
         }
         metrics.registrations.increment()
-        let token = try AccessToken.issue(
-            twinID: stored.id, nowMs: now, ttlSeconds: configuration.tokenTTLSeconds, identity: identity.identity)
+        let token = try issueToken(twinID: stored.id, nowMs: now)
         logger.info("twin registered", metadata: ["twin": "\(stored.id)"])
         return Registration.Response(
             twinID: stored.id, accessToken: token.token, accessTokenExpiresAt: token.expiresAtMs,
@@ -128,7 +127,7 @@ public final class OmegaCore: Sendable {
             token = known
         } else {
             do {
-                token = try AccessToken.verify(bearer, nowMs: now, hubPublicKey: identity.identity.publicKey)
+                token = try AccessToken.verify(bearer, nowMs: now, issuer: identity.identity)
             } catch is AccessToken.Expired {
                 throw Problem(.tokenExpired, "the access token expired; register again with a fresh challenge")
             } catch let error as HiveError {
@@ -141,7 +140,17 @@ public final class OmegaCore: Sendable {
 
     /// A fresh token for an authenticated twin.
     public func refreshToken(for twin: TwinRecord) throws -> (token: String, expiresAtMs: Int64) {
-        try AccessToken.issue(twinID: twin.id, nowMs: nowMs, ttlSeconds: configuration.tokenTTLSeconds, identity: identity.identity)
+        try issueToken(twinID: twin.id, nowMs: nowMs)
+    }
+
+    /// Signs a token and records it as verified: this hub just made it, so its first use needs
+    /// only the expiry check (like any token already seen).
+    func issueToken(twinID: String, nowMs: Int64) throws -> (token: String, expiresAtMs: Int64) {
+        let issued = try AccessToken.issue(twinID: twinID, nowMs: nowMs, ttlSeconds: configuration.tokenTTLSeconds, identity: identity.identity)
+        let iat = nowMs / 1000
+        verifiedTokens.insert(
+            issued.token, AccessToken(twinID: twinID, issuedAt: iat, expiresAt: iat + Int64(configuration.tokenTTLSeconds)))
+        return issued
     }
 
     /// The token a sync hands back: the one the twin presented while at least three quarters of

@@ -199,13 +199,18 @@ public final class LoadDriver: Sendable {
     }
 
     func hivePull(_ twin: LoadTwin) async throws -> String {
-        // The body OmegaSyncRequest(type: .pull, since:, maxPullCount: 20) encodes to, written directly.
-        let body = #"{"maxPullCount":20,"since":"# + String(sessions.cursor(twin.index)) + #","type":"pull"}"#
+        let body = Self.pullBody(since: sessions.cursor(twin.index))
         let reply = try await http.send(.POST, "/api/v1/sync", bearer: try token(twin), buffer: ByteBuffer(string: body))
         let response = try expect(reply, status: 200, as: SyncReply.self)
         sessions.setToken(twin.index, response.accessToken, expiresAt: response.accessTokenExpiresAt)
         if let pull = response.pull { sessions.setCursor(twin.index, pull.cursor) }
         return "pull"
+    }
+
+    /// The JSON of `OmegaSyncRequest(type: .pull, since: since, maxPullCount: 20)`, written
+    /// directly (the encoder cost more than the rest of building a pull).
+    static func pullBody(since: Int64) -> String {
+        #"{"maxPullCount":20,"since":"# + String(since) + #","type":"pull"}"#
     }
 
     struct SkillAccepted: Decodable { var id: String }

@@ -1,0 +1,162 @@
+import Foundation
+import HiveCore
+import HiveLedger
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import HiveHub
+
+/// The sync path's caches: memoised pull signatures, the twins known in memory, and the blocked
+/// check that moved into the write transaction.
+@Suite("Sync path caches")
+struct SyncPathCacheTests {
+    static let hubKey = NodeIdentity.generate()
+
+    static func page(since: Int64, cursor: Int64) -> SyncPull {
+        SyncPull(since: since, cursor: cursor, hasMore: false, patterns: [], modelDeltas: [], skills: [])
+    }
+
+    @Test("a memoised pull signature equals a fresh one and verifies; another page gets its own")
+    func memoisedSignature() throws {
+        let memo = SignatureMemo(identity: Self.hubKey)
+        let page = Self.page(since: 7, cursor: 7)
+        let fresh = try HubSignature.sign(page, domain: SyncPull.signatureDomain, identity: Self.hubKey)
+        let first = try memo.hubSignature(page, domain: SyncPull.signatureDomain)
+        let second = try memo.hubSignature(page, domain: SyncPull.signatureDomain)
+        #expect(memo.count == 1)
+        // Ed25519 is deterministic: the remembered signature is the one signing again gives.
+        #expect(first == fresh && second == fresh)
+        try second.verify(page, domain: SyncPull.signatureDomain, hubPublicKey: Self.hubKey.publicKey)
+        // A changed page does not verify under the old signature, and gets its own.
+        let moved = Self.page(since: 7, cursor: 9)
+        #expect(throws: HiveError.self) { try second.verify(moved, domain: SyncPull.signatureDomain, hubPublicKey: Self.hubKey.publicKey) }
+        let other = try memo.hubSignature(moved, domain: SyncPull.signatureDomain)
+        #expect(other != first)
+        try other.verify(moved, domain: SyncPull.signatureDomain, hubPublicKey: Self.hubKey.publicKey)
+        // The domain is part of the signed bytes.
+        let otherDomain = try memo.hubSignature(page, domain: "hive.other.v1")
+        #expect(otherDomain != first)
+        #expect(throws: HiveError.self) { try otherDomain.verify(page, domain: SyncPull.signatureDomain, hubPublicKey: Self.hubKey.publicKey) }
+    }
+
+    @Test("the memo is bounded in entries and skips long messages")
+    func memoBounds() throws {
+        let memo = SignatureMemo(identity: Self.hubKey, capacity: 3, maxMessageBytes: 64)
+        for cursor in 0..<3 { _ = try memo.sign(Array("page \(cursor)".utf8)) }
+        #expect(memo.count == 3)
+        let fourth = try memo.sign(Array("page 3".utf8))
+        #expect(memo.count == 1)
+        try Ed25519.verify(signature: fourth, message: Array("page 3".utf8), publicKey: Self.hubKey.publicKey)
+        let long = [UInt8](repeating: 42, count: 65)
+        let signature = try memo.sign(long)
+        #expect(memo.count == 1)
+        try Ed25519.verify(signature: signature, message: long, publicKey: Self.hubKey.publicKey)
+    }
+
+    @Test("token check by the issuer: own tokens pass, the verdict equals full verification, forgeries fail")
+    func issuerTokenCheck() throws {
+        let now: Int64 = 1_800_000_000_000
+        let issued = try AccessToken.issue(twinID: "twin-1", nowMs: now, ttlSeconds: 900, identity: Self.hubKey)
+        let fast = try AccessToken.verify(issued.token, nowMs: now + 1000, issuer: Self.hubKey)
+        #expect(fast == (try AccessToken.verify(issued.token, nowMs: now + 1000, hubPublicKey: Self.hubKey.publicKey)))
+        #expect(fast.twinID == "twin-1" && fast.expiresAt * 1000 == issued.expiresAtMs)
+        #expect(throws: AccessToken.Expired.self) { try AccessToken.verify(issued.token, nowMs: now + 900_000, issuer: Self.hubKey) }
+        // Every one-character change of the token is refused.
+        let chars = Array(issued.token)
+        for position in stride(from: 0, to: chars.count, by: 3) where chars[position] != "." {
+            var changed = chars
+            changed[position] = changed[position] == "A" ? "B" : "A"
+            #expect(throws: (any Error).self) { try AccessToken.verify(String(changed), nowMs: now + 1000, issuer: Self.hubKey) }
+        }
+        // Our kid and iss, signed by another key: the own-signature comparison fails, and so does the full check.
+        let mallory = NodeIdentity.generate()
+        let header = AccessToken.base64URL(try HiveJSON.encode(AccessToken.Header(alg: "EdDSA", kid: Self.hubKey.nodeID, typ: "JWT")))
+        let claims = AccessToken.base64URL(
+            try HiveJSON.encode(AccessToken.Claims(iss: Self.hubKey.nodeID, sub: "twin-1", iat: now / 1000, exp: now / 1000 + 900, jti: "x")))
+        let forged = header + "." + claims + "." + AccessToken.base64URL(Data(try mallory.sign(Array((header + "." + claims).utf8))))
+        #expect(throws: HiveError.self) { try AccessToken.verify(forged, nowMs: now + 1000, issuer: Self.hubKey) }
+        // The same bytes signed by the hub key pass.
+        let genuine = header + "." + claims + "." + AccessToken.base64URL(Data(try Self.hubKey.sign(Array((header + "." + claims).utf8))))
+        #expect(try AccessToken.verify(genuine, nowMs: now + 1000, issuer: Self.hubKey).twinID == "twin-1")
+    }
+
+    @Test("a token the core issues is recorded as verified with the claims verification would give")
+    func issuedTokensRecorded() async throws {
+        let clock = TestClock()
+        try await Fixture.withStore(.sqlite) { store in
+            let core = Fixture.core(store: store, clock: clock, hubKey: Self.hubKey)
+            let issued = try core.issueToken(twinID: "twin-9", nowMs: clock.now)
+            let recorded = try #require(core.verifiedTokens.lookup(issued.token))
+            #expect(recorded == (try AccessToken.verify(issued.token, nowMs: clock.now, hubPublicKey: Self.hubKey.publicKey)))
+        }
+    }
+
+    @Test("known twins: lookup after insert, bounded")
+    func knownTwinsBound() {
+        let known = KnownTwins(capacity: 2)
+        func record(_ id: String) -> TwinRecord { TwinRecord(id: id, publicKey: "k", userID: "u", metadata: [:], registeredAt: 1) }
+        known.insert(record("a"))
+        known.insert(record("b"))
+        known.insert(record("a"))
+        #expect(known.count == 2 && known.lookup("a")?.id == "a")
+        known.insert(record("c"))
+        #expect(known.count == 1 && known.lookup("c") != nil && known.lookup("a") == nil)
+    }
+
+    @Test("the store refuses an ingest for a blocked twin inside the transaction and stores nothing", arguments: Backend.available)
+    func storeRefusesBlocked(backend: Backend) async throws {
+        try await Fixture.withStore(backend) { store in
+            let key = NodeIdentity.generate()
+            let twin = TwinRecord(id: "t1", publicKey: key.publicKeyHex, userID: "u", metadata: [:], registeredAt: 1_800_000_000_000)
+            try await store.insertChallenge("c1", expiresAt: 1_800_000_060_000, nowMs: 1_799_999_999_990)
+            _ = try await store.register(twin, challenge: "c1", nowMs: 1_800_000_000_000)
+            let stamp = HLCTimestamp(physicalMs: 1_800_000_000_000, logical: 0, nodeID: key.nodeID)
+            let envelope = try SignedEnvelope.sign(["a": "1"], kind: .pattern, stamp: stamp, identity: key)
+            _ = try await store.setBlocked(twinID: "t1", blocked: true, nowMs: 1_800_000_000_001)
+            let before = try await store.ledger.size()
+            await #expect(throws: HiveError.self) {
+                try await store.ingestWithReceipts([IngestItem(envelope: envelope)], twinID: "t1", rejected: 0, nowMs: 1_800_000_000_002)
+            }
+            await #expect(throws: HiveError.self) { try await store.ingest([], twinID: "t1", rejected: 0, nowMs: 1_800_000_000_002) }
+            #expect(try await store.ledger.size() == before)
+            #expect(try await store.twin(id: "t1")?.lastSyncAt == nil)
+            _ = try await store.setBlocked(twinID: "t1", blocked: false, nowMs: 1_800_000_000_003)
+            let report = try await store.ingestWithReceipts([IngestItem(envelope: envelope)], twinID: "t1", rejected: 0, nowMs: 1_800_000_000_004)
+            #expect(report.outcomes == [.accepted])
+            #expect(try await store.twin(id: "t1")?.acceptedCount == 1)
+        }
+    }
+
+    @Test("a twin blocked after its first sync is refused on the next one (403) and its push is not stored", arguments: Backend.available)
+    func blockedAfterCachedSync(backend: Backend) async throws {
+        let clock = TestClock()
+        try await Fixture.withStore(backend) { store in
+            let core = Fixture.core(store: store, clock: clock)
+            try await Fixture.application(core: core).test(.router) { client in
+                let hub = HubClient(client: client)
+                let twin = try await hub.register()
+                let pull = try HubClient.json(try OmegaSyncRequest(type: .pull))
+                #expect(try await hub.send(.post, "/api/v1/sync", token: twin.token, body: pull).status == .ok)
+                #expect(core.knownTwins.lookup(twin.twinID) != nil)
+                let block = try await hub.send(
+                    .post, "/api/v1/twins/\(twin.twinID)/block", token: Fixture.adminSecret, body: ByteBuffer(string: "{\"blocked\":true}"))
+                #expect(block.status == .ok)
+                let envelope = try SignedEnvelope.sign(
+                    try Fixture.pattern(id: "p-blocked", twin.identity, clock), kind: .pattern,
+                    stamp: Fixture.stamp(twin.identity, clock), identity: twin.identity)
+                let push = try HubClient.json(try OmegaSyncRequest(type: .push, envelopes: [envelope]))
+                let refused = try await hub.send(.post, "/api/v1/sync", token: twin.token, body: push)
+                try expectProblem(refused, .twinBlocked, hub)
+                try expectProblem(try await hub.send(.post, "/api/v1/sync", token: twin.token, body: pull), .twinBlocked, hub)
+                #expect(try await store.twin(id: twin.twinID)?.acceptedCount == 0)
+                let unblock = try await hub.send(
+                    .post, "/api/v1/twins/\(twin.twinID)/block", token: Fixture.adminSecret, body: ByteBuffer(string: "{\"blocked\":false}"))
+                #expect(unblock.status == .ok)
+                let accepted = try await hub.send(.post, "/api/v1/sync", token: twin.token, body: push)
+                #expect(accepted.status == .ok)
+                #expect(try hub.decode(OmegaSyncResponse.self, accepted).results.map(\.status) == [.accepted])
+            }
+        }
+    }
+}
