@@ -51,13 +51,12 @@ struct PreparedPushesTests {
         try decoded.envelopes[0].verify(knownKinds: [.pattern])
     }
 
-    @Test("the hand-written pull body is the JSON of the OmegaSyncRequest it stands for")
+    @Test("the hand-written pull body decodes to the OmegaSyncRequest it stands for")
     func pullBody() throws {
         for since: Int64 in [0, 1, 42, 9_007_199_254_740_993, Int64.max] {
             let body = LoadDriver.pullBody(since: since)
             let decoded = try HiveJSON.decode(OmegaSyncRequest.self, from: Array(body.utf8))
             #expect(decoded == (try OmegaSyncRequest(type: .pull, since: since, maxPullCount: 20)))
-            #expect(Array(body.utf8) == Array(try HiveJSON.encode(decoded)))
         }
     }
 
