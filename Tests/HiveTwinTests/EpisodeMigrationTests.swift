@@ -122,10 +122,14 @@ struct EpisodeMigrationTests {
         for file in [try V3File(foreignID: true), try V3File(missingTask: true)] {
             #expect { try Fixtures.open(file.dir, identity: file.identity) } throws: { ($0 as? HiveError)?.code == .inconsistent }
             let queue = try DatabaseQueue(path: file.dir.file("twin.sqlite"))
-            try queue.read { db in
-                #expect(try Row.fetchAll(db, sql: "PRAGMA table_info(episodes)").contains { $0["name"] as String == "id" })
-                #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM episodes") == 6)
+            let (columns, count) = try queue.read { db in
+                (
+                    try Row.fetchAll(db, sql: "PRAGMA table_info(episodes)").map { $0["name"] as String },
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM episodes")
+                )
             }
+            #expect(columns.contains("id") && columns.contains("task"))
+            #expect(count == 6)
         }
     }
 
@@ -136,7 +140,7 @@ struct EpisodeMigrationTests {
         #expect {
             try store.write { db in
                 try db.execute(sql: "CREATE TABLE IF NOT EXISTS probe(a INTEGER, b TEXT)")
-                let insert = PositionalInsert(try db.makeStatement(sql: "INSERT INTO probe(a, b) VALUES (?, ?)"))
+                let insert = try PositionalInsert(db, sql: "INSERT INTO probe(a, b) VALUES (?, ?)")
                 try insert.execute(Int64(1), "one")
                 try insert.execute(Int64(2))
             }
@@ -144,7 +148,7 @@ struct EpisodeMigrationTests {
         #expect(try store.read { db in try db.tableExists("probe") } == false)
         try store.write { db in
             try db.execute(sql: "CREATE TABLE probe(a INTEGER, b TEXT, c BLOB)")
-            let insert = PositionalInsert(try db.makeStatement(sql: "INSERT INTO probe(a, b, c) VALUES (?, ?, ?)"))
+            let insert = try PositionalInsert(db, cached: "INSERT INTO probe(a, b, c) VALUES (?, ?, ?)")
             try insert.execute(Int64(1), "é", Data([0, 1]))
             try insert.execute(Int64?.none, "", Data([2]))
             insert.finish()

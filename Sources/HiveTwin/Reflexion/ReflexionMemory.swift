@@ -136,13 +136,13 @@ public final class ReflexionMemory: Sendable {
                     addedRIDs[task] = db.lastInsertedRowID
                 }
                 let first = try store.allocateSequence(batch.count, in: db)
-                let insert = PositionalInsert(
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO episodes(seq, task_rid, session_id, reward, success, latency_ms, stamp, created_ms,
-                                                 expires_ms, tags, sealed)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """))
+                let insert = try PositionalInsert(
+                    db,
+                    cached: """
+                        INSERT INTO episodes(seq, task_rid, session_id, reward, success, latency_ms, stamp, created_ms,
+                                             expires_ms, tags, sealed)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
                 defer { insert.finish() }
                 var episodes: [Episode] = []
                 episodes.reserveCapacity(batch.count)

@@ -16,10 +16,18 @@ struct PositionalInsert {
     let statement: Statement
     let count: Int
 
-    /// Wraps `statement` (normally a cached one) for direct binding.
-    init(_ statement: Statement) {
-        self.statement = statement
-        self.count = Self.placeholders(in: statement.sql)
+    /// The cached statement for `sql` in `db`, for direct binding.
+    init(_ db: Database, cached sql: String) throws {
+        self.statement = try db.cachedStatement(sql: sql)
+        // Counted from the caller's string: `Statement.sql` rebuilds and trims the text on every
+        // call, which cost more than the insert when one statement runs per transaction.
+        self.count = Self.placeholders(in: sql)
+    }
+
+    /// A new statement for `sql` in `db` (run once, e.g. by a migration), for direct binding.
+    init(_ db: Database, sql: String) throws {
+        self.statement = try db.makeStatement(sql: sql)
+        self.count = Self.placeholders(in: sql)
     }
 
     /// Binds `values` to `?1…?n` in order and runs the statement once. GRDB's arguments are

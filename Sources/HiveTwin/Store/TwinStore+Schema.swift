@@ -276,13 +276,13 @@ extension TwinStore {
                        e.expires_ms, e.tags, e.sealed
                 FROM episodes e LEFT JOIN task_embeddings t ON t.task = e.task ORDER BY e.rowid
                 """)
-        let insert = PositionalInsert(
-            try db.makeStatement(
-                sql: """
-                    INSERT INTO episodes_v4(seq, task_rid, session_id, reward, success, latency_ms, stamp, created_ms,
-                                            expires_ms, tags, sealed)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """))
+        let insert = try PositionalInsert(
+            db,
+            sql: """
+                INSERT INTO episodes_v4(seq, task_rid, session_id, reward, success, latency_ms, stamp, created_ms,
+                                        expires_ms, tags, sealed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         while let row = try rows.next() {
             let id: String = row["id"]
             guard let owner, let seq = PatternRowCodec.sequence(of: id, twinID: owner) else {
