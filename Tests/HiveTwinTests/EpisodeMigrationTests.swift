@@ -153,6 +153,16 @@ struct EpisodeMigrationTests {
             try insert.execute(Int64?.none, "", Data([2]))
             insert.finish()
         }
+        // A row SQLite refuses (CHECK) throws and rolls back; GRDB drops a failed statement from its
+        // cache, so the next write with the same SQL gets a fresh one (no reset of a failed statement).
+        try store.write { db in try db.execute(sql: "CREATE TABLE checked(a INTEGER CHECK (a >= 0))") }
+        for value: Int64 in [-1, 3] {
+            let attempt = Result {
+                try store.write { db in try PositionalInsert(db, cached: "INSERT INTO checked(a) VALUES (?)").execute(value) }
+            }
+            #expect(((try? attempt.get()) != nil) == (value >= 0))
+        }
+        #expect(try store.read { db in try Int64.fetchAll(db, sql: "SELECT a FROM checked") } == [3])
         let rows = try store.read { db in try Row.fetchAll(db, sql: "SELECT a, b, c FROM probe ORDER BY rowid") }
         #expect(rows.map { $0[0] as Int64? } == [1, nil])
         #expect(rows.map { $0[1] as String } == ["é", ""])

@@ -10,6 +10,8 @@ import HiveCore
 /// `sqlite3_bind_int64`, `String` and `Data` copied by SQLite), and GRDB still runs the statement
 /// (its transaction and error bookkeeping are unchanged).
 ///
+/// A row SQLite refuses makes `execute` throw (GRDB's error, mapped by ``TwinStore``); GRDB then
+/// drops the failed statement from its cache, so a failed statement is never bound again.
 /// Use it inside one database access; every call must bind every `?` of the statement (the SQL is
 /// the caller's own constant, and `count` checks it).
 struct PositionalInsert {
