@@ -6,8 +6,10 @@ import Synchronization
 ///
 /// A cached rank is at most `maxAgeMs` old. Reputations change only in aggregation rounds, which
 /// invalidate the cache on this hub (a round on a replica shows within `maxAgeMs`); a twin
-/// registered after the scan gets its exact rank from the store. One caller refreshes at a time;
-/// the others keep serving the previous ranks meanwhile.
+/// registered after the scan gets its exact rank from the store. One scan runs at a time: while it
+/// runs, twins the previous scan knows get their previous rank, and the others (on the first scan,
+/// everyone) wait for the scan instead of each counting the whole table — at 100K twins those
+/// counts, one per request during the first scan, kept the hub from ever finishing it.
 public final class RankCache: Sendable {
     public let maxAgeMs: Int64
     private let state = Mutex(State())
@@ -15,7 +17,8 @@ public final class RankCache: Sendable {
     struct State {
         var ranks: [String: Int] = [:]
         var takenAtMs: Int64?
-        var refreshing = false
+        /// The scan under way, which every caller without a usable rank awaits.
+        var scan: Task<[String: Int], any Error>?
     }
 
     public init(maxAgeMs: Int64 = 5_000) {
@@ -24,32 +27,44 @@ public final class RankCache: Sendable {
 
     /// The 1-based rank of `twinID` (reputation descending, ties by id).
     public func rank(twinID: String, store: any HubStore, nowMs: Int64) async throws -> Int {
-        let (cached, refresh) = state.withLock { state -> (Int?, Bool) in
+        try await rank(twinID: twinID, nowMs: nowMs, order: { try await store.rankOrder() }, exact: { try await store.rank(twinID: $0) })
+    }
+
+    /// ``rank(twinID:store:nowMs:)`` over the two store reads it needs: `order`, every twin id in
+    /// rank order, and `exact`, one twin's rank counted.
+    func rank(
+        twinID: String, nowMs: Int64, order: @escaping @Sendable () async throws -> [String],
+        exact: (String) async throws -> Int
+    ) async throws -> Int {
+        let (cached, scan) = state.withLock { state -> (Int?, Task<[String: Int], any Error>?) in
             let fresh = state.takenAtMs.map { nowMs - $0 >= 0 && nowMs - $0 < maxAgeMs } ?? false
-            if fresh || state.refreshing { return (state.ranks[twinID], false) }
-            state.refreshing = true
-            return (nil, true)
+            if fresh { return (state.ranks[twinID], nil) }
+            if let scan = state.scan { return (state.ranks[twinID], scan) }
+            let scan = Task { () async throws -> [String: Int] in
+                do {
+                    let ids = try await order()
+                    var ranks: [String: Int] = [:]
+                    ranks.reserveCapacity(ids.count)
+                    for (position, id) in ids.enumerated() { ranks[id] = position + 1 }
+                    let taken = ranks
+                    self.state.withLock { state in
+                        state.ranks = taken
+                        state.takenAtMs = nowMs
+                        state.scan = nil
+                    }
+                    return taken
+                } catch {
+                    self.state.withLock { $0.scan = nil }
+                    throw error
+                }
+            }
+            state.scan = scan
+            return (state.ranks[twinID], scan)
         }
-        if let cached, !refresh { return cached }
-        guard refresh else { return try await store.rank(twinID: twinID) }
-        let order: [String]
-        do {
-            order = try await store.rankOrder()
-        } catch {
-            state.withLock { $0.refreshing = false }
-            throw error
-        }
-        var ranks: [String: Int] = [:]
-        ranks.reserveCapacity(order.count)
-        for (position, id) in order.enumerated() { ranks[id] = position + 1 }
-        let rank = ranks[twinID]
-        state.withLock { state in
-            state.ranks = ranks
-            state.takenAtMs = nowMs
-            state.refreshing = false
-        }
-        if let rank { return rank }
-        return try await store.rank(twinID: twinID)
+        if let cached { return cached }
+        if let scan, let rank = try await scan.value[twinID] { return rank }
+        // Registered after the scan (or unknown: the store's not-found error).
+        return try await exact(twinID)
     }
 
     /// Forgets the cached ranks (after an aggregation round changed reputations).

@@ -17,9 +17,6 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
     /// Concurrent ingests share transactions (see ``GroupCommit``).
     private let ingestCommit: GroupCommit<IngestBatch.Request, IngestReport>
 
-    /// Most bytes of the database file SQLite maps into memory (address space, not resident memory).
-    static let mmapBytes = 1 << 30
-
     /// Opens (creating) the database at `path`; `ledgerSigner` (the hub key) signs ledger tree heads.
     public init(path: String, ledgerSigner: (any TreeHeadSigner)? = nil) throws {
         self.ledgerSigner = ledgerSigner
@@ -28,9 +25,6 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Reads through a memory map instead of a pread per page: in WAL mode every commit
-            // makes the readers drop their page caches, so a busy hub re-read pages constantly.
-            try db.execute(sql: "PRAGMA mmap_size = \(Self.mmapBytes)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

@@ -62,8 +62,8 @@ struct LoadtestCommand: AsyncParsableCommand {
             let http = LoadHTTP(baseURL: hub, connections: connections)
             let port = URL(string: hub)?.port ?? (hub.hasPrefix("https") ? 443 : 80)
             let monitor = ProcessMonitor(pid: hubPID, port: port)
-            Self.say("driving \(target.rawValue) at \(hub): \(rate == 0 ? "closed loop" : "\(rate) req/s") for \(duration) s, mix \(mix), \(connections) connections")
             let prepared = try await prepare(plan: plan, sessions: sessions, factory: factory)
+            Self.say("driving \(target.rawValue) at \(hub): \(rate == 0 ? "closed loop" : "\(rate) req/s") for \(duration) s, mix \(mix), \(connections) connections")
             let driver = LoadDriver(
                 http: http, sessions: sessions, plan: plan, factory: factory, prepared: prepared, ackLog: ackLog, monitor: monitor,
                 log: Self.say)
