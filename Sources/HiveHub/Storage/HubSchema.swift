@@ -5,6 +5,12 @@
 ///   (`pending` 1 = waiting for a round, 0 = consumed or not aggregated, 2 = expired by prune).
 /// - `feed` is the publication log SSE streams and sync pulls read; `seq` is the cursor.
 enum HubSchema {
+    /// Sync pulls read the feed by kind after a cursor (`seq > ? AND kind IN (…) ORDER BY seq`).
+    /// Without this index a pull scanned every feed row after the cursor, and a twin whose
+    /// cursor sat before 100K `twin.registered` events (nothing pullable after it, so the cursor
+    /// never moved) scanned all of them on every pull. Same statement on both backends.
+    static let feedKindIndex = "CREATE INDEX IF NOT EXISTS feed_kind_seq ON feed (kind, seq)"
+
     static let sqlite: [String] = [
         """
         CREATE TABLE twins (

@@ -164,6 +164,8 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
             // v2: rejected model updates per round (idempotent, under the migration lock).
             try await connection.query(
                 "ALTER TABLE rounds ADD COLUMN IF NOT EXISTS updates_rejected INTEGER NOT NULL DEFAULT 0", logger: logger)
+            // v3: the feed by kind (idempotent, under the migration lock).
+            try await connection.query(PostgresQuery(unsafeSQL: HubSchema.feedKindIndex), logger: logger)
         }
         // The ledger's tables live beside the hub's (same schema), so hub writes can append in their transaction.
         let ledgerLogger = self.logger

@@ -55,6 +55,9 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
         migrator.registerMigration("v2-round-rejected-updates") { db in
             try db.execute(sql: "ALTER TABLE rounds ADD COLUMN updates_rejected INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v3-feed-kind-index") { db in
+            try db.execute(sql: HubSchema.feedKindIndex)
+        }
         try await io { try migrator.migrate(self.pool) }
     }
 
