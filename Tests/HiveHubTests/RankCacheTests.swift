@@ -36,35 +36,40 @@ struct RankCacheTests {
     @Test("callers during the first scan wait for it: no per-caller count; later callers reuse it")
     func concurrentFirstScan() async throws {
         let cache = RankCache(maxAgeMs: 5_000)
-        let scans = Atomic<Int>(0)
-        let counts = Atomic<Int>(0)
+        let calls = Calls()
         let ids = (0..<1000).map { "t\($0)" }
         let order: @Sendable () async throws -> [String] = {
-            scans.add(1, ordering: .relaxed)
+            calls.scans.add(1, ordering: .relaxed)
             try await Task.sleep(for: .milliseconds(50))
             return ids
         }
         let ranks = try await withThrowingTaskGroup(of: (String, Int).self) { group in
             for id in ids.prefix(200) {
                 group.addTask {
-                    (id, try await cache.rank(twinID: id, nowMs: 1_000, order: order, exact: { _ in counts.add(1, ordering: .relaxed); return -1 }))
+                    (id, try await cache.rank(twinID: id, nowMs: 1_000, order: order, exact: { _ in calls.counts.add(1, ordering: .relaxed); return -1 }))
                 }
             }
             var out: [String: Int] = [:]
             for try await (id, rank) in group { out[id] = rank }
             return out
         }
-        #expect(scans.load(ordering: .relaxed) == 1)
-        #expect(counts.load(ordering: .relaxed) == 0)
+        #expect(calls.scans.load(ordering: .relaxed) == 1)
+        #expect(calls.counts.load(ordering: .relaxed) == 0)
         for (id, rank) in ranks { #expect(ids[rank - 1] == id) }
         // Fresh: no new scan; a twin missing from the scan is counted exactly.
         #expect(try await cache.rank(twinID: "t7", nowMs: 2_000, order: order, exact: { _ in -1 }) == 8)
         #expect(try await cache.rank(twinID: "late", nowMs: 2_000, order: order, exact: { _ in 1001 }) == 1001)
-        #expect(scans.load(ordering: .relaxed) == 1)
+        #expect(calls.scans.load(ordering: .relaxed) == 1)
         // A failed scan fails the callers waiting for it and the next caller scans again.
         let failing: @Sendable () async throws -> [String] = { throw HiveError(.io, "down") }
         await #expect(throws: HiveError.self) { try await cache.rank(twinID: "late", nowMs: 9_000, order: failing, exact: { _ in -1 }) }
         #expect(try await cache.rank(twinID: "t1", nowMs: 9_001, order: order, exact: { _ in -1 }) == 2)
-        #expect(scans.load(ordering: .relaxed) == 2)
+        #expect(calls.scans.load(ordering: .relaxed) == 2)
+    }
+
+    /// Store reads made by the cache under test.
+    final class Calls: Sendable {
+        let scans = Atomic<Int>(0)
+        let counts = Atomic<Int>(0)
     }
 }

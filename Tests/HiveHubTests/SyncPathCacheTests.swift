@@ -159,4 +159,31 @@ struct SyncPathCacheTests {
             }
         }
     }
+
+    @Test("a pull from before many non-pullable feed events finds exactly the pullable ones after them", arguments: Backend.available)
+    func feedByKind(backend: Backend) async throws {
+        try await Fixture.withStore(backend) { store in
+            let now: Int64 = 1_800_000_000_000
+            let key = NodeIdentity.generate()
+            for index in 0..<300 {
+                let id = index == 0 ? "t0" : "t\(index)"
+                let record = TwinRecord(
+                    id: id, publicKey: index == 0 ? key.publicKeyHex : NodeIdentity.generate().publicKeyHex, userID: "u\(index)",
+                    metadata: [:], registeredAt: now)
+                try await store.insertChallenge("c\(index)", expiresAt: now + 60_000, nowMs: now - 10)
+                _ = try await store.register(record, challenge: "c\(index)", nowMs: now)
+            }
+            #expect(try await store.feed(after: 0, kinds: FeedEvent.Kind.pullable, twinID: nil, limit: 10).isEmpty)
+            let trace = try Fixture.trace(id: "trace-1", intent: "plan a trip", instance: "t0")
+            let stamp = HLCTimestamp(physicalMs: UInt64(now), logical: 0, nodeID: key.nodeID)
+            let envelope = try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: stamp, identity: key)
+            _ = try await store.ingest([IngestItem(envelope: envelope, skill: trace)], twinID: "t0", rejected: 0, nowMs: now + 1)
+            let all = try await store.feed(after: 0, kinds: nil, twinID: nil, limit: 1000)
+            #expect(all.count == 301 && all.last?.kind == .skillPublished)
+            let pulled = try await store.feed(after: 0, kinds: FeedEvent.Kind.pullable, twinID: nil, limit: 10)
+            #expect(pulled.map(\.ref) == ["trace-1"] && pulled.first?.seq == all.last?.seq)
+            #expect(try await store.feed(after: all[150].seq, kinds: [.skillPublished], twinID: nil, limit: 10).map(\.ref) == ["trace-1"])
+            #expect(try await store.feed(after: pulled[0].seq, kinds: FeedEvent.Kind.pullable, twinID: nil, limit: 10).isEmpty)
+        }
+    }
 }
