@@ -6,9 +6,10 @@ import Synchronization
 ///
 /// A cached rank is at most `maxAgeMs` old. Reputations change only in aggregation rounds, which
 /// invalidate the cache on this hub (a round on a replica shows within `maxAgeMs`); a twin
-/// registered after the scan gets its exact rank from the store. One scan runs at a time: while it
-/// runs, twins the previous scan knows get their previous rank, and the others (on the first scan,
-/// everyone) wait for the scan instead of each counting the whole table — at 100K twins those
+/// registered after the scan gets its exact rank from the store. One scan runs at a time, awaited
+/// by the caller that started it: while it runs, twins the previous scan knows get their previous
+/// rank, and the others (on the first scan, everyone) wait for the scan instead of each counting
+/// the whole table — at 100K twins those
 /// counts, one per request during the first scan, kept the hub from ever finishing it.
 public final class RankCache: Sendable {
     public let maxAgeMs: Int64
@@ -59,7 +60,8 @@ public final class RankCache: Sendable {
                 }
             }
             state.scan = scan
-            return (state.ranks[twinID], scan)
+            // The caller that starts a scan waits for it, so a rank it returns is never older than `maxAgeMs`.
+            return (nil, scan)
         }
         if let cached { return cached }
         if let scan, let rank = try await scan.value[twinID] { return rank }
