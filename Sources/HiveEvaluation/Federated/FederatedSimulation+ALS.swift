@@ -57,14 +57,30 @@ extension FederatedSimulation {
                     guard let user = Int32(update.twinID.dropFirst()), let identity = identities[user] else {
                         throw HiveError(.inconsistent, "no identity for \(update.twinID)")
                     }
-                    let stamp = HLCTimestamp(physicalMs: UInt64(round) + 1, logical: 0, nodeID: identity.nodeID)
-                    let envelope = try SignedEnvelope.sign(update, kind: .modelUpdate, stamp: stamp, identity: identity)
-                    try envelope.verify()
-                    guard envelope.signer == identity.publicKey else {
-                        throw HiveError(.badSignature, "statistics for \(update.twinID) signed by another key")
+                    // A heavy user's statistics exceed one envelope's payload limit (1 MiB of
+                    // canonical JSON): they travel as several signed envelopes of 64 rows each.
+                    var rows: [RowUpdate] = []
+                    for (part, start) in stride(from: 0, to: update.rows.count, by: 64).enumerated() {
+                        let chunk = try ModelUpdate(
+                            twinID: update.twinID, baseVersion: update.baseVersion, rank: update.rank,
+                            rows: Array(update.rows[start..<min(start + 64, update.rows.count)]),
+                            interactionCount: update.interactionCount)
+                        let stamp = HLCTimestamp(physicalMs: UInt64(round) + 1, logical: UInt16(truncatingIfNeeded: part), nodeID: identity.nodeID)
+                        let envelope = try SignedEnvelope.sign(chunk, kind: .modelUpdate, stamp: stamp, identity: identity)
+                        try envelope.verify()
+                        guard envelope.signer == identity.publicKey else {
+                            throw HiveError(.badSignature, "statistics for \(update.twinID) signed by another key")
+                        }
+                        let decoded = try envelope.decodePayload(as: ModelUpdate.self)
+                        guard decoded.twinID == update.twinID else {
+                            throw HiveError(.inconsistent, "an envelope of \(update.twinID) carries \(decoded.twinID)")
+                        }
+                        rows += decoded.rows
                     }
                     verified += 1
-                    return try envelope.decodePayload(as: ModelUpdate.self)
+                    return try ModelUpdate(
+                        twinID: update.twinID, baseVersion: update.baseVersion, rank: update.rank, rows: rows,
+                        interactionCount: update.interactionCount)
                 }
             }
             let weights = config.reputationWeights ? book.weights(for: updates.map(\.twinID)) : [:]
