@@ -208,3 +208,63 @@ struct WALSTests {
         #expect(throws: HiveError.self) { try UpdateAggregator(rule: .weightedMean, rowNormMultiple: 0) }
     }
 }
+
+@Suite("Federated weighted ALS under attack")
+struct WALSAttackTests {
+    @Test("honest statistics decompose into (x, c) and recompose exactly; forged raw rows are refused")
+    func structureCheck() throws {
+        let (model, twins) = try WALSTests.world()
+        let trainer = WALSTrainer(configuration: try WALSConfiguration(regularization: 0.1, alpha: 4))
+        let gram = WALSTrainer.gram(of: model)
+        let layout = WALSStatistics(rank: WALSTests.rank)
+        let stats = try twins.enumerated().map { try trainer.train(model: model, gram: gram, interactions: $1, twinID: "t\($0)") }
+        for (t, out) in stats.enumerated() {
+            let d = try layout.decompose(out.statistics, itemCount: WALSTests.items)
+            #expect(TestData.maxAbsDifference(d.user.map(Float.init), out.user) < 1e-4)
+            let expected = try LocalTrainer.positives(twins[t], itemCount: WALSTests.items).map { 1 + 4 * Double($0.weight) }
+            #expect(zip(d.confidences.map(\.confidence), expected).allSatisfy { abs($0 - $1) < 1e-3 })
+            let again = try layout.compose(d, twinID: "t\(t)", baseVersion: 0, itemCount: WALSTests.items, interactionCount: 1)
+            for (a, b) in zip(again.rows, out.statistics.rows) { #expect(TestData.maxAbsDifference(a.factors, b.factors) < 1e-4) }
+        }
+        var rng = SeededGenerator(seed: 2)
+        let updates = stats.map(\.statistics)
+        for attack in [Attack.signFlip(scale: 10), .gaussianNoise(sigma: 1), .ipm(epsilon: 10), .alie(z: nil)] {
+            let raw = try AttackSimulator.apply(attack, to: updates, attackers: ["t1"], using: &rng)
+            #expect(throws: HiveError.self) { try layout.decompose(raw[1], itemCount: WALSTests.items) }
+        }
+    }
+
+    @Test("attacks on statistics act on the attacker's user vector and stay valid statistics")
+    func vectorAttacks() throws {
+        let (model, twins) = try WALSTests.world()
+        let trainer = WALSTrainer(configuration: try WALSConfiguration(regularization: 0.1, alpha: 4))
+        let gram = WALSTrainer.gram(of: model)
+        let layout = WALSStatistics(rank: WALSTests.rank)
+        let outs = try twins.enumerated().map { try trainer.train(model: model, gram: gram, interactions: $1, twinID: "t\($0)") }
+        let updates = outs.map(\.statistics)
+        var rng = SeededGenerator(seed: 3)
+        func forgedUser(_ attack: Attack) throws -> [Float] {
+            let forged = try AttackSimulator.apply(attack, toStatistics: updates, attackers: ["t0"], model: model, using: &rng)
+            #expect(Array(forged[1...]) == Array(updates[1...]))
+            #expect(forged[0].rows.map(\.item) == updates[0].rows.map(\.item))
+            let d = try layout.decompose(forged[0], itemCount: WALSTests.items)
+            // The attacker keeps its items and confidences.
+            let own = try layout.decompose(updates[0], itemCount: WALSTests.items)
+            #expect(zip(d.confidences, own.confidences).allSatisfy { abs($0.confidence - $1.confidence) < 1e-3 })
+            // Gram fixes x only up to sign (the first row orients it); compare with the sign of the forged b.
+            return d.user.map(Float.init)
+        }
+        let x = outs[0].user
+        let honestMean = (0..<WALSTests.rank).map { k in outs[1...].map { $0.user[k] }.reduce(0, +) / 4 }
+        let scaled = try forgedUser(.scaling(factor: 10))
+        #expect(TestData.maxAbsDifference(scaled, x.map { 10 * $0 }) < 1e-3)
+        // −10·x: the rebuilt rows carry b = c·(−10x), so their confidence stays ≥ 1 only with x
+        // read off as −10x.
+        let flipped = try AttackSimulator.apply(.signFlip(scale: 10), toStatistics: updates, attackers: ["t0"], model: model, using: &rng)
+        let b = flipped[0].rows[0].factors.prefix(WALSTests.rank).map { $0 }
+        let c0 = 1 + 4.0 * 1  // item 0, weight 1
+        #expect(TestData.maxAbsDifference(b, x.map { Float(-10 * c0) * $0 }) < 1e-3)
+        let ipm = try forgedUser(.ipm(epsilon: 10))
+        #expect(TestData.maxAbsDifference(ipm.map { abs($0) }, honestMean.map { abs(10 * $0) }) < 1e-3)
+    }
+}

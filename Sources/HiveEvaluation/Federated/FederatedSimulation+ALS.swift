@@ -48,7 +48,7 @@ extension FederatedSimulation {
                 updates.append(outcome.statistics)
             }
             if let attack = config.attack, !attackerIDs.isEmpty {
-                updates = try AttackSimulator.apply(attack, to: updates, attackers: attackerIDs, using: &rng)
+                updates = try AttackSimulator.apply(attack, toStatistics: updates, attackers: attackerIDs, model: model, using: &rng)
             }
             if round < config.signedRounds {
                 let limit = config.signedTwins ?? updates.count
@@ -83,6 +83,16 @@ extension FederatedSimulation {
                         interactionCount: update.interactionCount)
                 }
             }
+            // Ingest: statistics no single user vector produces are refused (quality 0).
+            let layout = WALSStatistics(rank: model.rank)
+            var refused: [String] = []
+            updates = updates.filter { update in
+                if (try? layout.decompose(update, itemCount: model.itemCount)) != nil { return true }
+                refused.append(update.twinID)
+                return false
+            }
+            for twin in refused { try book.record(quality: 0, for: twin) }
+            guard !updates.isEmpty else { throw HiveError(.invalidInput, "every twin's statistics were refused in round \(round + 1)") }
             let weights = config.reputationWeights ? book.weights(for: updates.map(\.twinID)) : [:]
             let fused = try aggregator.aggregateStatistics(updates, model: model, weights: weights)
             try book.record(fused.twins)

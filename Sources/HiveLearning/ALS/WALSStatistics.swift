@@ -82,3 +82,89 @@ public struct WALSStatistics: Sendable, Hashable {
         }
     }
 }
+
+extension WALSStatistics {
+    /// What one twin's statistics encode: its user vector and its confidence per item.
+    public struct Decomposition: Sendable, Hashable {
+        public var user: [Double]
+        /// (item, confidence c ≥ 1), ascending by item.
+        public var confidences: [(item: Int, confidence: Double)]
+
+        public static func == (a: Self, b: Self) -> Bool {
+            a.user == b.user && a.confidences.map(\.item) == b.confidences.map(\.item)
+                && a.confidences.map(\.confidence) == b.confidences.map(\.confidence)
+        }
+
+        public func hash(into hasher: inout Hasher) { hasher.combine(user) }
+    }
+
+    /// Recovers (x, cᵢ) from a twin's statistics and checks that every row is exactly what one
+    /// user vector produces: Gram row `[0 | x·xᵀ]`, item rows `[c·x | (c − 1)·x·xᵀ]` with c ≥ 1,
+    /// all with the same x (to `tolerance`, relative). The hub runs this on ingest: honest
+    /// statistics always pass, and a sender can then move the model only through a vector x and
+    /// confidences — what any twin controls — never through an arbitrary (e.g. indefinite)
+    /// second-moment matrix. Throws `invalid-input` naming the twin and the first bad row.
+    public func decompose(_ update: ModelUpdate, itemCount: Int, tolerance: Double = 1e-3) throws -> Decomposition {
+        let gramIndex = Self.gramItem(itemCount: itemCount)
+        guard update.rank + 1 == width, let gram = update.rows.last, gram.item == gramIndex else {
+            throw HiveError(.invalidInput, "statistics from \(update.twinID) have no Gram row of width \(width)")
+        }
+        let g = gram.factors + [gram.bias]
+        func packed(_ values: [Float], _ p: Int, _ q: Int) -> Double { Double(values[rank + p * (p + 1) / 2 + q]) }
+        // x from the Gram row: |x_k| = √G_kk, signs relative to the largest coordinate.
+        var pivot = 0
+        for k in 0..<rank where packed(g, k, k) > packed(g, pivot, pivot) { pivot = k }
+        let pivotSquare = packed(g, pivot, pivot)
+        guard pivotSquare > 0, pivotSquare.isFinite else {
+            throw HiveError(.invalidInput, "statistics from \(update.twinID): the Gram row is not x·xᵀ of a nonzero x")
+        }
+        let xp = pivotSquare.squareRoot()
+        var x = (0..<rank).map { k in (k >= pivot ? packed(g, k, pivot) : packed(g, pivot, k)) / xp }
+        // Gram fixes x up to sign; an honest twin's first item row (c·x, c ≥ 1) orients it.
+        if let first = update.rows.first, first.item != gramIndex {
+            let dot = (0..<rank).reduce(0.0) { $0 + Double(first.factors[$1]) * x[$1] }
+            if dot < 0 { x = x.map { -$0 } }
+        }
+        let scale = x.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        func close(_ a: Double, _ b: Double, _ magnitude: Double) -> Bool { abs(a - b) <= tolerance * magnitude + 1e-12 }
+        for k in 0..<rank where !close(Double(g[k]), 0, scale * scale) {
+            throw HiveError(.invalidInput, "statistics from \(update.twinID): the Gram row carries a vector part")
+        }
+        for p in 0..<rank {
+            for q in 0...p where !close(packed(g, p, q), x[p] * x[q], scale * scale) {
+                throw HiveError(.invalidInput, "statistics from \(update.twinID): the Gram row is not x·xᵀ")
+            }
+        }
+        var confidences: [(item: Int, confidence: Double)] = []
+        for row in update.rows.dropLast() {
+            let v = row.factors + [row.bias]
+            // c = ⟨b, x⟩ / |x|²; then b must be c·x and the packed part (c − 1)·x·xᵀ.
+            let c = (0..<rank).reduce(0) { $0 + Double(v[$1]) * x[$1] } / (scale * scale)
+            guard c.isFinite, c >= 1 - tolerance else {
+                throw HiveError(.invalidInput, "statistics from \(update.twinID): item \(row.item) has confidence \(c) < 1")
+            }
+            for k in 0..<rank where !close(Double(v[k]), c * x[k], c * scale) {
+                throw HiveError(.invalidInput, "statistics from \(update.twinID): item \(row.item)'s vector is not c·x")
+            }
+            for p in 0..<rank {
+                for q in 0...p where !close(packed(v, p, q), (c - 1) * x[p] * x[q], max(c - 1, 1) * scale * scale) {
+                    throw HiveError(.invalidInput, "statistics from \(update.twinID): item \(row.item) is not (c − 1)·x·xᵀ")
+                }
+            }
+            confidences.append((row.item, max(1, c)))
+        }
+        x = x.map { $0.isFinite ? $0 : 0 }
+        return Decomposition(user: x, confidences: confidences)
+    }
+
+    /// The statistics a twin with vector `user` and these confidences sends (the inverse of
+    /// ``decompose(_:itemCount:tolerance:)``).
+    public func compose(
+        _ decomposition: Decomposition, twinID: String, baseVersion: UInt64, itemCount: Int, interactionCount: Int
+    ) throws -> ModelUpdate {
+        var rows = decomposition.confidences.map { row(item: $0.item, user: decomposition.user, scale: $0.confidence, outer: $0.confidence - 1) }
+        rows.append(row(item: Self.gramItem(itemCount: itemCount), user: decomposition.user, scale: 0, outer: 1))
+        return try ModelUpdate(
+            twinID: twinID, baseVersion: baseVersion, rank: width - 1, rows: rows, interactionCount: interactionCount)
+    }
+}
