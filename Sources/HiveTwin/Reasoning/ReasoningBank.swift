@@ -355,7 +355,10 @@ public final class ReasoningBank: Sendable {
     }
 
     static func checkTags(_ tags: [String], field: String) throws {
-        for tag in tags where tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        // Printable ASCII (the common case) has no control characters; only other tags need the
+        // Unicode property lookup, which was the largest cost of validating an episode batch.
+        for tag in tags where !tag.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+            && tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw HiveError(.invalidInput, "\(field) must not contain control characters: \(tag.debugDescription)")
         }
     }

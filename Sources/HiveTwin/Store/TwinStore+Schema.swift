@@ -124,6 +124,7 @@ extension TwinStore {
         }
         migrator.registerMigration("v2-compact-patterns") { db in try migrateCompactPatterns(db) }
         migrator.registerMigration("v3-episodes-one-seal") { db in try migrateEpisodesOneSeal(db) }
+        migrator.registerMigration("v4-compact-episodes") { db in try migrateCompactEpisodes(db) }
         return migrator
     }
 
@@ -237,6 +238,73 @@ extension TwinStore {
                 DROP TABLE episodes;
                 ALTER TABLE episodes_v3 RENAME TO episodes;
                 CREATE INDEX episodes_task ON episodes(task, created_ms);
+                CREATE INDEX episodes_created ON episodes(created_ms);
+                CREATE INDEX episodes_expiry ON episodes(expires_ms) WHERE expires_ms IS NOT NULL;
+                """)
+    }
+
+    /// v4: episodes keyed by their sequence number (the row id is `<twin id>-<seq>`, as for
+    /// patterns), the task as its `task_embeddings.rid`, the stamp as its packed HLC value. The
+    /// text id (with its UNIQUE index), the task text (in the row and in `episodes_task`) and the
+    /// 43-byte text stamp were most of a row besides the sealed blob; a batched write now updates
+    /// the table and two integer indexes instead of three indexes, two of them on text.
+    /// Sealed blobs are kept as they are (still bound to the same id strings). A row whose id or
+    /// stamp belongs to another twin, or whose task has no embedding row, stops the migration
+    /// (nothing is changed) with ``HiveError/Code/inconsistent``.
+    static func migrateCompactEpisodes(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE episodes_v4(
+                    seq INTEGER PRIMARY KEY,
+                    task_rid INTEGER NOT NULL,
+                    session_id TEXT NOT NULL,
+                    reward REAL NOT NULL CHECK (reward >= 0 AND reward <= 1),
+                    success INTEGER NOT NULL,
+                    latency_ms REAL NOT NULL,
+                    stamp INTEGER NOT NULL,
+                    created_ms INTEGER NOT NULL,
+                    expires_ms INTEGER,
+                    tags TEXT NOT NULL,
+                    sealed BLOB NOT NULL
+                );
+                """)
+        let owner = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'twin_id'")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT e.id, t.rid AS task_rid, e.session_id, e.reward, e.success, e.latency_ms, e.stamp, e.created_ms,
+                       e.expires_ms, e.tags, e.sealed
+                FROM episodes e LEFT JOIN task_embeddings t ON t.task = e.task ORDER BY e.rowid
+                """)
+        let insert = try PositionalInsert(
+            db,
+            sql: """
+                INSERT INTO episodes_v4(seq, task_rid, session_id, reward, success, latency_ms, stamp, created_ms,
+                                        expires_ms, tags, sealed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        while let row = try rows.next() {
+            let id: String = row["id"]
+            guard let owner, let seq = PatternRowCodec.sequence(of: id, twinID: owner) else {
+                throw HiveError(.inconsistent, "episode \(id) is not a row id of this store's twin; cannot migrate")
+            }
+            guard let stamp = HLCTimestamp(row["stamp"] as String), stamp.nodeID == owner else {
+                throw HiveError(.inconsistent, "episode \(id) has a stamp from another node; cannot migrate")
+            }
+            guard let taskRID = row["task_rid"] as Int64? else {
+                throw HiveError(.inconsistent, "episode \(id) has a task with no embedding row; cannot migrate")
+            }
+            try insert.execute(
+                seq, taskRID, row["session_id"] as String, row["reward"] as Double, row["success"] as Int64,
+                row["latency_ms"] as Double, Int64(bitPattern: stamp.packed), row["created_ms"] as Int64,
+                row["expires_ms"] as Int64?, row["tags"] as String, row["sealed"] as Data)
+        }
+        insert.finish()
+        try db.execute(
+            sql: """
+                DROP TABLE episodes;
+                ALTER TABLE episodes_v4 RENAME TO episodes;
+                CREATE INDEX episodes_task ON episodes(task_rid);
                 CREATE INDEX episodes_created ON episodes(created_ms);
                 CREATE INDEX episodes_expiry ON episodes(expires_ms) WHERE expires_ms IS NOT NULL;
                 """)
