@@ -11,11 +11,11 @@ import Synchronization
 ///   that changed the table has committed, under the same lock. Two kinds (``IndexKind``):
 ///   `.exact` — a ``QuantizedFlatIndex`` in its int8-only mode (`rescoring: .none`: int8 scan,
 ///   candidates rescored against the dequantised codes, exact order of those scores; no f32 rows,
-///   since the table's vectors are int8 already and an f32 copy of them would add nothing); `.hnsw` — an
-///   ``HNSWIndex``. Either kind is persisted next to the database by ``saveIndex()`` with its
-///   checksum and the table generation it reflects recorded in the store (always for `.hnsw`,
-///   whose graph is costly to build; for `.exact` once ``saveIndex()`` has been called; its file is
-///   about N × (d + 12) bytes, the codes and scales the table also holds); at open it is loaded
+///   since the table's vectors are int8 already and an f32 copy of them would add nothing), rebuilt
+///   from the table's int8 rows at every open and never persisted (a file would repeat the codes
+///   the table holds, doubling the footprint); `.hnsw` — an ``HNSWIndex``, persisted next to the
+///   database by ``saveIndex()`` with its checksum and the table generation it reflects recorded
+///   in the store (its graph is costly to build); at open it is loaded
 ///   (memory-mapped) only if the checksum verifies and no pattern write happened since (every
 ///   write bumps the generation in its own transaction), and rebuilt from the table otherwise —
 ///   ``indexOrigin`` says which and ``indexRebuildReason`` says why. Either way index and table
@@ -48,7 +48,8 @@ public final class ReasoningBank: Sendable {
 
     /// The index kind this bank was opened with.
     public let indexKind: IndexKind
-    /// Where the index is persisted: `<database>.patterns.hnsw` or `<database>.patterns.qflat`.
+    /// Where the index is persisted: `<database>.patterns.hnsw`; for `.exact`, where versions before
+    /// schema v5 saved it (`<database>.patterns.qflat`, deleted at open; nothing is written there now).
     public var indexPath: String { Self.indexPath(store: store, kind: indexKind) }
     /// How the index was obtained at open: "rebuilt" or "loaded".
     public let indexOrigin: String
@@ -63,8 +64,10 @@ public final class ReasoningBank: Sendable {
     public static let maxBatch = 10_000
 
     /// Opens the bank over `store`, checking the recorded embedding space against `space`, then
-    /// loading the persisted index when it verifies and is current, or rebuilding it from the table
-    /// (and persisting the rebuilt index for the next open).
+    /// building the exact index from the table, or (HNSW) loading the persisted index when it
+    /// verifies and is current, else rebuilding it from the table and persisting it for the next open.
+    /// The bank is its table's only writer: open one bank per store (its index, filter columns and
+    /// id map follow its own committed writes).
     public init(
         store: TwinStore, space: EmbeddingSpace, index kind: IndexKind = .exact,
         onModelMismatch policy: ModelMismatchPolicy = .refuse
