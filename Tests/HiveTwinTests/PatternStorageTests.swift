@@ -248,6 +248,50 @@ struct PatternStorageTests {
         #expect(updated.beta == expected[3].beta + 1 && updated.tags == expected[3].tags && updated.context == expected[3].context)
     }
 
+    @Test("malformed tag and context codes are malformed errors; a v4 row with a malformed context stops the v5 migration, file untouched")
+    func malformedTerms() throws {
+        let dir = TemporaryDirectory()
+        let store = try Fixtures.open(dir)
+        let errors = try store.write { db -> [HiveError.Code?] in
+            var terms = PatternTerms()
+            let good = try terms.encode(tags: ["a", "b"], in: db)
+            let context = try terms.encode(context: Pattern.Context(genres: ["x"], mood: "calm"), in: db)
+            var out: [HiveError.Code?] = []
+            for bytes in [Data(), good.prefix(1), good + [0], Data([1, 99]), Data([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])] {
+                do { _ = try terms.decodeTags(bytes, in: db); out.append(nil) } catch { out.append((error as? HiveError)?.code) }
+            }
+            for bytes in [context.prefix(context.count - 1), context + [0], Data([0, 9, 0, 0])] {
+                do { _ = try terms.decodeContext(bytes, in: db); out.append(nil) } catch { out.append((error as? HiveError)?.code) }
+            }
+            #expect(try terms.decodeTags(good, in: db) == ["a", "b"])
+            // A fresh dictionary reads codes it lacks from the table.
+            #expect(try PatternTerms().decodeContext(context, in: db) == Pattern.Context(genres: ["x"], mood: "calm"))
+            return out
+        }
+        #expect(errors == Array(repeating: .malformed, count: 8))
+
+        let legacy = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        let twinID = try identity.twin(forUser: "viewer").twinID
+        let queue = try DatabaseQueue(path: legacy.file("twin.sqlite"))
+        try TwinStore.migrator.migrate(queue, upTo: "v4-compact-episodes")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('twin_id', ?)", arguments: [twinID])
+            try db.execute(
+                sql: """
+                    INSERT INTO patterns(rid, seq, task_type, origin, alpha, beta, stamp, approach, tags, context, provenance, vector)
+                    VALUES (1, 7, 0, 0, 1, 1, 1, 'x', 'a', x'0205', x'00', zeroblob(36))
+                    """)
+        }
+        try queue.close()
+        #expect { try Fixtures.open(legacy, identity: identity) } throws: { error in (error as? HiveError)?.code == .malformed }
+        let again = try DatabaseQueue(path: legacy.file("twin.sqlite"))
+        let (context, hasTerms) = try again.read { db in
+            (try Data.fetchOne(db, sql: "SELECT context FROM patterns"), try db.tableExists("pattern_terms"))
+        }
+        #expect(context == Data([2, 5]) && !hasTerms)
+    }
+
     @Test("two banks over one file share the term dictionary: a term one adds is read and reused by the other")
     func sharedTerms() throws {
         let dir = TemporaryDirectory()
