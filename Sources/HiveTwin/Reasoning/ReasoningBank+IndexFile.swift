@@ -7,9 +7,8 @@ extension ReasoningBank {
     /// The outcome of trying the persisted index at open.
     enum PersistedIndex {
         case loaded(State)
-        /// Why the file cannot be used (the index is then rebuilt from the table), and whether
-        /// an index was ever saved for this database (persistence is then kept up).
-        case unusable(String, saved: Bool)
+        /// Why the file cannot be used (the index is then rebuilt from the table and saved).
+        case unusable(String)
     }
 
     static func indexPath(store: TwinStore, kind: IndexKind) -> String { indexPath(database: store.path, kind: kind) }
@@ -41,27 +40,27 @@ extension ReasoningBank {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM patterns") ?? 0
             )
         }
-        guard let record else { return .unusable("no index was saved for this database", saved: false) }
-        guard FileManager.default.fileExists(atPath: path) else { return .unusable("index file \(path) is missing", saved: true) }
+        guard let record else { return .unusable("no index was saved for this database") }
+        guard FileManager.default.fileExists(atPath: path) else { return .unusable("index file \(path) is missing") }
         let parts = record.split(separator: " ")
         guard parts.count == 2, let savedGeneration = Int64(parts[0]), let checksum = UInt64(parts[1]) else {
-            return .unusable("the saved index record is malformed: \(record.debugDescription)", saved: true)
+            return .unusable("the saved index record is malformed: \(record.debugDescription)")
         }
         guard savedGeneration == generation else {
-            return .unusable("index file \(path) is stale: it reflects pattern write \(savedGeneration), the table is at \(generation)", saved: true)
+            return .unusable("index file \(path) is stale: it reflects pattern write \(savedGeneration), the table is at \(generation)")
         }
         let index: PatternIndex
         do {
             switch kind {
-            case .exact: return .unusable("exact indexes are not persisted", saved: false)
+            case .exact: return .unusable("exact indexes are not persisted")
             case .hnsw: index = .hnsw(try HNSWIndex(contentsOf: path, expectedChecksum: checksum))
             }
         } catch let error as HiveError {
-            return .unusable("index file \(path) failed verification: \(error.message)", saved: true)
+            return .unusable("index file \(path) failed verification: \(error.message)")
         }
         guard index.count == count, index.dimension == space.dimensions, index.metric == .cosine else {
             return .unusable(
-                "index file \(path) holds \(index.count) vectors of \(index.dimension) dimensions (\(index.metric)); the table has \(count) of \(space.dimensions)", saved: true
+                "index file \(path) holds \(index.count) vectors of \(index.dimension) dimensions (\(index.metric)); the table has \(count) of \(space.dimensions)"
             )
         }
         let (columns, terms) = try columns(store: store)

@@ -89,7 +89,7 @@ public final class ReasoningBank: Sendable {
             state = Mutex(loaded)
             indexOrigin = "loaded"
             indexRebuildReason = nil
-        case .unusable(let reason, _):
+        case .unusable(let reason):
             let (rebuilt, generation) = try Self.rebuildAtGeneration(store: store, space: space, kind: kind)
             var why = reason
             // The index is derived data: failing to persist it costs the next open a rebuild, not this one.
