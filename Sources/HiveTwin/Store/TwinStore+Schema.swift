@@ -125,6 +125,7 @@ extension TwinStore {
         migrator.registerMigration("v2-compact-patterns") { db in try migrateCompactPatterns(db) }
         migrator.registerMigration("v3-episodes-one-seal") { db in try migrateEpisodesOneSeal(db) }
         migrator.registerMigration("v4-compact-episodes") { db in try migrateCompactEpisodes(db) }
+        migrator.registerMigration("v5-pattern-terms") { db in try migratePatternTerms(db) }
         return migrator
     }
 
@@ -307,6 +308,63 @@ extension TwinStore {
                 CREATE INDEX episodes_task ON episodes(task_rid);
                 CREATE INDEX episodes_created ON episodes(created_ms);
                 CREATE INDEX episodes_expiry ON episodes(expires_ms) WHERE expires_ms IS NOT NULL;
+                """)
+    }
+
+    /// v5: a pattern row's tags and context hold codes into `pattern_terms` (``PatternTerms``)
+    /// instead of the tag text and length-prefixed strings, and `seq` loses its UNIQUE index (the
+    /// bank maps sequence numbers to row ids in memory; see ``PatternColumns``). Row ids, vectors
+    /// and every other field are kept as they are, so a persisted HNSW index stays valid. The
+    /// record of a persisted exact index is dropped: exact indexes are rebuilt from the table at
+    /// every open since v5 (the bank deletes the old file).
+    static func migratePatternTerms(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE pattern_terms(code INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+                CREATE TABLE patterns_v5(
+                    rid INTEGER PRIMARY KEY,
+                    seq INTEGER NOT NULL,
+                    task_type INTEGER NOT NULL,
+                    origin INTEGER NOT NULL,
+                    alpha REAL NOT NULL CHECK (alpha >= 1),
+                    beta REAL NOT NULL CHECK (beta >= 1),
+                    stamp INTEGER NOT NULL,
+                    expires_ms INTEGER,
+                    approach TEXT NOT NULL,
+                    tags BLOB NOT NULL,
+                    context BLOB NOT NULL,
+                    provenance BLOB NOT NULL,
+                    vector BLOB NOT NULL
+                );
+                """)
+        var terms = PatternTerms()
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT rid, seq, task_type, origin, alpha, beta, stamp, expires_ms, approach, tags, context, provenance, vector
+                FROM patterns ORDER BY rid
+                """)
+        let insert = try PositionalInsert(
+            db,
+            sql: """
+                INSERT INTO patterns_v5(rid, seq, task_type, origin, alpha, beta, stamp, expires_ms, approach, tags,
+                                        context, provenance, vector)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        while let row = try rows.next() {
+            let tags = try terms.encode(tags: try ReasoningBank.decodeTags(row[9]), in: db)
+            let context = try terms.encode(context: try PatternRowCodec.decodeContext(row[10]), in: db)
+            try insert.execute(
+                row[0] as Int64, row[1] as Int64, row[2] as Int64, row[3] as Int64, row[4] as Double, row[5] as Double,
+                row[6] as Int64, row[7] as Int64?, row[8] as String, tags, context, row[11] as Data, row[12] as Data)
+        }
+        insert.finish()
+        try db.execute(
+            sql: """
+                DROP TABLE patterns;
+                ALTER TABLE patterns_v5 RENAME TO patterns;
+                CREATE INDEX patterns_expiry ON patterns(expires_ms) WHERE expires_ms IS NOT NULL;
+                DELETE FROM meta WHERE key = 'patterns_index_exact';
                 """)
     }
 }
