@@ -41,6 +41,11 @@ struct ColdStartSplitTests {
             #expect(Set(test.negatives).isDisjoint(with: history))
             let latest = try #require(cold.newcomersLatest.tests.first { $0.user == test.user })
             #expect(latest.heldOut == history.last)
+            // The same-target control: the 10 interactions just before the latest, and all of them.
+            #expect(cold.newcomersRecent.train[Int(test.user)] == Array(history.dropLast().suffix(10)))
+            #expect(cold.newcomersFull.train[Int(test.user)] == Array(history.dropLast()))
+            #expect(cold.newcomersRecent.tests.first { $0.user == test.user } == latest)
+            #expect(cold.newcomersFull.tests.first { $0.user == test.user } == latest)
         }
         #expect(cold.ineligibleUsers == 4)
     }
@@ -66,6 +71,8 @@ struct ColdStartSplitTests {
         let outcome = try FederatedSimulation.coldStart(cold, configuration: config, newcomer: trainer, seed: 9)
         #expect(outcome.newcomersTrained == 0)
         #expect(outcome.next.users == held.count)
+        #expect(outcome.recent.users == held.count)
+        #expect(outcome.full.users == held.count)
         #expect(outcome.warm.users == cold.warm.tests.count)
     }
 

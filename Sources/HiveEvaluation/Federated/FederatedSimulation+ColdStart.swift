@@ -4,12 +4,17 @@ extension FederatedSimulation {
     /// What one cold-start fold measured (``ColdStartSplit``).
     public struct ColdStartOutcome: Sendable {
         /// Warm users on the leave-one-out protocol, with the vectors they trained over the
-        /// rounds on their full histories: the figure newcomers are compared with.
+        /// rounds on their full histories (the first-10 → next figure is printed against it).
         public var warm: EvaluationResult
         /// Newcomers, a vector fitted on their first N interactions, ranking their next one.
         public var next: EvaluationResult
         /// The same newcomer vectors ranking the newcomers' latest (leave-one-out) item.
         public var latest: EvaluationResult
+        /// Same users, same target (their latest item), same model and fit: from the N
+        /// interactions just before it, and from their whole history before it. The ratio of the
+        /// two isolates "N interactions versus a full history" from target difficulty and drift.
+        public var recent: EvaluationResult
+        public var full: EvaluationResult
         /// Popularity over the warm users' training data on the same two tasks: how much easier
         /// the (N+1)-th item is than the latest one, with no personalisation at all.
         public var popularityWarm: EvaluationResult
@@ -32,11 +37,19 @@ extension FederatedSimulation {
         let vectors = try FederatedSimulation(split: split.newcomers).personalise(
             model: run.model, histories: split.newcomers.train, trainer: newcomer, seed: seed)
         let scorer = FactorModelScorer(model: run.model, users: vectors)
+        func fitted(_ task: LeaveOneOutSplit) throws -> EvaluationResult {
+            let vectors = try FederatedSimulation(split: task).personalise(
+                model: run.model, histories: task.train, trainer: newcomer, seed: seed)
+            return RecommenderEvaluation.evaluate(
+                FactorModelScorer(model: run.model, users: vectors), on: task, fullRanking: false)
+        }
+        let recent = try fitted(split.newcomersRecent), full = try fitted(split.newcomersFull)
         let popularity = ItemPopularity(train: split.warm.train, itemCount: split.warm.itemCount)
         return ColdStartOutcome(
             warm: warm,
             next: RecommenderEvaluation.evaluate(scorer, on: split.newcomers, fullRanking: false),
             latest: RecommenderEvaluation.evaluate(scorer, on: split.newcomersLatest, fullRanking: false),
+            recent: recent, full: full,
             popularityWarm: RecommenderEvaluation.evaluate(popularity, on: split.warm, fullRanking: false),
             popularityNext: RecommenderEvaluation.evaluate(popularity, on: split.newcomers, fullRanking: false),
             newcomersTrained: trained)

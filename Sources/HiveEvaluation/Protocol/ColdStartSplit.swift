@@ -24,6 +24,13 @@ public struct ColdStartSplit: Sendable {
     /// The newcomers' latest interaction with the original split's negatives (the leave-one-out
     /// test item), to show how the same N-interaction vector fares on an item rated much later.
     public let newcomersLatest: LeaveOneOutSplit
+    /// The same-target control: each newcomer's latest item (with the original negatives),
+    /// ranked from the N interactions just before it — a newcomer with N interactions whose next
+    /// item is exactly the one ``newcomersFull`` ranks from the whole history.
+    public let newcomersRecent: LeaveOneOutSplit
+    /// The reference for ``newcomersRecent``: the newcomer's whole history before the latest
+    /// item, fitted the same way against the same model (the user still never trained it).
+    public let newcomersFull: LeaveOneOutSplit
     /// Which fold of how many this is.
     public let fold: Int
     public let folds: Int
@@ -90,6 +97,21 @@ public struct ColdStartSplit: Sendable {
             tests: nextTests, skippedUsers: 0)
         newcomersLatest = LeaveOneOutSplit(
             userCount: split.userCount, itemCount: split.itemCount, train: first, trainTimes: firstTimes,
+            tests: held, skippedUsers: 0)
+        var recent = [[Int32]](repeating: [], count: split.userCount), full = recent
+        var recentTimes = [[Int64]](repeating: [], count: split.userCount), fullTimes = recentTimes
+        for test in held {
+            let user = Int(test.user)
+            recent[user] = Array(split.train[user].suffix(interactions))
+            recentTimes[user] = Array(split.trainTimes[user].suffix(interactions))
+            full[user] = split.train[user]
+            fullTimes[user] = split.trainTimes[user]
+        }
+        newcomersRecent = LeaveOneOutSplit(
+            userCount: split.userCount, itemCount: split.itemCount, train: recent, trainTimes: recentTimes,
+            tests: held, skippedUsers: 0)
+        newcomersFull = LeaveOneOutSplit(
+            userCount: split.userCount, itemCount: split.itemCount, train: full, trainTimes: fullTimes,
             tests: held, skippedUsers: 0)
         self.fold = fold
         self.folds = folds
