@@ -25,21 +25,26 @@ extension FederatedSimulation {
 
     /// Trains the federation of `split.warm` under `configuration` (the newcomers take no part),
     /// then lets each newcomer fit its own vector against the final item factors from its first
-    /// N interactions with `newcomer` (the model is not changed), and evaluates both groups.
+    /// N interactions with `newcomer` — or, with `als`, the closed-form ALS solve the federation's
+    /// twins use — (the model is not changed), and evaluates both groups.
     public static func coldStart(
-        _ split: ColdStartSplit, configuration: Configuration, newcomer: TrainerConfiguration, seed: UInt64,
+        _ split: ColdStartSplit, configuration: Configuration, newcomer: TrainerConfiguration,
+        als: WALSConfiguration? = nil, seed: UInt64,
         onRound: (Int, Double) -> Void = { _, _ in }
     ) throws -> ColdStartOutcome {
         let run = try FederatedSimulation(split: split.warm).run(configuration, onRound: onRound)
         let warm = RecommenderEvaluation.evaluate(
             FactorModelScorer(model: run.model, users: run.users), on: split.warm, fullRanking: false)
         let trained = split.newcomers.tests.filter { run.users[Int($0.user)] != nil }.count
-        let vectors = try FederatedSimulation(split: split.newcomers).personalise(
-            model: run.model, histories: split.newcomers.train, trainer: newcomer, seed: seed)
+        func fit(_ task: LeaveOneOutSplit) throws -> [[Float]?] {
+            let simulation = FederatedSimulation(split: task)
+            if let als { return try simulation.personaliseALS(model: run.model, histories: task.train, als: als) }
+            return try simulation.personalise(model: run.model, histories: task.train, trainer: newcomer, seed: seed)
+        }
+        let vectors = try fit(split.newcomers)
         let scorer = FactorModelScorer(model: run.model, users: vectors)
         func fitted(_ task: LeaveOneOutSplit) throws -> EvaluationResult {
-            let vectors = try FederatedSimulation(split: task).personalise(
-                model: run.model, histories: task.train, trainer: newcomer, seed: seed)
+            let vectors = try fit(task)
             return RecommenderEvaluation.evaluate(
                 FactorModelScorer(model: run.model, users: vectors), on: task, fullRanking: false)
         }

@@ -83,6 +83,18 @@ struct RecsysBench: AsyncParsableCommand {
     @Option(help: "Reputation EMA retention for the robust system (weight of the old score).")
     var retention: Double = 0.5
 
+    @Option(help: "Trainer: als (federated weighted ALS: closed-form user solves on the twins, exact item solves on the hub from summed statistics) or bpr (local SGD, row deltas).")
+    var trainer: String = "als"
+
+    @Option(help: "ALS L2 regularisation λ (twins, hub and centralised; chosen on the validation split).")
+    var alsRegularization: Double = 5
+
+    @Option(help: "ALS confidence slope α (confidence 1 + α per interaction).")
+    var alsAlpha: Double = 10
+
+    @Option(help: "Robust system: also bound each twin's row at this multiple of the row's median sender norm (0: off; default 1 with ALS, off with BPR — chosen on validation runs with every attack).")
+    var rowNormMultiple: Double?
+
     func run() async throws {
         let started = ContinuousClock.now
         let dataset = try MovieLens.load(directory: data)
@@ -99,6 +111,12 @@ struct RecsysBench: AsyncParsableCommand {
             throw HiveError(.invalidInput, "--agreement-reference must be fused or coordinate_median, got \(agreementReference)")
         }
         let simulation = FederatedSimulation(split: split)
+        guard ["als", "bpr"].contains(self.trainer) else { throw HiveError(.invalidInput, "--trainer must be als or bpr, got \(self.trainer)") }
+        let als = self.trainer == "als" ? try WALSConfiguration(regularization: alsRegularization, alpha: alsAlpha) : nil
+        // Signing canonical JSON of ~900 ALS statistics updates (560 values per row) would take
+        // minutes; signing changes no arithmetic, so ALS runs sign the first 20 by default.
+        let signedUpdates = self.signedUpdates ?? (als == nil ? nil : 20)
+        let rowNormMultiple = self.rowNormMultiple ?? (als == nil ? 0 : 1)
         let trainer = try TrainerConfiguration(
             algorithm: .bpr, learningRate: localLearningRate, regularization: regularization, epochs: localEpochs,
             negativesPerPositive: negatives, clipNorm: clipNorm)
@@ -117,7 +135,10 @@ struct RecsysBench: AsyncParsableCommand {
                 attack: attack, labelFlip: labelFlip, attackerFraction: fraction, signedRounds: signed,
                 signedTwins: signedUpdates, seed: seed,
                 combination: combination, scoresAgreement: robust, reputation: robust ? reputation : .standard,
-                serverMomentum: serverMomentum, agreementReference: agreementReference)
+                serverMomentum: serverMomentum, agreementReference: agreementReference,
+                // ALS: the plain system is FedAvg without reputation (then exactly centralised ALS).
+                als: als, reputationWeights: robust || als == nil,
+                rowNormMultiple: robust && rowNormMultiple > 0 ? rowNormMultiple : nil)
         }
         var report = BenchReport(bench: "recsys", params: [
             "dataset": dataset.name, "users": String(split.tests.count), "items": String(dataset.itemCount),
@@ -129,6 +150,8 @@ struct RecsysBench: AsyncParsableCommand {
             "server_momentum": String(serverMomentum), "agreement_reference": agreementReference.rawValue, "negatives_per_positive": String(negatives),
             "regularization": String(regularization), "clip_norm": String(clipNorm),
             "protocol": "leave-one-out, 99 sampled negatives; ties at expected rank",
+            "trainer": self.trainer, "als_regularization": String(alsRegularization), "als_alpha": String(alsAlpha),
+            "row_norm_multiple": String(rowNormMultiple),
         ])
         print("loaded \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactions.count) interactions; \(split.skippedUsers) users skipped (< 2 interactions)")
         var failures: [String] = []
@@ -198,33 +221,36 @@ struct RecsysBench: AsyncParsableCommand {
         let cleanLabels = ["federated", "federated (robust)"]
         var jobs: [@Sendable () throws -> RecsysPiece] = []
         for (index, config) in clean.enumerated() {
-            jobs.append { [simulation, split, newcomer, seed] in
+            jobs.append { [simulation, split, newcomer, seed, als] in
                 let run = try simulation.run(config) { _, _ in progress.advance(1, cleanLabels[index]) }
                 let scorer = FactorModelScorer(model: run.model, users: run.users)
                 var piece = RecsysPiece.Clean(run: run, result: RecommenderEvaluation.evaluate(scorer, on: split))
                 if index == 0 {
                     // In-sample newcomers (kept beside the cold-start figure): each user's vector refit from
                     // their first / latest 10 training interactions against the final federated model.
-                    let first = try simulation.personalise(
-                        model: run.model, histories: split.truncatingHistories(to: 10), trainer: newcomer, seed: seed &+ 7)
+                    let first = try als.map { try simulation.personaliseALS(model: run.model, histories: split.truncatingHistories(to: 10), als: $0) }
+                        ?? simulation.personalise(
+                            model: run.model, histories: split.truncatingHistories(to: 10), trainer: newcomer, seed: seed &+ 7)
                     piece.first10 = RecommenderEvaluation.evaluate(FactorModelScorer(model: run.model, users: first), on: split, fullRanking: false)
-                    let recent = try simulation.personalise(
-                        model: run.model, histories: split.recentHistories(10), trainer: newcomer, seed: seed &+ 7)
+                    let recent = try als.map { try simulation.personaliseALS(model: run.model, histories: split.recentHistories(10), als: $0) }
+                        ?? simulation.personalise(
+                            model: run.model, histories: split.recentHistories(10), trainer: newcomer, seed: seed &+ 7)
                     piece.latest10 = RecommenderEvaluation.evaluate(FactorModelScorer(model: run.model, users: recent), on: split, fullRanking: false)
                 }
                 return .clean(piece)
             }
         }
-        jobs.append { [simulation, split, unclipped, seed] in
-            let (model, users) = try simulation.centralised(rank: rank, epochs: rounds, trainer: unclipped, seed: seed)
+        jobs.append { [simulation, split, unclipped, seed, als] in
+            let (model, users) = try als.map { try simulation.centralisedALS(rank: rank, epochs: rounds, als: $0, seed: seed) }
+                ?? simulation.centralised(rank: rank, epochs: rounds, trainer: unclipped, seed: seed)
             progress.advance(rounds, "centralised MF")
             return .centralised(RecommenderEvaluation.evaluate(FactorModelScorer(model: model, users: users), on: split))
         }
         let coldConfig = configuration(.weightedMean, robust: false)
         for cold in coldSplits {
-            jobs.append { [newcomer, seed] in
+            jobs.append { [newcomer, seed, als] in
                 .coldStart(try FederatedSimulation.coldStart(
-                    cold, configuration: coldConfig, newcomer: newcomer, seed: seed &+ 11
+                    cold, configuration: coldConfig, newcomer: newcomer, als: als, seed: seed &+ 11
                 ) { _, _ in progress.advance(1, "cold start \(cold.fold + 1)/\(cold.folds)") })
             }
         }
