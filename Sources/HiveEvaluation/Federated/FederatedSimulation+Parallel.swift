@@ -54,32 +54,12 @@ extension FederatedSimulation {
     /// from whichever thread is running that run. Throws the first error any run threw.
     public func runAll(
         _ configurations: [Configuration], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-        onRound: @Sendable (Int, Int, Double) -> Void = { _, _, _ in }
+        onRound: @escaping @Sendable (Int, Int, Double) -> Void = { _, _, _ in }
     ) throws -> [Outcome] {
-        guard !configurations.isEmpty else { return [] }
-        let results = Mutex<[Outcome?]>(Array(repeating: nil, count: configurations.count))
-        let failure = Mutex<(any Error)?>(nil)
-        let next = Mutex(0)
-        let lanes = max(1, min(workers, configurations.count))
-        DispatchQueue.concurrentPerform(iterations: lanes) { _ in
-            while true {
-                // Work-stealing: runs differ in cost (label flip trains on more data), so a lane
-                // takes the next configuration when it finishes one rather than a fixed stride.
-                let index = next.withLock { value -> Int in
-                    defer { value += 1 }
-                    return value
-                }
-                guard index < configurations.count, failure.withLock({ $0 == nil }) else { return }
-                do {
-                    let outcome = try run(configurations[index]) { round, hr in onRound(index, round, hr) }
-                    results.withLock { $0[index] = outcome }
-                } catch {
-                    failure.withLock { if $0 == nil { $0 = error } }
-                    return
-                }
-            }
-        }
-        if let error = failure.withLock({ $0 }) { throw error }
-        return results.withLock { $0 }.compactMap { $0 }
+        // Work-stealing lanes: runs differ in cost (label flip trains on more data).
+        try Lanes.run(
+            configurations.enumerated().map { index, configuration in
+                { @Sendable in try run(configuration) { round, hr in onRound(index, round, hr) } }
+            }, lanes: workers)
     }
 }

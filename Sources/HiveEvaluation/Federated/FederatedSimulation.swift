@@ -144,22 +144,10 @@ public struct FederatedSimulation: Sendable {
                 updates = try AttackSimulator.apply(attack, to: updates, attackers: attackerIDs, using: &rng)
             }
             if round < config.signedRounds {
-                let limit = config.signedTwins ?? updates.count
-                updates = try updates.enumerated().map { index, update in
-                    guard index < limit else { return update }
-                    let user = Int32(update.twinID.dropFirst())!  // ids are "u<index>", made above
-                    let identity = identities[user]!
-                    let stamp = HLCTimestamp(physicalMs: UInt64(round) + 1, logical: 0, nodeID: identity.nodeID)
-                    let envelope = try SignedEnvelope.sign(update, kind: .modelUpdate, stamp: stamp, identity: identity)
-                    try envelope.verify()
-                    guard envelope.signer == identity.publicKey else {
-                        throw HiveError(.badSignature, "update for \(update.twinID) signed by another key")
-                    }
-                    verified += 1
-                    let decoded = try envelope.decodePayload(as: ModelUpdate.self)
-                    try decoded.validate(against: model)
-                    return decoded
-                }
+                let signed = try Self.signed(
+                    updates, limit: config.signedTwins ?? updates.count, identities: identities, round: round, model: model)
+                updates = signed.updates
+                verified += signed.verified
             }
             let aggregated = try aggregator.aggregate(
                 updates, model: model, weights: config.reputationWeights ? book.weights(for: updates.map(\.twinID)) : [:])
