@@ -104,10 +104,29 @@ struct FederationBench: AsyncParsableCommand {
         return process
     }
 
-    static func stop(_ process: Process) {
+    /// SIGTERM, up to `grace` for the child to exit, then SIGKILL. Polls `isRunning` with sleeps:
+    /// `waitUntilExit` spins a run loop at 100 % CPU and never returns when the child ignores
+    /// SIGTERM — and children spawned from a Swift concurrency thread inherit a signal mask with
+    /// SIGTERM blocked (dispatch worker threads block signals and `posix_spawn` keeps the mask),
+    /// so a child that does not unblock it (uvicorn) never sees the signal.
+    static func stop(_ process: Process, grace: Duration = .seconds(5)) {
         guard process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        if waitExit(process, within: grace) { return }
+        kill(process.processIdentifier, SIGKILL)
+        if !waitExit(process, within: .seconds(5)) {
+            FileHandle.standardError.write(Data("warning: child \(process.processIdentifier) survived SIGKILL for 5 s\n".utf8))
+        }
+    }
+
+    /// Whether `process` exited within `limit` (checked every 20 ms).
+    static func waitExit(_ process: Process, within limit: Duration) -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning {
+            if ContinuousClock.now >= deadline { return false }
+            usleep(20_000)
+        }
+        return true
     }
 
     static func waitReady(_ url: String, process: Process, log: String) async throws {
