@@ -195,34 +195,85 @@ public final class LoadDriver: Sendable {
 
     struct SkillAccepted: Decodable { var id: String }
 
+    /// Results a Hive search asks for.
+    static let searchLimit = 10
+
+    /// With a library: the intent number a request uses (`salt` separates publishes from searches).
+    func libraryIntent(_ library: SkillLibrary, sequence: UInt64, twin: LoadTwin, salt: UInt64) -> Int {
+        let mixed = (sequence &+ salt) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(twin.index) &* 0xBF58_476D_1CE4_E5B9
+        return Int((mixed >> 17) % UInt64(library.intents))
+    }
+
     func hiveSkills(_ twin: LoadTwin) async throws -> String {
         let sequence = sessions.nextSequence(twin.index)
+        let library = plan.library
         if skillCounter.add(1, ordering: .relaxed).oldValue % 2 == 0 {
-            let envelope = try factory.skillEnvelope(twin, sequence: sequence)
+            let intent = library.map { SkillLibrary.intent(libraryIntent($0, sequence: sequence, twin: twin, salt: 1)) }
+            let envelope = try factory.skillEnvelope(twin, sequence: sequence, intent: intent)
             let reply = try await http.send(.POST, "/api/v1/skills", bearer: try token(twin), body: Array(try HiveJSON.encode(envelope)))
             let accepted = try expect(reply, status: 201, as: SkillAccepted.self)
             guard accepted.id == envelope.id else { throw LoadFailure("wrong-id") }
             acknowledge(envelope.id)
             return "skills-publish"
         }
-        let intent = LoadRequestFactory.intent(sequence &* 31 &+ UInt64(twin.index))
-        let reply = try await http.send(.GET, "/api/v1/skills?limit=10&intent=" + Self.queryEscape(intent), bearer: try token(twin))
-        try expectStatus(reply, 200)
+        let k = library.map { libraryIntent($0, sequence: sequence, twin: twin, salt: 2) }
+        let intent = k.map(SkillLibrary.intent) ?? LoadRequestFactory.intent(sequence &* 31 &+ UInt64(twin.index))
+        let reply = try await http.send(
+            .GET, "/api/v1/skills?limit=\(Self.searchLimit)&intent=" + Self.queryEscape(intent), bearer: try token(twin))
+        if let library, let k {
+            let answer = try expect(reply, status: 200, as: HiveSearchAnswer.self)
+            try check(answer.skills.map(\.trace.traceID), library: library, intent: k, limit: Self.searchLimit)
+        } else {
+            try expectStatus(reply, 200)
+        }
         return "skills-search"
     }
 
     func fastAPISkills(_ twin: LoadTwin) async throws -> String {
         let sequence = sessions.nextSequence(twin.index)
+        let library = plan.library
         if skillCounter.add(1, ordering: .relaxed).oldValue % 2 == 0 {
-            let body = try factory.fastAPISkillBody(twin, sequence: sequence)
+            let intent = library.map { SkillLibrary.intent(libraryIntent($0, sequence: sequence, twin: twin, salt: 1)) }
+            let body = try factory.fastAPISkillBody(twin, sequence: sequence, intent: intent)
             let reply = try await http.send(.POST, "/skills", body: body)
             guard reply.status == 201 || reply.status == 200 else { throw LoadFailure("http-\(reply.status)") }
             return "skills-publish"
         }
-        let intent = LoadRequestFactory.intent(sequence &* 31 &+ UInt64(twin.index))
+        let k = library.map { libraryIntent($0, sequence: sequence, twin: twin, salt: 2) }
+        let intent = k.map(SkillLibrary.intent) ?? LoadRequestFactory.intent(sequence &* 31 &+ UInt64(twin.index))
         let reply = try await http.send(.GET, "/skills?intent=" + Self.queryEscape(intent))
-        try expectStatus(reply, 200)
+        if let library, let k {
+            let answer = try expect(reply, status: 200, as: AnchorSearchAnswer.self)
+            // The design's server returns every match, so it must return every pre-loaded trace with the intent.
+            try check(answer.skills.map(\.traceID), library: library, intent: k, limit: nil)
+        } else {
+            try expectStatus(reply, 200)
+        }
         return "skills-search"
+    }
+
+    struct TraceIdentity: Decodable {
+        var traceID: String
+        enum CodingKeys: String, CodingKey { case traceID = "trace_id" }
+    }
+
+    struct HiveSearchAnswer: Decodable {
+        struct Hit: Decodable { var trace: TraceIdentity }
+        var skills: [Hit]
+    }
+
+    struct AnchorSearchAnswer: Decodable { var skills: [TraceIdentity] }
+
+    /// A search for library intent `k` must return the pre-loaded traces carrying it: all of them,
+    /// or with a `limit`, the first `min(limit, count)` (they score 1, the best possible, and are
+    /// older than anything the timed phase publishes).
+    func check(_ returned: [String], library: SkillLibrary, intent k: Int, limit: Int?) throws {
+        let expected = library.traces(withIntent: k)
+        guard !expected.isEmpty else { return }
+        let need = limit.map { min($0, expected.count) } ?? expected.count
+        let wanted = Set(expected)
+        let found = returned.reduce(0) { $0 + (wanted.contains($1) ? 1 : 0) }
+        guard found >= need else { throw LoadFailure("wrong-answer") }
     }
 
     func acknowledge(_ id: String) {
@@ -270,7 +321,7 @@ public final class LoadDriver: Sendable {
         return "io: " + name.prefix(48)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
+    public static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
