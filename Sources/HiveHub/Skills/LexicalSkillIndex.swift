@@ -1,27 +1,24 @@
 import HiveCore
 import Synchronization
 
-/// Each trace's intent as a sorted set of word ids, computed once when the trace is added, plus
-/// an inverted index (word id → traces holding it).
+/// Each trace's intent as a set of word ids, computed once when the trace is added, plus an
+/// inverted index (word id → positions of the traces holding it).
 ///
-/// A search visits the query's words rarest first and scores each trace it meets exactly (the
-/// cosine of the two word sets, ``LexicalSkillRanker/similarity(_:_:)``'s formula on integers).
-/// A trace not met yet lacks the words already visited, so its score is at most
-/// √(remaining words / query words); once the `limit`-th best score beats that bound (or the bound
-/// falls below the threshold) no unseen trace can enter the answer and the search stops. A query
-/// with a rare word therefore reads a few posting lists instead of every stored trace, and the
-/// answer is exactly the one a full scan gives (same scores, same order, same ties).
+/// A search walks the posting lists of the query's words, counting per trace how many query
+/// words it holds, then scores only the traces met (the cosine of the two word sets,
+/// ``LexicalSkillRanker/similarity(_:_:)``'s formula on the counts) into a bounded top-k. No
+/// strings are compared, hashed or copied per stored trace, and traces sharing no word with the
+/// query are never touched; the answer is the one a full scan gives (same scores, order and ties).
 final class LexicalSkillIndex: SkillIndex {
-    private struct Entry {
-        var seq: Int64
-        var traceID: String
-        /// Sorted, distinct.
-        var words: [Int32]
-    }
-
     private struct State {
-        /// Entry `position` is `entries[position - base]`; positions below `head` are evicted.
-        var entries: [Entry] = []
+        /// Entry `position` is at offset `position - base` of the arrays below; positions below
+        /// `head` are evicted.
+        var seqs: [Int64] = []
+        var traceIDs: [String] = []
+        /// Sorted, distinct word ids (read only when compacting).
+        var words: [[Int32]] = []
+        /// Distinct words per entry.
+        var sizes: [UInt16] = []
         var base = 0
         var head = 0
         var lastSeq: Int64 = 0
@@ -29,8 +26,11 @@ final class LexicalSkillIndex: SkillIndex {
         /// Per word id, the positions of the entries holding it, ascending (evicted ones are
         /// skipped, and dropped at the next compaction).
         var postings: [[Int]] = []
+        /// Search scratch: per entry, query words held (zero between searches), and the entries touched.
+        var counts: [UInt16] = []
+        var touched: [Int] = []
 
-        var end: Int { base + entries.count }
+        var end: Int { base + seqs.count }
 
         mutating func wordID(_ word: String) -> Int32 {
             if let id = wordIDs[word] { return id }
@@ -40,15 +40,32 @@ final class LexicalSkillIndex: SkillIndex {
             return id
         }
 
+        mutating func append(seq: Int64, traceID: String, words: Set<String>) {
+            let position = end
+            var ids = words.map { wordID($0) }
+            ids.sort()
+            for id in ids { postings[Int(id)].append(position) }
+            seqs.append(seq)
+            traceIDs.append(traceID)
+            self.words.append(ids)
+            sizes.append(UInt16(clamping: ids.count))
+            counts.append(0)
+        }
+
         /// Drops evicted entries and rebuilds the posting lists (and the vocabulary) from the live ones.
         mutating func compact() {
-            entries.removeFirst(head - base)
+            let dead = head - base
+            seqs.removeFirst(dead)
+            traceIDs.removeFirst(dead)
+            words.removeFirst(dead)
+            sizes.removeFirst(dead)
+            counts = [UInt16](repeating: 0, count: seqs.count)
             base = head
             var remap: [Int32: Int32] = [:]
             var fresh: [[Int]] = []
-            for (offset, entry) in entries.enumerated() {
-                var words: [Int32] = []
-                for word in entry.words {
+            for offset in words.indices {
+                var ids: [Int32] = []
+                for word in words[offset] {
                     let id: Int32
                     if let known = remap[word] {
                         id = known
@@ -58,9 +75,9 @@ final class LexicalSkillIndex: SkillIndex {
                         fresh.append([])
                     }
                     fresh[Int(id)].append(base + offset)
-                    words.append(id)
+                    ids.append(id)
                 }
-                entries[offset].words = words.sorted()
+                words[offset] = ids.sorted()
             }
             wordIDs = wordIDs.reduce(into: [:]) { kept, pair in
                 if let id = remap[pair.value] { kept[pair.key] = id }
@@ -87,15 +104,11 @@ final class LexicalSkillIndex: SkillIndex {
         state.withLock { state in
             for (skill, words) in fresh where skill.seq > state.lastSeq {
                 state.lastSeq = skill.seq
-                let position = state.end
-                var ids = words.map { state.wordID($0) }
-                ids.sort()
-                for id in ids { state.postings[Int(id)].append(position) }
-                state.entries.append(Entry(seq: skill.seq, traceID: skill.traceID, words: ids))
+                state.append(seq: skill.seq, traceID: skill.traceID, words: words)
             }
             state.head += max(0, state.end - state.head - capacity)
             // Compact once the dead prefix is as long as the live part (amortised O(1) per add).
-            if state.head - state.base > 1024, (state.head - state.base) * 2 > state.entries.count {
+            if state.head - state.base > 1024, (state.head - state.base) * 2 > state.seqs.count {
                 state.compact()
             }
         }
@@ -105,33 +118,31 @@ final class LexicalSkillIndex: SkillIndex {
         let query = LexicalSkillRanker.words(intent)
         guard !query.isEmpty else { throw HiveError(.invalidInput, "intent has no words to match") }
         guard limit > 0 else { return [] }
+        let querySize = Double(query.count)
         return state.withLock { state in
             // Words no trace holds add to the query's size but match nothing.
-            let known = query.compactMap { state.wordIDs[$0] }.sorted { state.postings[Int($0)].count < state.postings[Int($1)].count }
-            let querySorted = known.sorted()
-            let querySize = Double(query.count)
-            var best = TopScores(limit: limit)
-            var seen = Set<Int>()
-            for (visited, word) in known.enumerated() {
-                // An unseen trace lacks the `visited` words already read, so it shares at most
-                // `remaining` with the query; with b words its cosine is ≤ min(remaining, b) / √(q·b) ≤ √(remaining / q).
-                let remaining = Double(query.count - visited)
-                // (plus a hair, so rounding never stops the search before a tie with an older trace)
-                let bound = (remaining / querySize).squareRoot() + 1e-12
-                if bound < threshold { break }
-                if let worst = best.worstIfFull, worst > bound { break }
+            let known = query.compactMap { state.wordIDs[$0] }
+            let base = state.base
+            for word in known {
                 let postings = state.postings[Int(word)]
                 var index = Self.firstIndex(in: postings, atLeast: state.head)
                 while index < postings.count {
-                    let position = postings[index]
+                    let offset = postings[index] - base
                     index += 1
-                    guard seen.insert(position).inserted else { continue }
-                    let entry = state.entries[position - state.base]
-                    let shared = Self.intersectionCount(querySorted, entry.words)
-                    let score = Double(shared) / (querySize * Double(entry.words.count)).squareRoot()
-                    if score > 0, score >= threshold { best.offer(ScoredTrace(traceID: entry.traceID, seq: entry.seq, score: score)) }
+                    if state.counts[offset] == 0 { state.touched.append(offset) }
+                    state.counts[offset] &+= 1
                 }
             }
+            var best = TopScores(limit: limit)
+            for offset in state.touched {
+                let shared = state.counts[offset]
+                state.counts[offset] = 0
+                let score = Double(shared) / (querySize * Double(state.sizes[offset])).squareRoot()
+                let seq = state.seqs[offset]
+                guard score >= threshold, best.accepts(score: score, seq: seq) else { continue }
+                best.offer(ScoredTrace(traceID: state.traceIDs[offset], seq: seq, score: score))
+            }
+            state.touched.removeAll(keepingCapacity: true)
             return best.sorted()
         }
     }
@@ -145,24 +156,5 @@ final class LexicalSkillIndex: SkillIndex {
             if sorted[middle] < floor { low = middle + 1 } else { high = middle }
         }
         return low
-    }
-
-    /// Size of the intersection of two sorted, distinct arrays.
-    static func intersectionCount(_ a: [Int32], _ b: [Int32]) -> Int {
-        var i = 0
-        var j = 0
-        var shared = 0
-        while i < a.count, j < b.count {
-            if a[i] == b[j] {
-                shared += 1
-                i += 1
-                j += 1
-            } else if a[i] < b[j] {
-                i += 1
-            } else {
-                j += 1
-            }
-        }
-        return shared
     }
 }

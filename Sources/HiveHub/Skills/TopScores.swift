@@ -13,7 +13,11 @@ struct TopScores {
     }
 
     /// The lowest score held once `limit` traces are held, else nil.
-    var worstIfFull: Double? { items.count >= limit ? items.last?.score : nil }
+    /// Whether a trace with this score and feed position would be kept (checked before building one).
+    func accepts(score: Double, seq: Int64) -> Bool {
+        guard items.count >= limit, let last = items.last else { return true }
+        return score != last.score ? score > last.score : seq < last.seq
+    }
 
     /// Keeps `item` if it ranks among the best `limit` (insertion into a short sorted array).
     mutating func offer(_ item: ScoredTrace) {
