@@ -2,25 +2,19 @@ import HiveCore
 import HiveVectors
 import Synchronization
 
-/// Trace intent embeddings in a cosine ``HNSWIndex`` keyed by feed position, so a search embeds
-/// only the query (usually a cache hit) and walks the graph — a few hundred distance evaluations
-/// whatever the library's size, where an exact scan reads every stored vector (50 000 × 384
-/// floats = 77 MB per search at the cap) — without touching the database or decoding a record.
-/// Approximate: a trace whose intent is the query's exact text is found (distance 0, every walk
-/// ends there); `hive bench federation` checks that on every search.
+/// Trace intent embeddings in an exact cosine ``FlatIndex`` keyed by feed position, so a search
+/// embeds only the query (usually a cache hit) and scores every trace with SIMD kernels, without
+/// touching the database or decoding a single record.
 final class SemanticSkillIndex: SkillIndex {
     private struct State {
         /// nil until the first vector fixes the dimension.
-        var vectors: SharedVectorIndex<HNSWIndex>?
+        var vectors: SharedVectorIndex<FlatIndex>?
         var traceIDs: [Int64: String] = [:]
         /// Feed positions in insertion order from `head` on (oldest first), for eviction.
         var order: [Int64] = []
         var head = 0
         var lastSeq: Int64 = 0
     }
-
-    /// Beam width of a search (raised to the limit when smaller).
-    static let efSearch = 96
 
     private let ranker: SemanticSkillRanker
     private let capacity: Int
@@ -55,8 +49,7 @@ final class SemanticSkillIndex: SkillIndex {
                 state.order.append(skill.seq)
             }
             guard !ids.isEmpty else { return }
-            if state.vectors == nil { state.vectors = SharedVectorIndex(
-                    try HNSWIndex(dimension: dimension, metric: .cosine, m: 16, efConstruction: 100, efSearch: Self.efSearch)) }
+            if state.vectors == nil { state.vectors = SharedVectorIndex(try FlatIndex(dimension: dimension, metric: .cosine)) }
             guard let vectors = state.vectors else { return }
             guard vectors.read({ $0.dimension }) == dimension else {
                 for id in ids { state.traceIDs[id] = nil }
