@@ -406,8 +406,11 @@ public final class OmegaCore: Sendable {
         }
     }
 
-    /// Most recent traces searched (older ones drop out of the index; 50 000 × 384 floats ≈ 77 MB).
-    public static let skillIndexCapacity = 50_000
+    /// Most recent traces searched (older ones drop out of the index; at the cap the semantic
+    /// index holds 200 000 × 384 floats ≈ 307 MB, the lexical one ≈ 40 MB of word ids and postings).
+    /// A library this size is searchable whole: at 50 000 the oldest traces used to drop out as
+    /// soon as new ones came (`hive bench federation --library 50000` caught it).
+    public static let skillIndexCapacity = 200_000
     static let skillIndexBatch = 2_000
 
     // MARK: Operations
