@@ -222,7 +222,7 @@ public final class LoadDriver: Sendable {
             .GET, "/api/v1/skills?limit=\(Self.searchLimit)&intent=" + Self.queryEscape(intent), bearer: try token(twin))
         if let library, let k {
             let answer = try expect(reply, status: 200, as: HiveSearchAnswer.self)
-            try check(answer.skills.map(\.trace.traceID), library: library, intent: k, limit: Self.searchLimit)
+            try check(answer.skills.map(\.trace), library: library, intent: k, limit: Self.searchLimit)
         } else {
             try expectStatus(reply, 200)
         }
@@ -245,7 +245,7 @@ public final class LoadDriver: Sendable {
         if let library, let k {
             let answer = try expect(reply, status: 200, as: AnchorSearchAnswer.self)
             // The design's server returns every match, so it must return every pre-loaded trace with the intent.
-            try check(answer.skills.map(\.traceID), library: library, intent: k, limit: nil)
+            try check(answer.skills, library: library, intent: k, limit: nil)
         } else {
             try expectStatus(reply, 200)
         }
@@ -254,7 +254,11 @@ public final class LoadDriver: Sendable {
 
     struct TraceIdentity: Decodable {
         var traceID: String
-        enum CodingKeys: String, CodingKey { case traceID = "trace_id" }
+        var intent: String
+        enum CodingKeys: String, CodingKey {
+            case traceID = "trace_id"
+            case intent
+        }
     }
 
     struct HiveSearchAnswer: Decodable {
@@ -264,16 +268,25 @@ public final class LoadDriver: Sendable {
 
     struct AnchorSearchAnswer: Decodable { var skills: [TraceIdentity] }
 
-    /// A search for library intent `k` must return the pre-loaded traces carrying it: all of them,
-    /// or with a `limit`, the first `min(limit, count)` (they score 1, the best possible, and are
-    /// older than anything the timed phase publishes).
-    func check(_ returned: [String], library: SkillLibrary, intent k: Int, limit: Int?) throws {
+    /// A search for library intent `k` must return the pre-loaded traces carrying it. Without a
+    /// limit (the anchor returns every match): all of them. With one (the hub's best `limit`): its
+    /// first `min(limit, count)` hits must all carry exactly that intent — they score 1, the best
+    /// possible; which of several equal-intent traces come first may differ in the last bit of a
+    /// float score, so a trace the timed phase published with the same intent counts too.
+    static func check(_ returned: [TraceIdentity], library: SkillLibrary, intent k: Int, limit: Int?) -> Bool {
         let expected = library.traces(withIntent: k)
-        guard !expected.isEmpty else { return }
-        let need = limit.map { min($0, expected.count) } ?? expected.count
-        let wanted = Set(expected)
-        let found = returned.reduce(0) { $0 + (wanted.contains($1) ? 1 : 0) }
-        guard found >= need else { throw LoadFailure("wrong-answer") }
+        guard !expected.isEmpty else { return true }
+        guard let limit else {
+            let ids = Set(returned.map(\.traceID))
+            return expected.allSatisfy(ids.contains)
+        }
+        let need = min(limit, expected.count)
+        let text = SkillLibrary.intent(k)
+        return returned.count >= need && returned.prefix(need).allSatisfy { $0.intent == text }
+    }
+
+    func check(_ returned: [TraceIdentity], library: SkillLibrary, intent k: Int, limit: Int?) throws {
+        guard Self.check(returned, library: library, intent: k, limit: limit) else { throw LoadFailure("wrong-answer") }
     }
 
     func acknowledge(_ id: String) {

@@ -90,11 +90,9 @@ extension LibraryLoader {
     /// hub's in-memory skill index up to date, so give `http` a generous timeout.
     public static func probe(_ library: SkillLibrary, intent k: Int, target: LoadTarget, http: LoadHTTP, token: String?) async throws {
         let returned = try await search(SkillLibrary.intent(k), target: target, http: http, token: token)
-        let expected = library.traces(withIntent: k)
-        let need = target == .hive ? min(LoadDriver.searchLimit, expected.count) : expected.count
-        let found = Set(expected).intersection(returned).count
-        guard found >= need else {
-            throw HiveError(.inconsistent, "\(target.rawValue): search for intent \(k) returned \(found) of the \(need) traces it must")
+        guard LoadDriver.check(returned, library: library, intent: k, limit: target == .hive ? LoadDriver.searchLimit : nil) else {
+            throw HiveError(
+                .inconsistent, "\(target.rawValue): search for intent \(k) did not return the traces it must (got \(returned.prefix(3).map(\.traceID)))")
         }
     }
 
@@ -116,25 +114,25 @@ extension LibraryLoader {
             let reply = try await http.send(.POST, "/skills", body: try factory.fastAPIBody(trace, twin: twin))
             guard reply.status == 201 else { throw HiveError(.inconsistent, "fastapi: publish answered \(reply.status)") }
         }
-        let returned = try await search(intent, target: target, http: http, token: token)
+        let returned = try await search(intent, target: target, http: http, token: token).map(\.traceID)
         guard returned.first == trace.traceID else {
             throw HiveError(
                 .inconsistent, "\(target.rawValue): a trace just published was not the first answer to its exact intent (got \(returned.prefix(3)))")
         }
     }
 
-    /// The trace ids a search answers, in order.
-    static func search(_ intent: String, target: LoadTarget, http: LoadHTTP, token: String?) async throws -> [String] {
+    /// The traces a search answers (id and intent), in order.
+    static func search(_ intent: String, target: LoadTarget, http: LoadHTTP, token: String?) async throws -> [LoadDriver.TraceIdentity] {
         switch target {
         case .hive:
             let reply = try await http.send(
                 .GET, "/api/v1/skills?limit=\(LoadDriver.searchLimit)&intent=" + LoadDriver.queryEscape(intent), bearer: token)
             guard reply.status == 200 else { throw HiveError(.inconsistent, "hive: search answered \(reply.status)") }
-            return try LoadHTTP.decode(LoadDriver.HiveSearchAnswer.self, reply).skills.map(\.trace.traceID)
+            return try LoadHTTP.decode(LoadDriver.HiveSearchAnswer.self, reply).skills.map(\.trace)
         case .fastapi:
             let reply = try await http.send(.GET, "/skills?intent=" + LoadDriver.queryEscape(intent))
             guard reply.status == 200 else { throw HiveError(.inconsistent, "fastapi: search answered \(reply.status)") }
-            return try LoadHTTP.decode(LoadDriver.AnchorSearchAnswer.self, reply).skills.map(\.traceID)
+            return try LoadHTTP.decode(LoadDriver.AnchorSearchAnswer.self, reply).skills
         }
     }
 }
