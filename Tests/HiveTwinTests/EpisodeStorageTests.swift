@@ -70,6 +70,13 @@ struct EpisodeStorageTests {
                     sql: "INSERT INTO meta(key, value) VALUES ('twin_id', ?), ('key_check', ?)",
                     arguments: [twinID, try cipher.seal(TwinStore.keyCheckText, context: "meta.key_check")])
                 try db.execute(sql: "UPDATE id_sequence SET next = 6")
+                // A v2 build embedded each distinct task in the same transaction as its episodes.
+                let embedder = try Fixtures.embedder()
+                for task in Set(old.map(\.task)).sorted() {
+                    try db.execute(
+                        sql: "INSERT INTO task_embeddings(task, vector) VALUES (?, ?)",
+                        arguments: [task, EmbeddingCodec.encode(embedder.embed(task))])
+                }
                 for e in old {
                     try db.execute(
                         sql: """
@@ -96,12 +103,11 @@ struct EpisodeStorageTests {
         let added = try memory.storeEpisode(ReflexionMemoryTests.draft("task 0", reward: 0.9, success: true, critique: "new"))
         #expect(added.id == "\(twinID)-6")
         #expect(try memory.episode(id: added.id) == added)
-        #expect(try store.read { db in try Data.fetchOne(db, sql: "SELECT sealed FROM episodes WHERE id = ?", arguments: [added.id]) }?.first
+        #expect(try store.read { db in try Data.fetchOne(db, sql: "SELECT sealed FROM episodes WHERE seq = 6") }?.first
             == EpisodePrivateFields.sealedFormat)
         // A legacy blob moved to another row does not open.
         try store.write { db in
-            try db.execute(
-                sql: "UPDATE episodes SET sealed = (SELECT sealed FROM episodes WHERE id = ?) WHERE id = ?", arguments: [old[0].id, old[1].id])
+            try db.execute(sql: "UPDATE episodes SET sealed = (SELECT sealed FROM episodes WHERE seq = 1) WHERE seq = 2")
         }
         #expect { try memory.episode(id: old[1].id) } throws: { ($0 as? HiveError)?.code == .inconsistent }
     }

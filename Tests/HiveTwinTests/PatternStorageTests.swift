@@ -9,23 +9,26 @@ import Testing
 struct PatternStorageTests {
     static let space = ReasoningBankTests.space
 
+    /// A persisted kind (only HNSW is persisted since schema v5), small enough for fast tests.
+    static let hnsw = ReasoningBank.IndexKind.hnsw(m: 8, efConstruction: 48, efSearch: 64)
+
     static func seeded(_ dir: TemporaryDirectory, identity: NodeIdentity, count: Int, seed: UInt64 = 3) throws -> [[Float]] {
         var rng = SplitMix(seed: seed)
         let vectors = (0..<count).map { _ in rng.vector(32) }
-        let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
+        let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: Self.hnsw)
         try bank.storePatterns((0..<count).map { (ReasoningBankTests.draft($0), vectors[$0]) })
         try bank.saveIndex()
         return vectors
     }
 
-    @Test("a saved exact index is loaded when current; stale, corrupt, truncated, missing or foreign files are reported and rebuilt")
-    func persistedExactIndex() throws {
+    @Test("a saved index is loaded when current; stale, corrupt, truncated, missing or foreign files are reported and rebuilt")
+    func persistedIndexChecks() throws {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
         let vectors = try Self.seeded(dir, identity: identity, count: 150)
-        let path = dir.file("twin.sqlite.patterns.qflat")
+        let path = dir.file("twin.sqlite.patterns.hnsw")
         func reopen() throws -> ReasoningBank {
-            try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
+            try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: Self.hnsw)
         }
         func expectRebuilt(_ bank: ReasoningBank, because phrase: String) throws {
             #expect(bank.indexOrigin == "rebuilt")
@@ -66,8 +69,37 @@ struct PatternStorageTests {
         let other = TemporaryDirectory()
         _ = try Self.seeded(other, identity: identity, count: 150, seed: 99)
         try FileManager.default.removeItem(atPath: path)
-        try FileManager.default.copyItem(atPath: other.file("twin.sqlite.patterns.qflat"), toPath: path)
+        try FileManager.default.copyItem(atPath: other.file("twin.sqlite.patterns.hnsw"), toPath: path)
         try expectRebuilt(try reopen(), because: "failed verification")
+    }
+
+    @Test("an exact index is never persisted: rebuilt from the table at every open, an older version's file and record are deleted")
+    func exactIndexNotPersisted() throws {
+        let dir = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        var rng = SplitMix(seed: 4)
+        let vectors = (0..<120).map { _ in rng.vector(32) }
+        let legacy = dir.file("twin.sqlite.patterns.qflat")
+        do {
+            let store = try Fixtures.open(dir, identity: identity)
+            let bank = try ReasoningBank(store: store, space: Self.space)
+            try bank.storePatterns((0..<120).map { (ReasoningBankTests.draft($0), vectors[$0]) })
+            try bank.saveIndex()
+            #expect(!FileManager.default.fileExists(atPath: legacy), "saveIndex writes nothing for .exact")
+            // As an older version left it: a file and its record (the file's content does not matter).
+            try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: legacy))
+        }
+        for _ in 0..<2 {
+            let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
+            #expect(bank.indexOrigin == "rebuilt" && bank.indexRebuildReason?.contains("not persisted") == true)
+            #expect(!FileManager.default.fileExists(atPath: legacy))
+            #expect(try bank.verifyIndex().isEmpty)
+            #expect(try bank.searchPatterns(vector: vectors[42], k: 1).first?.pattern.approach == "approach 42")
+            // A write with no save before the next open: the next open still matches the table.
+            try bank.storePattern(ReasoningBankTests.draft(500), vector: rng.vector(32))
+        }
+        let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
+        #expect(try bank.count() == 122 && bank.verifyIndex().isEmpty)
     }
 
     @Test("an index that cannot be saved is reported, and the store still opens with a correct index")
@@ -145,6 +177,143 @@ struct PatternStorageTests {
             #expect(try bank.pattern(id: bad) == nil)
         }
         #expect(throws: HiveError.self) { try bank.recordOutcome(patternID: "someone-else-100", success: true) }
+    }
+
+    @Test("a v4 database is migrated to dictionary-coded tags and context (v5) with every pattern and row id unchanged")
+    func migratesV4() throws {
+        let dir = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        let twinID = try identity.twin(forUser: "viewer").twinID
+        var rng = SplitMix(seed: 6)
+        let vectors = (0..<40).map { _ in rng.vector(32) }
+        let expected = try (0..<40).map { i -> Pattern in
+            var draft = ReasoningBankTests.draft(i)
+            draft.provenance = i % 4 == 0 ? ["\(twinID)-9\(i)"] : []
+            draft.tags = i % 7 == 0 ? [] : draft.tags + ["t\(i % 6)", "ñ ✓"]
+            draft.context.watchHistory = i % 5 == 0 ? ["m1", "m2", "m1"] : []
+            draft.context.timeOfDay = i % 2 == 0 ? "evening" : nil
+            draft.context.mood = i % 3 == 0 ? nil : "calm"
+            let stamp = HLCTimestamp(physicalMs: 1_763_700_000_000 + UInt64(i), logical: 0, nodeID: twinID)
+            return try draft.pattern(id: "\(twinID)-\(500 + 3 * i)", stamp: stamp)
+        }
+        do {  // Write the database as a v4 build did (rids not equal to sequence numbers).
+            let queue = try DatabaseQueue(path: dir.file("twin.sqlite"))
+            try TwinStore.migrator.migrate(queue, upTo: "v4-compact-episodes")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('twin_id', ?)", arguments: [twinID])
+                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('embedding_space.patterns', ?)", arguments: [Self.space.stored])
+                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('patterns_index_exact', '1 42')")
+                for (i, p) in expected.enumerated() {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO patterns(rid, seq, task_type, origin, alpha, beta, stamp, expires_ms, approach, tags,
+                                                 context, provenance, vector)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            10 + i, 500 + 3 * i, PatternRowCodec.code(p.taskType), PatternRowCodec.code(p.origin), p.alpha, p.beta,
+                            Int64(bitPattern: p.stamp.packed), p.approach, ReasoningBank.encodeTags(p.tags),
+                            PatternRowCodec.encode(p.context), PatternRowCodec.encode(p.provenance), EmbeddingCodec.encode(vectors[i]),
+                        ])
+                }
+            }
+        }
+        let store = try Fixtures.open(dir, identity: identity)
+        #expect(try store.integrityCheck() == ["ok"])
+        let (rids, record, terms, longestTags, indexes) = try store.read { db in
+            (
+                try Int64.fetchAll(db, sql: "SELECT rid FROM patterns ORDER BY rid"),
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'patterns_index_exact'"),
+                try String.fetchAll(db, sql: "SELECT term FROM pattern_terms"),
+                try Int.fetchOne(db, sql: "SELECT max(length(tags)) FROM patterns") ?? 99,
+                try db.indexes(on: "patterns").map(\.name)
+            )
+        }
+        #expect(rids == (0..<40).map { Int64(10 + $0) })
+        #expect(record == nil)
+        // Each distinct term once: the tags, genres, moods, times of day and titles above.
+        #expect(Set(terms).count == terms.count && terms.contains("ñ ✓") && terms.contains("m2"))
+        #expect(longestTags <= 6)
+        #expect(indexes == ["patterns_expiry"])
+        let bank = try ReasoningBank(store: store, space: Self.space)
+        #expect(try bank.count() == 40 && bank.verifyIndex().isEmpty)
+        for (i, p) in expected.enumerated() {
+            #expect(try bank.pattern(id: p.id) == p)
+            #expect(try bank.searchPatterns(vector: vectors[i], k: 1).first?.pattern == p)
+        }
+        #expect(try bank.searchPatterns(vector: vectors[1], k: 40, filter: PatternFilter(tags: ["t1", "ñ ✓"])).count
+            == expected.filter { $0.tags.contains("t1") }.count)
+        #expect(try bank.export(minQuality: 0, minObservations: 0).count == expected.filter { $0.origin == .local }.count)
+        let updated = try bank.recordOutcome(patternID: expected[3].id, success: false)
+        #expect(updated.beta == expected[3].beta + 1 && updated.tags == expected[3].tags && updated.context == expected[3].context)
+    }
+
+    @Test("malformed tag and context codes are malformed errors; a v4 row with a malformed context stops the v5 migration, file untouched")
+    func malformedTerms() throws {
+        let dir = TemporaryDirectory()
+        let store = try Fixtures.open(dir)
+        let errors = try store.write { db -> [HiveError.Code?] in
+            var terms = PatternTerms()
+            let good = try terms.encode(tags: ["a", "b"], in: db)
+            let context = try terms.encode(context: Pattern.Context(genres: ["x"], mood: "calm"), in: db)
+            var out: [HiveError.Code?] = []
+            for bytes in [Data(), good.prefix(1), good + [0], Data([1, 99]), Data([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])] {
+                do { _ = try terms.decodeTags(bytes, in: db); out.append(nil) } catch { out.append((error as? HiveError)?.code) }
+            }
+            for bytes in [context.prefix(context.count - 1), context + [0], Data([0, 9, 0, 0])] {
+                do { _ = try terms.decodeContext(bytes, in: db); out.append(nil) } catch { out.append((error as? HiveError)?.code) }
+            }
+            #expect(try terms.decodeTags(good, in: db) == ["a", "b"])
+            // A fresh dictionary reads codes it lacks from the table.
+            #expect(try PatternTerms().decodeContext(context, in: db) == Pattern.Context(genres: ["x"], mood: "calm"))
+            return out
+        }
+        #expect(errors == Array(repeating: .malformed, count: 8))
+
+        let legacy = TemporaryDirectory()
+        let identity = NodeIdentity.generate()
+        let twinID = try identity.twin(forUser: "viewer").twinID
+        let queue = try DatabaseQueue(path: legacy.file("twin.sqlite"))
+        try TwinStore.migrator.migrate(queue, upTo: "v4-compact-episodes")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('twin_id', ?)", arguments: [twinID])
+            try db.execute(
+                sql: """
+                    INSERT INTO patterns(rid, seq, task_type, origin, alpha, beta, stamp, approach, tags, context, provenance, vector)
+                    VALUES (1, 7, 0, 0, 1, 1, 1, 'x', 'a', x'0205', x'00', zeroblob(36))
+                    """)
+        }
+        try queue.close()
+        #expect { try Fixtures.open(legacy, identity: identity) } throws: { error in (error as? HiveError)?.code == .malformed }
+        let again = try DatabaseQueue(path: legacy.file("twin.sqlite"))
+        let (context, hasTerms) = try again.read { db in
+            (try Data.fetchOne(db, sql: "SELECT context FROM patterns"), try db.tableExists("pattern_terms"))
+        }
+        #expect(context == Data([2, 5]) && !hasTerms)
+    }
+
+    @Test("two banks over one file share the term dictionary: a term one adds is read and reused by the other")
+    func sharedTerms() throws {
+        let dir = TemporaryDirectory()
+        let store = try Fixtures.open(dir)
+        let first = try ReasoningBank(store: store, space: Self.space)
+        let second = try ReasoningBank(store: store, space: Self.space)
+        var rng = SplitMix(seed: 12)
+        var draft = ReasoningBankTests.draft(0)
+        draft.tags = ["brand-new"]
+        draft.context.genres = ["noir"]
+        let a = try first.storePattern(draft, vector: rng.vector(32))
+        // `second` loaded its dictionary before these terms existed: it reads them from the table…
+        #expect(try second.export(minQuality: 0, minObservations: 0).first { $0.id == a.id }?.tags == ["brand-new"])
+        // …and writing the same terms reuses their codes instead of failing on the UNIQUE term.
+        let b = try second.storePattern(draft, vector: rng.vector(32))
+        #expect(b.tags == ["brand-new"])
+        let termRows = try store.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pattern_terms WHERE term IN ('brand-new', 'noir')")
+        }
+        #expect(termRows == 2)
+        let reopened = try ReasoningBank(store: store, space: Self.space)
+        #expect(try reopened.pattern(id: a.id)?.context.genres == ["noir"] && reopened.pattern(id: b.id)?.tags == ["brand-new"])
     }
 
     @Test("a v1 row of another twin stops the migration and leaves the file as it was")
@@ -230,7 +399,7 @@ struct PatternStorageTests {
         #expect(try bank.searchPatterns(vector: query, k: 8, filter: filter).map(\.pattern.id) == expected(query, stored, now: true))
     }
 
-    @Test("exact-index results are identical before a restart, after loading the saved file and after a rebuild")
+    @Test("exact-index results are identical before a restart and after the rebuild at the next open")
     func identicalAcrossRestart() throws {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
@@ -249,17 +418,8 @@ struct PatternStorageTests {
                 try bank.storePatterns((first..<first + 100).map { (ReasoningBankTests.draft($0), vectors[$0]) })
             }
             before = try results(bank)
-            try bank.saveIndex()
         }
         #expect(before.allSatisfy { !$0.isEmpty })
-        let path = dir.file("twin.sqlite.patterns.qflat")
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
-        // Codes padded to 64 bytes + scale + id per pattern; f32 rows alone would add 400 × 128 bytes.
-        #expect(size <= 400 * (64 + 4 + 8) + 1024, "index file is \(size) bytes: no f32 rows")
-        let loaded = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
-        #expect(loaded.indexOrigin == "loaded")
-        #expect(try results(loaded) == before)
-        try FileManager.default.removeItem(atPath: path)
         let rebuilt = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
         #expect(rebuilt.indexOrigin == "rebuilt")
         #expect(try results(rebuilt) == before)

@@ -24,6 +24,11 @@ struct PatternColumns: Sendable {
     private var beta: [Double] = []
     private var expires: [Int64] = []  // Int64.max: never
     private var rowsByTag: [String: Set<Int64>] = [:]
+    /// Row id by sequence number (the pattern id is `<twin id>-<seq>`): lookups by id use this
+    /// map instead of a UNIQUE index on `seq` in the file (schema v5). Row ids stay dense (the
+    /// store's sequence is shared with episodes and skills, so sequence numbers are sparse, and
+    /// the filter bitmaps are indexed by row id).
+    private var ridBySequence: [Int64: Int64] = [:]
     private(set) var count = 0
     private(set) var expiring = 0
     private var cache: [PatternFilter: CachedFilter] = [:]
@@ -44,8 +49,11 @@ struct PatternColumns: Sendable {
         expires += repeatElement(.max, count: extra)
     }
 
+    /// The row id of the live pattern with sequence number `sequence`.
+    func rid(forSequence sequence: Int64) -> Int64? { ridBySequence[sequence] }
+
     mutating func insert(
-        rid: Int64, taskType: Pattern.TaskType, origin: Pattern.Origin, tags: [String], alpha: Double, beta: Double,
+        rid: Int64, sequence: Int64, taskType: Pattern.TaskType, origin: Pattern.Origin, tags: [String], alpha: Double, beta: Double,
         expiresMs: Int64?
     ) {
         let i = Int(rid)
@@ -54,6 +62,7 @@ struct PatternColumns: Sendable {
         if !live[i] { count += 1 }
         if expires[i] != .max { expiring -= 1 }
         live[i] = true
+        ridBySequence[sequence] = rid
         self.taskType[i] = Self.code(taskType)
         self.origin[i] = Self.code(origin)
         self.alpha[i] = alpha
@@ -71,11 +80,12 @@ struct PatternColumns: Sendable {
         self.beta[i] = beta
     }
 
-    mutating func remove(rid: Int64, tags: [String]) {
+    mutating func remove(rid: Int64, sequence: Int64, tags: [String]) {
         let i = Int(rid)
         guard i < live.count, live[i] else { return }
         cache.removeAll(keepingCapacity: true)
         live[i] = false
+        ridBySequence[sequence] = nil
         count -= 1
         if expires[i] != .max { expiring -= 1 }
         expires[i] = .max

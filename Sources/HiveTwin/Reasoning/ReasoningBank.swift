@@ -11,11 +11,11 @@ import Synchronization
 ///   that changed the table has committed, under the same lock. Two kinds (``IndexKind``):
 ///   `.exact` — a ``QuantizedFlatIndex`` in its int8-only mode (`rescoring: .none`: int8 scan,
 ///   candidates rescored against the dequantised codes, exact order of those scores; no f32 rows,
-///   since the table's vectors are int8 already and an f32 copy of them would add nothing); `.hnsw` — an
-///   ``HNSWIndex``. Either kind is persisted next to the database by ``saveIndex()`` with its
-///   checksum and the table generation it reflects recorded in the store (always for `.hnsw`,
-///   whose graph is costly to build; for `.exact` once ``saveIndex()`` has been called; its file is
-///   about N × (d + 12) bytes, the codes and scales the table also holds); at open it is loaded
+///   since the table's vectors are int8 already and an f32 copy of them would add nothing), rebuilt
+///   from the table's int8 rows at every open and never persisted (a file would repeat the codes
+///   the table holds, doubling the footprint); `.hnsw` — an ``HNSWIndex``, persisted next to the
+///   database by ``saveIndex()`` with its checksum and the table generation it reflects recorded
+///   in the store (its graph is costly to build); at open it is loaded
 ///   (memory-mapped) only if the checksum verifies and no pattern write happened since (every
 ///   write bumps the generation in its own transaction), and rebuilt from the table otherwise —
 ///   ``indexOrigin`` says which and ``indexRebuildReason`` says why. Either way index and table
@@ -42,11 +42,14 @@ public final class ReasoningBank: Sendable {
     struct State: Sendable {
         var index: PatternIndex
         var columns: PatternColumns
+        /// The dictionary of the rows' tag and context codes (schema v5).
+        var terms: PatternTerms
     }
 
     /// The index kind this bank was opened with.
     public let indexKind: IndexKind
-    /// Where the index is persisted: `<database>.patterns.hnsw` or `<database>.patterns.qflat`.
+    /// Where the index is persisted: `<database>.patterns.hnsw`; for `.exact`, where versions before
+    /// schema v5 saved it (`<database>.patterns.qflat`, deleted at open; nothing is written there now).
     public var indexPath: String { Self.indexPath(store: store, kind: indexKind) }
     /// How the index was obtained at open: "rebuilt" or "loaded".
     public let indexOrigin: String
@@ -61,8 +64,10 @@ public final class ReasoningBank: Sendable {
     public static let maxBatch = 10_000
 
     /// Opens the bank over `store`, checking the recorded embedding space against `space`, then
-    /// loading the persisted index when it verifies and is current, or rebuilding it from the table
-    /// (and persisting the rebuilt index for the next open).
+    /// building the exact index from the table, or (HNSW) loading the persisted index when it
+    /// verifies and is current, else rebuilding it from the table and persisting it for the next open.
+    /// The bank is its table's only writer: open one bank per store (its index, filter columns and
+    /// id map follow its own committed writes).
     public init(
         store: TwinStore, space: EmbeddingSpace, index kind: IndexKind = .exact,
         onModelMismatch policy: ModelMismatchPolicy = .refuse
@@ -71,21 +76,27 @@ public final class ReasoningBank: Sendable {
         self.space = space
         self.indexKind = kind
         try store.reconcileEmbeddingSpace(space, table: "patterns", textColumn: "approach", policy: policy)
+        Self.removeLegacyExactFile(store: store)
+        if kind == .exact {
+            // Derived from the int8 rows at every open (not persisted): same codes, no second copy on disk.
+            state = Mutex(try Self.rebuild(store: store, space: space, kind: kind))
+            indexOrigin = "rebuilt"
+            indexRebuildReason = "exact indexes are rebuilt from the table at every open (not persisted)"
+            return
+        }
         switch try Self.loadPersisted(store: store, space: space, kind: kind) {
         case .loaded(let loaded):
             state = Mutex(loaded)
             indexOrigin = "loaded"
             indexRebuildReason = nil
-        case .unusable(let reason, let saved):
+        case .unusable(let reason):
             let (rebuilt, generation) = try Self.rebuildAtGeneration(store: store, space: space, kind: kind)
             var why = reason
-            if saved || kind != .exact {
-                // The index is derived data: failing to persist it costs the next open a rebuild, not this one.
-                do {
-                    try Self.persist(rebuilt.index, store: store, kind: kind, generation: generation)
-                } catch {
-                    why += "; saving the rebuilt index failed: \(error)"
-                }
+            // The index is derived data: failing to persist it costs the next open a rebuild, not this one.
+            do {
+                try Self.persist(rebuilt.index, store: store, kind: kind, generation: generation)
+            } catch {
+                why += "; saving the rebuilt index failed: \(error)"
             }
             state = Mutex(rebuilt)
             indexOrigin = "rebuilt"
@@ -124,7 +135,9 @@ public final class ReasoningBank: Sendable {
         }
         let expires = store.expiry(ttlMs: ttlMs)
         return try state.withLock { state in
-            let written = try store.write { db -> [(Pattern, Int64)] in
+            // New terms go into a copy, kept only once the transaction has committed.
+            var terms = state.terms
+            let written = try store.write { db -> [(Pattern, Int64, Int64)] in
                 try Self.bumpGeneration(in: db)
                 let first = try store.allocateSequence(batch.count, in: db)
                 let insert = try db.cachedStatement(
@@ -133,7 +146,7 @@ public final class ReasoningBank: Sendable {
                                              context, provenance, vector)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
-                var written: [(Pattern, Int64)] = []
+                var written: [(Pattern, Int64, Int64)] = []
                 written.reserveCapacity(batch.count)
                 for (i, (draft, _)) in batch.enumerated() {
                     let seq = first + Int64(i)
@@ -141,10 +154,10 @@ public final class ReasoningBank: Sendable {
                     try insert.execute(arguments: [
                         seq, PatternRowCodec.code(pattern.taskType), PatternRowCodec.code(pattern.origin), pattern.alpha,
                         pattern.beta, Int64(bitPattern: pattern.stamp.packed), expires, pattern.approach,
-                        Self.encodeTags(pattern.tags), PatternRowCodec.encode(pattern.context),
+                        try terms.encode(tags: pattern.tags, in: db), try terms.encode(context: pattern.context, in: db),
                         PatternRowCodec.encode(pattern.provenance), encoded[i],
                     ])
-                    written.append((pattern, db.lastInsertedRowID))
+                    written.append((pattern, db.lastInsertedRowID, seq))
                     if let outbox {
                         try outbox.enqueue(
                             try SignedEnvelope.sign(pattern, kind: .pattern, stamp: pattern.stamp, identity: store.identity), in: db)
@@ -152,6 +165,7 @@ public final class ReasoningBank: Sendable {
                 }
                 return written
             }
+            state.terms = terms
             // Committed: mirror into the index (vectors as stored, so a rebuild gives the same index).
             var vectors: [Float] = []
             vectors.reserveCapacity(batch.count * space.dimensions)
@@ -161,9 +175,9 @@ public final class ReasoningBank: Sendable {
             } catch {
                 state = try Self.rebuild(store: store, space: space, kind: indexKind)
             }
-            for (pattern, rid) in written {
+            for (pattern, rid, seq) in written {
                 state.columns.insert(
-                    rid: rid, taskType: pattern.taskType, origin: pattern.origin, tags: pattern.tags, alpha: pattern.alpha,
+                    rid: rid, sequence: seq, taskType: pattern.taskType, origin: pattern.origin, tags: pattern.tags, alpha: pattern.alpha,
                     beta: pattern.beta, expiresMs: expires)
             }
             return written.map(\.0)
@@ -178,11 +192,12 @@ public final class ReasoningBank: Sendable {
         return try state.withLock { state in
             let (pattern, rid) = try store.write { db -> (Pattern, Int64) in
                 guard let seq = PatternRowCodec.sequence(of: patternID, twinID: store.twinID),
-                    let row = try Row.fetchOne(db, sql: "\(Self.select) WHERE seq = ?", arguments: [seq])
+                    let rid = state.columns.rid(forSequence: seq),
+                    let row = try Row.fetchOne(db, sql: "\(Self.select) WHERE rid = ?", arguments: [rid])
                 else {
                     throw HiveError(.notFound, "no pattern with id \(patternID)")
                 }
-                var pattern = try self.pattern(from: row)
+                var pattern = try self.pattern(from: row, terms: state.terms, db: db)
                 if success { pattern.alpha += 1 } else { pattern.beta += 1 }
                 try pattern.validate()
                 pattern.stamp = store.clock.now()
@@ -203,14 +218,14 @@ public final class ReasoningBank: Sendable {
         return try state.withLock { state in
             let rows = try store.write { db in
                 try Self.bumpGeneration(in: db)
-                return try Row.fetchAll(
-                    db, sql: "DELETE FROM patterns WHERE expires_ms IS NOT NULL AND expires_ms <= ? RETURNING rid, tags",
+                let deleted = try Row.fetchAll(
+                    db, sql: "DELETE FROM patterns WHERE expires_ms IS NOT NULL AND expires_ms <= ? RETURNING rid, seq, tags",
                     arguments: [now])
+                return try deleted.map { row in (row[0] as Int64, row[1] as Int64, try state.terms.decodeTags(row[2], in: db)) }
             }
-            for row in rows {
-                let rid: Int64 = row["rid"]
+            for (rid, seq, tags) in rows {
                 try? state.index.remove(id: rid)
-                state.columns.remove(rid: rid, tags: try Self.decodeTags(row["tags"]))
+                state.columns.remove(rid: rid, sequence: seq, tags: tags)
             }
             return rows.count
         }
@@ -227,8 +242,8 @@ public final class ReasoningBank: Sendable {
         try space.check(vector, field: "query vector")
         try filter.validate()
         let now = Int64(clamping: store.nowMs)
-        let hits = try state.withLock { state -> [SearchHit] in
-            try state.index.search(vector, k: k, filter: state.columns.vectorFilter(filter, now: now))
+        let (hits, terms) = try state.withLock { state -> ([SearchHit], PatternTerms) in
+            (try state.index.search(vector, k: k, filter: state.columns.vectorFilter(filter, now: now)), state.terms)
         }
         guard !hits.isEmpty else { return [] }
         // The hits are few: one statement reads them all by row id (cached per hit count), and the
@@ -243,7 +258,7 @@ public final class ReasoningBank: Sendable {
             let cursor = try Row.fetchCursor(select, arguments: StatementArguments(hits.map(\.id)))
             while let row = try cursor.next() {
                 guard let i = position[row[0]] else { continue }
-                found[i] = try self.pattern(from: row)
+                found[i] = try self.pattern(from: row, terms: terms, db: db)
             }
         }
         var matches: [PatternMatch] = []
@@ -257,8 +272,12 @@ public final class ReasoningBank: Sendable {
     /// The pattern with this id, if any.
     public func pattern(id: String) throws -> Pattern? {
         guard let seq = PatternRowCodec.sequence(of: id, twinID: store.twinID) else { return nil }
+        let (rid, terms) = state.withLock { ($0.columns.rid(forSequence: seq), $0.terms) }
+        guard let rid else { return nil }
         return try store.read { db in
-            try Row.fetchOne(db, sql: "\(Self.select) WHERE seq = ?", arguments: [seq]).map(self.pattern(from:))
+            try Row.fetchOne(db, sql: "\(Self.select) WHERE rid = ?", arguments: [rid]).map {
+                try self.pattern(from: $0, terms: terms, db: db)
+            }
         }
     }
 
@@ -268,6 +287,7 @@ public final class ReasoningBank: Sendable {
         try Validation.check(minQuality, in: 0...1, field: "min_quality")
         try Validation.check(minObservations, in: 0...1e12, field: "min_observations")
         let now = Int64(clamping: store.nowMs)
+        let terms = state.withLock { $0.terms }
         return try store.read { db in
             try Row.fetchAll(
                 db,
@@ -276,7 +296,7 @@ public final class ReasoningBank: Sendable {
                     AND (expires_ms IS NULL OR expires_ms > ?) ORDER BY rid LIMIT ?
                     """,
                 arguments: [minQuality, minObservations, now, max(0, limit)]
-            ).map(self.pattern(from:))
+            ).map { try self.pattern(from: $0, terms: terms, db: db) }
         }
     }
 
@@ -313,12 +333,13 @@ public final class ReasoningBank: Sendable {
         SELECT rid, seq, task_type, origin, alpha, beta, stamp, approach, tags, context, provenance FROM patterns
         """
 
-    /// The pattern of a row selected with ``select`` (see ``PatternRowCodec`` for the stored form).
-    func pattern(from row: Row) throws -> Pattern {
+    /// The pattern of a row selected with ``select`` (see ``PatternRowCodec`` and ``PatternTerms``
+    /// for the stored form); `terms` decodes the tag and context codes, reading `db` for codes it lacks.
+    func pattern(from row: Row, terms: PatternTerms, db: Database) throws -> Pattern {
         let id = store.rowID(row[1])
         return try Pattern(
-            id: id, taskType: try PatternRowCodec.taskType(row[2]), approach: row[7], tags: try Self.decodeTags(row[8]),
-            context: try PatternRowCodec.decodeContext(row[9]), alpha: row[4], beta: row[5],
+            id: id, taskType: try PatternRowCodec.taskType(row[2]), approach: row[7],
+            tags: try terms.decodeTags(row[8], in: db), context: try terms.decodeContext(row[9], in: db), alpha: row[4], beta: row[5],
             origin: try PatternRowCodec.origin(row[3]), provenance: try PatternRowCodec.decodeList(row[10]),
             stamp: HLCTimestamp(packed: UInt64(bitPattern: row[6]), nodeID: store.twinID))
     }
@@ -355,7 +376,10 @@ public final class ReasoningBank: Sendable {
     }
 
     static func checkTags(_ tags: [String], field: String) throws {
-        for tag in tags where tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        // Printable ASCII (the common case) has no control characters; only other tags need the
+        // Unicode property lookup, which was the largest cost of validating an episode batch.
+        for tag in tags where !tag.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+            && tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw HiveError(.invalidInput, "\(field) must not contain control characters: \(tag.debugDescription)")
         }
     }

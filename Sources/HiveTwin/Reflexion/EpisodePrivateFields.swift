@@ -32,9 +32,7 @@ struct EpisodePrivateFields: Sendable, Hashable {
         Self.appendVarint(outputBytes.count, to: &plain)
         plain.append(contentsOf: outputBytes)
         plain.append(contentsOf: critiqueBytes)
-        var stored = Data([Self.sealedFormat])
-        stored.append(try cipher.seal(bytes: plain, context: Self.context(id)))
-        return stored
+        return try cipher.seal(bytes: plain, context: Self.context(id), header: Self.sealedFormat)
     }
 
     /// Reads a stored blob of either format.

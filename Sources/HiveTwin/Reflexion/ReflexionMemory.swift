@@ -129,28 +129,35 @@ public final class ReflexionMemory: Sendable {
         return try tasks.withLock { state in
             let (episodes, addedTasks) = try store.write { db -> ([Episode], [(String, Int64, Data)]) in
                 var added: [(String, Int64, Data)] = []
+                var addedRIDs: [String: Int64] = [:]
                 for (task, vector) in encodedTasks.sorted(by: { $0.key < $1.key }) where state.ridByTask[task] == nil {
                     try db.execute(sql: "INSERT INTO task_embeddings(task, vector) VALUES (?, ?)", arguments: [task, vector])
                     added.append((task, db.lastInsertedRowID, vector))
+                    addedRIDs[task] = db.lastInsertedRowID
                 }
                 let first = try store.allocateSequence(batch.count, in: db)
-                let insert = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO episodes(id, session_id, task, sealed, reward, success, latency_ms, tags, stamp,
-                                             created_ms, expires_ms)
+                let insert = try PositionalInsert(
+                    db,
+                    cached: """
+                        INSERT INTO episodes(seq, task_rid, session_id, reward, success, latency_ms, stamp, created_ms,
+                                             expires_ms, tags, sealed)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
+                defer { insert.finish() }
                 var episodes: [Episode] = []
                 episodes.reserveCapacity(batch.count)
-                for (i, item) in batch.enumerated() {
-                    let episode = try item.draft.episode(id: store.rowID(first + Int64(i)), stamp: store.clock.now())
-                    try insert.execute(arguments: [
-                        episode.id, episode.sessionID, episode.task,
-                        try EpisodePrivateFields(input: episode.input, output: episode.output, critique: episode.critique)
-                            .seal(id: episode.id, cipher: cipher),
-                        episode.reward, episode.success, episode.latencyMs, ReasoningBank.encodeTags(episode.tags),
-                        episode.stamp.description, now, item.expires,
-                    ])
+                for i in batch.indices {
+                    let seq = first + Int64(i)
+                    let episode = try batch[i].draft.episode(id: store.rowID(seq), stamp: store.clock.now())
+                    guard let taskRID = state.ridByTask[episode.task] ?? addedRIDs[episode.task] else {
+                        throw HiveError(.inconsistent, "task \"\(episode.task)\" has no embedding row")
+                    }
+                    let sealed = try EpisodePrivateFields(input: episode.input, output: episode.output, critique: episode.critique)
+                        .seal(id: episode.id, cipher: cipher)
+                    try insert.execute(
+                        seq, taskRID, episode.sessionID, episode.reward, episode.success ? Int64(1) : 0, episode.latencyMs,
+                        Int64(bitPattern: episode.stamp.packed), now, batch[i].expires, ReasoningBank.encodeTags(episode.tags),
+                        sealed)
                     episodes.append(episode)
                 }
                 return (episodes, added)
@@ -238,11 +245,19 @@ public final class ReflexionMemory: Sendable {
 
     /// The episode with this id, decrypted; `nil` when unknown or expired.
     public func episode(id: String) throws -> Episode? {
+        guard let seq = PatternRowCodec.sequence(of: id, twinID: store.twinID) else { return nil }
         let now = Int64(clamping: store.nowMs)
         return try store.read { db in
-            try Row.fetchOne(
-                db, sql: "\(Self.select) WHERE id = ? AND (expires_ms IS NULL OR expires_ms > ?)", arguments: [id, now]
-            ).map(episode(from:))
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT e.seq, e.session_id, e.sealed, e.reward, e.success, e.latency_ms, e.tags, e.stamp, t.task
+                        FROM episodes e JOIN task_embeddings t ON t.rid = e.task_rid
+                        WHERE e.seq = ? AND (e.expires_ms IS NULL OR e.expires_ms > ?)
+                        """, arguments: [seq, now])
+            else { return nil }
+            return try episode(from: row, task: row[8])
         }
     }
 
@@ -265,7 +280,7 @@ public final class ReflexionMemory: Sendable {
             for (name, rid) in state.ridByTask where hits.contains(where: { $0.id == rid }) { names[rid] = name }
             return (hits, names)
         }
-        var conditions = ["task = ?", "(expires_ms IS NULL OR expires_ms > ?)"]
+        var conditions = ["task_rid = ?", "(expires_ms IS NULL OR expires_ms > ?)"]
         var arguments: [any DatabaseValueConvertible] = [Int64(clamping: store.nowMs)]
         if let minReward {
             conditions.append("reward >= ?")
@@ -277,9 +292,10 @@ public final class ReflexionMemory: Sendable {
         case .failures: conditions.append("success = 0")
         }
         if let since {
-            // The wire form sorts like the stamp: 16 zero-padded hex digits, then the node id.
-            conditions.append("stamp > ?")
-            arguments.append(since.description)
+            // Stored stamps are this twin's: (packed, twin id) > since ⇔ packed > since.packed, or
+            // packed == since.packed when the twin id sorts after since's node.
+            conditions.append(store.twinID > since.nodeID ? "stamp >= ?" : "stamp > ?")
+            arguments.append(Int64(bitPattern: since.packed))
         }
         let order = newestFirst ? "stamp DESC" : "reward DESC, stamp DESC"
         let sql = "\(Self.select) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ?"
@@ -288,26 +304,25 @@ public final class ReflexionMemory: Sendable {
             for hit in hits {
                 guard matches.count < k, let name = taskByRID[hit.id] else { continue }
                 let rows = try Row.fetchAll(
-                    db, sql: sql, arguments: StatementArguments([name] + arguments + [k - matches.count]))
-                for row in rows { matches.append(EpisodeMatch(episode: try episode(from: row), similarity: hit.score)) }
+                    db, sql: sql, arguments: StatementArguments([hit.id] + arguments + [k - matches.count]))
+                for row in rows { matches.append(EpisodeMatch(episode: try episode(from: row, task: name), similarity: hit.score)) }
             }
             return matches
         }
     }
 
+    /// Columns read for an ``Episode``, in the order ``episode(from:task:)`` reads them by position.
     static let select = """
-        SELECT id, session_id, task, sealed, reward, success, latency_ms, tags, stamp FROM episodes
+        SELECT seq, session_id, sealed, reward, success, latency_ms, tags, stamp FROM episodes
         """
 
-    private func episode(from row: Row) throws -> Episode {
-        let id: String = row["id"]
-        guard let stamp = HLCTimestamp(row["stamp"] as String) else {
-            throw HiveError(.malformed, "episode \(id) has a malformed stamp")
-        }
-        let fields = try EpisodePrivateFields.open(row["sealed"], id: id, cipher: store.cipher)
+    /// The episode of a row selected with ``select``; `task` is the text of its `task_rid`.
+    private func episode(from row: Row, task: String) throws -> Episode {
+        let id = store.rowID(row[0])
+        let fields = try EpisodePrivateFields.open(row[2], id: id, cipher: store.cipher)
         return try Episode(
-            id: id, sessionID: row["session_id"], task: row["task"], input: fields.input, output: fields.output,
-            reward: row["reward"], success: row["success"], critique: fields.critique, latencyMs: row["latency_ms"],
-            tags: try ReasoningBank.decodeTags(row["tags"]), stamp: stamp)
+            id: id, sessionID: row[1], task: task, input: fields.input, output: fields.output, reward: row[3],
+            success: row[4], critique: fields.critique, latencyMs: row[5], tags: try ReasoningBank.decodeTags(row[6]),
+            stamp: HLCTimestamp(packed: UInt64(bitPattern: row[7]), nodeID: store.twinID))
     }
 }

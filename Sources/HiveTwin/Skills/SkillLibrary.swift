@@ -157,19 +157,21 @@ public final class SkillLibrary: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT task, COUNT(*) AS n, AVG(reward) AS mean_reward, AVG(success) AS success_rate,
-                           json_group_array(id) AS ids
-                    FROM (SELECT task, reward, success, id FROM episodes
-                          WHERE created_ms >= ? AND (expires_ms IS NULL OR expires_ms > ?) ORDER BY created_ms, rowid)
-                    GROUP BY task HAVING COUNT(*) >= ? AND AVG(reward) >= ?
-                    ORDER BY task
+                    SELECT t.task AS task, g.n, g.mean_reward, g.success_rate, g.seqs
+                    FROM (SELECT task_rid, COUNT(*) AS n, AVG(reward) AS mean_reward, AVG(success) AS success_rate,
+                                 json_group_array(seq) AS seqs
+                          FROM (SELECT task_rid, reward, success, seq FROM episodes
+                                WHERE created_ms >= ? AND (expires_ms IS NULL OR expires_ms > ?) ORDER BY created_ms, seq)
+                          GROUP BY task_rid HAVING COUNT(*) >= ? AND AVG(reward) >= ?) g
+                    JOIN task_embeddings t ON t.rid = g.task_rid
+                    ORDER BY t.task
                     """,
                 arguments: [since, Int64(clamping: now), minAttempts, minMeanReward])
         }
         var changed: [Skill] = []
         for group in groups {
             let task: String = group["task"]
-            let ids = try ReasoningBank.decodeList(group["ids"])
+            let ids = try HiveJSON.decode([Int64].self, from: Array((group["seqs"] as String).utf8)).map(store.rowID)
             let count: Int = group["n"]
             let meanReward: Double = group["mean_reward"]
             let successRate: Double = group["success_rate"]

@@ -124,6 +124,8 @@ extension TwinStore {
         }
         migrator.registerMigration("v2-compact-patterns") { db in try migrateCompactPatterns(db) }
         migrator.registerMigration("v3-episodes-one-seal") { db in try migrateEpisodesOneSeal(db) }
+        migrator.registerMigration("v4-compact-episodes") { db in try migrateCompactEpisodes(db) }
+        migrator.registerMigration("v5-pattern-terms") { db in try migratePatternTerms(db) }
         return migrator
     }
 
@@ -239,6 +241,130 @@ extension TwinStore {
                 CREATE INDEX episodes_task ON episodes(task, created_ms);
                 CREATE INDEX episodes_created ON episodes(created_ms);
                 CREATE INDEX episodes_expiry ON episodes(expires_ms) WHERE expires_ms IS NOT NULL;
+                """)
+    }
+
+    /// v4: episodes keyed by their sequence number (the row id is `<twin id>-<seq>`, as for
+    /// patterns), the task as its `task_embeddings.rid`, the stamp as its packed HLC value. The
+    /// text id (with its UNIQUE index), the task text (in the row and in `episodes_task`) and the
+    /// 43-byte text stamp were most of a row besides the sealed blob; a batched write now updates
+    /// the table and two integer indexes instead of three indexes, two of them on text.
+    /// Sealed blobs are kept as they are (still bound to the same id strings). A row whose id or
+    /// stamp belongs to another twin, or whose task has no embedding row, stops the migration
+    /// (nothing is changed) with ``HiveError/Code/inconsistent``.
+    static func migrateCompactEpisodes(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE episodes_v4(
+                    seq INTEGER PRIMARY KEY,
+                    task_rid INTEGER NOT NULL,
+                    session_id TEXT NOT NULL,
+                    reward REAL NOT NULL CHECK (reward >= 0 AND reward <= 1),
+                    success INTEGER NOT NULL,
+                    latency_ms REAL NOT NULL,
+                    stamp INTEGER NOT NULL,
+                    created_ms INTEGER NOT NULL,
+                    expires_ms INTEGER,
+                    tags TEXT NOT NULL,
+                    sealed BLOB NOT NULL
+                );
+                """)
+        let owner = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'twin_id'")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT e.id, t.rid AS task_rid, e.session_id, e.reward, e.success, e.latency_ms, e.stamp, e.created_ms,
+                       e.expires_ms, e.tags, e.sealed
+                FROM episodes e LEFT JOIN task_embeddings t ON t.task = e.task ORDER BY e.rowid
+                """)
+        let insert = try PositionalInsert(
+            db,
+            sql: """
+                INSERT INTO episodes_v4(seq, task_rid, session_id, reward, success, latency_ms, stamp, created_ms,
+                                        expires_ms, tags, sealed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        while let row = try rows.next() {
+            let id: String = row["id"]
+            guard let owner, let seq = PatternRowCodec.sequence(of: id, twinID: owner) else {
+                throw HiveError(.inconsistent, "episode \(id) is not a row id of this store's twin; cannot migrate")
+            }
+            guard let stamp = HLCTimestamp(row["stamp"] as String), stamp.nodeID == owner else {
+                throw HiveError(.inconsistent, "episode \(id) has a stamp from another node; cannot migrate")
+            }
+            guard let taskRID = row["task_rid"] as Int64? else {
+                throw HiveError(.inconsistent, "episode \(id) has a task with no embedding row; cannot migrate")
+            }
+            try insert.execute(
+                seq, taskRID, row["session_id"] as String, row["reward"] as Double, row["success"] as Int64,
+                row["latency_ms"] as Double, Int64(bitPattern: stamp.packed), row["created_ms"] as Int64,
+                row["expires_ms"] as Int64?, row["tags"] as String, row["sealed"] as Data)
+        }
+        insert.finish()
+        try db.execute(
+            sql: """
+                DROP TABLE episodes;
+                ALTER TABLE episodes_v4 RENAME TO episodes;
+                CREATE INDEX episodes_task ON episodes(task_rid);
+                CREATE INDEX episodes_created ON episodes(created_ms);
+                CREATE INDEX episodes_expiry ON episodes(expires_ms) WHERE expires_ms IS NOT NULL;
+                """)
+    }
+
+    /// v5: a pattern row's tags and context hold codes into `pattern_terms` (``PatternTerms``)
+    /// instead of the tag text and length-prefixed strings, and `seq` loses its UNIQUE index (the
+    /// bank maps sequence numbers to row ids in memory; see ``PatternColumns``). Row ids, vectors
+    /// and every other field are kept as they are, so a persisted HNSW index stays valid. The
+    /// record of a persisted exact index is dropped: exact indexes are rebuilt from the table at
+    /// every open since v5 (the bank deletes the old file).
+    static func migratePatternTerms(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE pattern_terms(code INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+                CREATE TABLE patterns_v5(
+                    rid INTEGER PRIMARY KEY,
+                    seq INTEGER NOT NULL,
+                    task_type INTEGER NOT NULL,
+                    origin INTEGER NOT NULL,
+                    alpha REAL NOT NULL CHECK (alpha >= 1),
+                    beta REAL NOT NULL CHECK (beta >= 1),
+                    stamp INTEGER NOT NULL,
+                    expires_ms INTEGER,
+                    approach TEXT NOT NULL,
+                    tags BLOB NOT NULL,
+                    context BLOB NOT NULL,
+                    provenance BLOB NOT NULL,
+                    vector BLOB NOT NULL
+                );
+                """)
+        var terms = PatternTerms()
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT rid, seq, task_type, origin, alpha, beta, stamp, expires_ms, approach, tags, context, provenance, vector
+                FROM patterns ORDER BY rid
+                """)
+        let insert = try PositionalInsert(
+            db,
+            sql: """
+                INSERT INTO patterns_v5(rid, seq, task_type, origin, alpha, beta, stamp, expires_ms, approach, tags,
+                                        context, provenance, vector)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        while let row = try rows.next() {
+            let tags = try terms.encode(tags: try ReasoningBank.decodeTags(row[9]), in: db)
+            let context = try terms.encode(context: try PatternRowCodec.decodeContext(row[10]), in: db)
+            try insert.execute(
+                row[0] as Int64, row[1] as Int64, row[2] as Int64, row[3] as Int64, row[4] as Double, row[5] as Double,
+                row[6] as Int64, row[7] as Int64?, row[8] as String, tags, context, row[11] as Data, row[12] as Data)
+        }
+        insert.finish()
+        try db.execute(
+            sql: """
+                DROP TABLE patterns;
+                ALTER TABLE patterns_v5 RENAME TO patterns;
+                CREATE INDEX patterns_expiry ON patterns(expires_ms) WHERE expires_ms IS NOT NULL;
+                DELETE FROM meta WHERE key = 'patterns_index_exact';
                 """)
     }
 }

@@ -132,9 +132,9 @@ public final class TwinStore: Sendable {
                 let result = try body(db)
                 let last = clock.last.packed
                 if last > persistedClock.withLock({ $0 }) {
-                    try db.execute(
-                        sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('hlc_last', ?)",
-                        arguments: [Int64(bitPattern: last)])
+                    // Cached: one statement per write transaction, compiled once.
+                    try db.cachedStatement(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('hlc_last', ?)")
+                        .execute(arguments: [Int64(bitPattern: last)])
                     written = last
                 }
                 return result
@@ -152,7 +152,7 @@ public final class TwinStore: Sendable {
     public func allocateSequence(_ count: Int = 1, in db: Database) throws -> Int64 {
         guard count > 0 else { throw HiveError(.invalidInput, "sequence count must be positive") }
         guard let end = try Int64.fetchOne(
-            db, sql: "UPDATE id_sequence SET next = next + ? WHERE id = 1 RETURNING next", arguments: [count])
+            db.cachedStatement(sql: "UPDATE id_sequence SET next = next + ? WHERE id = 1 RETURNING next"), arguments: [count])
         else { throw HiveError(.inconsistent, "id sequence row is missing in \(path)") }
         return end - Int64(count)
     }
