@@ -141,3 +141,37 @@ struct ServerMomentumTests {
         #expect(recent[0] != first[0])
     }
 }
+
+@Suite("Federated weighted ALS simulation")
+struct FederatedALSTests {
+    @Test("federated ALS with the plain sum and no reputation equals centralised ALS, round for epoch")
+    func federatedEqualsCentralised() throws {
+        let split = try LeaveOneOutSplit(FederatedSimulationTests.world(), negativeCount: 99, seed: 1)
+        let simulation = FederatedSimulation(split: split)
+        let als = try WALSConfiguration(regularization: 0.5, alpha: 10)
+        let trainer = try TrainerConfiguration()
+        let run = try simulation.run(.init(
+            rounds: 3, rank: 8, trainer: trainer, seed: 3, combination: .sum, als: als, reputationWeights: false))
+        let (central, users) = try simulation.centralisedALS(rank: 8, epochs: 3, als: als, seed: 3)
+        #expect(zip(run.model.factors, central.factors).allSatisfy { abs($0 - $1) < 1e-3 })
+        let federated = RecommenderEvaluation.evaluate(FactorModelScorer(model: run.model, users: run.users), on: split)
+        let centralised = RecommenderEvaluation.evaluate(FactorModelScorer(model: central, users: users), on: split)
+        #expect(abs(federated.hitRate10 - centralised.hitRate10) < 0.02)
+        #expect(federated.hitRate10 > 0.25, "federated ALS HR@10 \(federated.hitRate10)")
+    }
+
+    @Test("signed ALS statistics travel in several envelopes and arrive intact")
+    func signedStatistics() throws {
+        let split = try LeaveOneOutSplit(FederatedSimulationTests.world(), negativeCount: 99, seed: 1)
+        let als = try WALSConfiguration()
+        let config = FederatedSimulation.Configuration(
+            rounds: 1, rank: 16, trainer: try TrainerConfiguration(), signedRounds: 1, signedTwins: 5, seed: 3,
+            combination: .sum, als: als, reputationWeights: false)
+        var unsigned = config
+        unsigned.signedRounds = 0
+        let a = try FederatedSimulation(split: split).run(config)
+        let b = try FederatedSimulation(split: split).run(unsigned)
+        #expect(a.envelopesVerified == 5)
+        #expect(a.model.factors == b.model.factors)
+    }
+}

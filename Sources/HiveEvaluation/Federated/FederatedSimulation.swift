@@ -43,14 +43,28 @@ public struct FederatedSimulation: Sendable {
         public var serverMomentum: Float
         /// What agreement is scored against when `scoresAgreement` is on.
         public var agreementReference: AgreementReference
+        /// Federated weighted ALS instead of the `trainer` (nil: the trainer's objective, BPR by
+        /// default): twins solve their vectors and send ``WALSStatistics``; the hub solves every
+        /// item row (``FederatedSimulation/runALS(_:als:onRound:)``).
+        public var als: WALSConfiguration?
+        /// Weight each twin's contribution by its reputation (false: every twin weighs 1 — plain
+        /// FedAvg, with which federated ALS equals centralised ALS step for step).
+        public var reputationWeights: Bool
+        /// Bound each sender's row at this multiple of the row's median sender norm
+        /// (``UpdateAggregator/rowNormMultiple``; nil: none).
+        public var rowNormMultiple: Double?
 
         public init(
             rounds: Int, rank: Int = 32, trainer: TrainerConfiguration, rule: AggregationRule = .weightedMean,
             serverLearningRate: Float = 1, attack: Attack? = nil, labelFlip: Bool = false, attackerFraction: Double = 0,
             signedRounds: Int = 0, signedTwins: Int? = nil, seed: UInt64, combination: RowCombination = .mean,
             scoresAgreement: Bool = false, reputation: ReputationConfiguration = .standard,
-            serverMomentum: Float = 0, agreementReference: AgreementReference = .fused
+            serverMomentum: Float = 0, agreementReference: AgreementReference = .fused,
+            als: WALSConfiguration? = nil, reputationWeights: Bool = true, rowNormMultiple: Double? = nil
         ) {
+            self.als = als
+            self.reputationWeights = reputationWeights
+            self.rowNormMultiple = rowNormMultiple
             self.agreementReference = agreementReference
             self.serverMomentum = serverMomentum
             self.signedTwins = signedTwins
@@ -87,12 +101,13 @@ public struct FederatedSimulation: Sendable {
 
     /// Runs the simulation. `onRound` receives (round, HR@10) for progress output.
     public func run(_ config: Configuration, onRound: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
+        if let als = config.als { return try runALS(config, als: als, onRound: onRound) }
         var rng = SeededGenerator(seed: config.seed)
         var model = try ItemFactorModel(itemCount: split.itemCount, rank: config.rank, seed: config.seed &+ 1)
         let trainer = LocalTrainer(configuration: config.trainer)
         let aggregator = try UpdateAggregator(
             rule: config.rule, combination: config.combination, scoresAgreement: config.scoresAgreement,
-            agreementReference: config.agreementReference)
+            agreementReference: config.agreementReference, rowNormMultiple: config.rowNormMultiple)
         var book = ReputationBook(configuration: config.reputation)
         let twins = split.tests.map(\.user)
         let attackerCount = Int((config.attackerFraction * Double(twins.count)).rounded(.down))
@@ -146,7 +161,8 @@ public struct FederatedSimulation: Sendable {
                     return decoded
                 }
             }
-            let aggregated = try aggregator.aggregate(updates, model: model, weights: book.weights(for: updates.map(\.twinID)))
+            let aggregated = try aggregator.aggregate(
+                updates, model: model, weights: config.reputationWeights ? book.weights(for: updates.map(\.twinID)) : [:])
             try book.record(aggregated.twins)
             try model.apply(momentum.step(aggregated), learningRate: config.serverLearningRate)
             let result = RecommenderEvaluation.evaluate(

@@ -21,13 +21,21 @@ public struct UpdateAggregator: Sendable, Hashable {
     public var scoresAgreement: Bool
     /// What agreement is measured against (``AgreementReference/fused`` by default).
     public var agreementReference: AgreementReference
+    /// When set, each sender's row is also bounded at this multiple of the median norm of that
+    /// row's senders (after the whole-update bound): a twin may be typical overall and still
+    /// not dominate a single item. nil (default): no per-row bound.
+    public var rowNormMultiple: Double?
 
     /// Throws `invalid-input` for rule parameters out of range.
     public init(
         rule: AggregationRule, maxStaleness: UInt64 = 0, combination: RowCombination = .mean,
-        scoresAgreement: Bool = false, agreementReference: AgreementReference = .fused
+        scoresAgreement: Bool = false, agreementReference: AgreementReference = .fused, rowNormMultiple: Double? = nil
     ) throws {
         try rule.validate()
+        if let rowNormMultiple, !(rowNormMultiple.isFinite && rowNormMultiple > 0 && rowNormMultiple <= 1e6) {
+            throw HiveError(.invalidInput, "the per-row norm multiple must be in (0, 1e6], got \(rowNormMultiple)")
+        }
+        self.rowNormMultiple = rowNormMultiple
         self.agreementReference = agreementReference
         self.rule = rule
         self.maxStaleness = maxStaleness
@@ -56,13 +64,49 @@ public struct UpdateAggregator: Sendable, Hashable {
             }
             try update.validate()
             try update.validate(against: model, maxStaleness: maxStaleness)
-            let weight = weights[update.twinID] ?? 1
-            guard weight.isFinite, weight >= 0 else {
-                throw HiveError(.invalidInput, "weight for twin \(update.twinID) must be finite and ≥ 0, got \(weight)")
-            }
-            twinWeights.append(weight)
+            twinWeights.append(try Self.weight(of: update, in: weights))
         }
+        return try fuse(updates, twinWeights: twinWeights, rank: model.rank, version: model.version)
+    }
 
+    /// Aggregates weighted-ALS sufficient statistics (``WALSStatistics``) against `model`: the
+    /// same rule, row combination, bounds and diagnostics as ``aggregate(_:model:weights:)``,
+    /// over rows of the statistics layout (each item's `c·x` and packed `(c−1)·x·xᵀ`, plus the
+    /// shared Gram row at index `model.itemCount`). The fused rows are statistics, not deltas:
+    /// ``WALSSolver/itemStep(model:statistics:configuration:)`` turns them into the model's
+    /// next item rows. Throws as ``aggregate(_:model:weights:)`` does, and when an update is not
+    /// in the layout of `model`'s rank.
+    public func aggregateStatistics(
+        _ updates: [ModelUpdate], model: ItemFactorModel, weights: [String: Double] = [:]
+    ) throws -> AggregationRound {
+        try rule.validate()
+        guard !updates.isEmpty else { throw HiveError(.invalidInput, "an aggregation round needs at least one update") }
+        let layout = WALSStatistics(rank: model.rank)
+        var seen = Set<String>()
+        var twinWeights: [Double] = []
+        for update in updates {
+            guard seen.insert(update.twinID).inserted else {
+                throw HiveError(.duplicate, "twin \(update.twinID) sent more than one update in this round")
+            }
+            try update.validate()
+            try layout.validate(update, model: model, maxStaleness: maxStaleness)
+            twinWeights.append(try Self.weight(of: update, in: weights))
+        }
+        return try fuse(updates, twinWeights: twinWeights, rank: layout.width - 1, version: model.version)
+    }
+
+    private static func weight(of update: ModelUpdate, in weights: [String: Double]) throws -> Double {
+        let weight = weights[update.twinID] ?? 1
+        guard weight.isFinite, weight >= 0 else {
+            throw HiveError(.invalidInput, "weight for twin \(update.twinID) must be finite and ≥ 0, got \(weight)")
+        }
+        return weight
+    }
+
+    /// The rule over validated updates whose rows are `rank` + 1 wide.
+    private func fuse(
+        _ updates: [ModelUpdate], twinWeights: [Double], rank: Int, version: UInt64
+    ) throws -> AggregationRound {
         // Norm bounding acts on each twin's whole update, before the per-row mean.
         var scales = [Double](repeating: 1, count: updates.count)
         // What norm bounding "kept" of a twin, for its diagnostics: its scale relative to the
@@ -84,7 +128,7 @@ public struct UpdateAggregator: Sendable, Hashable {
             for (r, row) in update.rows.enumerated() { senders[row.item, default: []].append((t, r)) }
         }
 
-        let width = model.rank + 1
+        let width = rank + 1
         // For `.sum`: a twin of the round's median weight counts as one sender.
         let referenceWeight = RobustAggregation.medianOf(twinWeights.filter { $0 > 0 })
         var fusedIndex: [Int: Int] = [:]
@@ -101,9 +145,17 @@ public struct UpdateAggregator: Sendable, Hashable {
             if usesWeights, rowWeights.allSatisfy({ $0 == 0 }) { continue }
             var values: [Float] = []
             values.reserveCapacity(contributors.count * width)
-            for c in contributors {
+            // Per-row bound: each sender's (already whole-update-bounded) row at most
+            // `rowNormMultiple` × the row's median sender norm, so no twin dominates one item.
+            var rowScales = [Double](repeating: 1, count: contributors.count)
+            if let multiple = rowNormMultiple, contributors.count > 1 {
+                let norms = contributors.map { updates[$0.twin].rows[$0.row].squaredNorm.squareRoot() * scales[$0.twin] }
+                let bound = multiple * RobustAggregation.medianOf(norms)
+                for (index, norm) in norms.enumerated() where bound > 0 && norm > bound { rowScales[index] = bound / norm }
+            }
+            for (index, c) in contributors.enumerated() {
                 let row = updates[c.twin].rows[c.row]
-                let scale = Float(scales[c.twin])
+                let scale = Float(scales[c.twin] * rowScales[index])
                 if scale == 1 {
                     values.append(contentsOf: row.factors)
                     values.append(row.bias)
@@ -124,10 +176,10 @@ public struct UpdateAggregator: Sendable, Hashable {
                 for k in vector.indices { vector[k] *= factor }
             }
             fusedIndex[item] = fused.count
-            fused.append(RowUpdate(item: item, factors: Array(vector[0..<model.rank]), bias: vector[model.rank]))
+            fused.append(RowUpdate(item: item, factors: Array(vector[0..<rank]), bias: vector[rank]))
             if medianReference {
                 let median = RobustAggregation.median(matrix, diagnostics: false).vector
-                references.append(RowUpdate(item: item, factors: Array(median[0..<model.rank]), bias: median[model.rank]))
+                references.append(RowUpdate(item: item, factors: Array(median[0..<rank]), bias: median[rank]))
             }
 
             let typical = RobustAggregation.medianOf(result.clients.map(\.distance))
@@ -167,7 +219,7 @@ public struct UpdateAggregator: Sendable, Hashable {
                 relativeDistance: s.relative / count, retained: retained, excluded: retained < 0.5,
                 agreement: agreements?[t])
         }
-        return AggregationRound(baseVersion: model.version, rule: rule, rows: fused, twins: twins)
+        return AggregationRound(baseVersion: version, rule: rule, rows: fused, twins: twins)
     }
 
     private var usesWeights: Bool {

@@ -148,3 +148,37 @@ public enum AttackSimulator {
         }
     }
 }
+
+extension AttackSimulator {
+    /// An attack on federated ALS statistics (``WALSStatistics``), applied where a sender has
+    /// freedom once the hub checks the statistics' structure
+    /// (``WALSStatistics/decompose(_:itemCount:tolerance:)``): the attacker's user vector. Each
+    /// attacker's x is forged as the attack says — −s·x (sign flip), f·x (scaling), N(0, σ²)
+    /// (noise), μ − z·σ of the honest twins' vectors (ALIE), −ε·μ (IPM) — and valid statistics
+    /// are rebuilt from it for the attacker's own items and confidences. (Forging the raw rows
+    /// instead yields statistics no user vector produces, which the hub's check refuses.)
+    public static func apply(
+        _ attack: Attack, toStatistics updates: [ModelUpdate], attackers: Set<String>, model: ItemFactorModel,
+        using rng: inout some RandomNumberGenerator
+    ) throws -> [ModelUpdate] {
+        try attack.validate()
+        let layout = WALSStatistics(rank: model.rank)
+        let parts = try updates.map { try layout.decompose($0, itemCount: model.itemCount) }
+        let honest = updates.indices.filter { !attackers.contains(updates[$0].twinID) }
+        let reference = honest.isEmpty ? Array(updates.indices) : honest
+        let vectors = try UpdateMatrix(reference.map { parts[$0].user.map(Float.init) })
+        let stats = Statistics(vectors, rows: Array(0..<vectors.rows))
+        let f = updates.count - honest.count
+        return try updates.enumerated().map { index, update in
+            guard attackers.contains(update.twinID) else { return update }
+            var forged = parts[index]
+            forged.user = forge(
+                attack, own: parts[index].user.map(Float.init), stats: stats, clients: updates.count, attackers: f,
+                using: &rng
+            ).map(Double.init)
+            return try layout.compose(
+                forged, twinID: update.twinID, baseVersion: update.baseVersion, itemCount: model.itemCount,
+                interactionCount: update.interactionCount)
+        }
+    }
+}

@@ -77,6 +77,18 @@ struct RecsysBench: AsyncParsableCommand {
     @Option(help: "Reputation EMA retention for the robust system (weight of the old score).")
     var retention: Double = 0.5
 
+    @Option(help: "Trainer: als (federated weighted ALS: closed-form user solves on the twins, exact item solves on the hub from summed statistics) or bpr (local SGD, row deltas).")
+    var trainer: String = "als"
+
+    @Option(help: "ALS L2 regularisation λ (twins, hub and centralised; chosen on the validation split).")
+    var alsRegularization: Double = 5
+
+    @Option(help: "ALS confidence slope α (confidence 1 + α per interaction).")
+    var alsAlpha: Double = 10
+
+    @Option(help: "Robust system: also bound each twin's row at this multiple of the row's median sender norm (0: off; default 1 with ALS, off with BPR — chosen on validation runs with every attack).")
+    var rowNormMultiple: Double?
+
     func run() async throws {
         let started = ContinuousClock.now
         let dataset = try MovieLens.load(directory: data)
@@ -93,6 +105,12 @@ struct RecsysBench: AsyncParsableCommand {
             throw HiveError(.invalidInput, "--agreement-reference must be fused or coordinate_median, got \(agreementReference)")
         }
         let simulation = FederatedSimulation(split: split)
+        guard ["als", "bpr"].contains(self.trainer) else { throw HiveError(.invalidInput, "--trainer must be als or bpr, got \(self.trainer)") }
+        let als = self.trainer == "als" ? try WALSConfiguration(regularization: alsRegularization, alpha: alsAlpha) : nil
+        // Signing canonical JSON of ~900 ALS statistics updates (560 values per row) would take
+        // minutes; signing changes no arithmetic, so ALS runs sign the first 20 by default.
+        let signedUpdates = self.signedUpdates ?? (als == nil ? nil : 20)
+        let rowNormMultiple = self.rowNormMultiple ?? (als == nil ? 0 : 1)
         let trainer = try TrainerConfiguration(
             algorithm: .bpr, learningRate: localLearningRate, regularization: regularization, epochs: localEpochs,
             negativesPerPositive: negatives, clipNorm: clipNorm)
@@ -111,7 +129,10 @@ struct RecsysBench: AsyncParsableCommand {
                 attack: attack, labelFlip: labelFlip, attackerFraction: fraction, signedRounds: signed,
                 signedTwins: signedUpdates, seed: seed,
                 combination: combination, scoresAgreement: robust, reputation: robust ? reputation : .standard,
-                serverMomentum: serverMomentum, agreementReference: agreementReference)
+                serverMomentum: serverMomentum, agreementReference: agreementReference,
+                // ALS: the plain system is FedAvg without reputation (then exactly centralised ALS).
+                als: als, reputationWeights: robust || als == nil,
+                rowNormMultiple: robust && rowNormMultiple > 0 ? rowNormMultiple : nil)
         }
         var report = BenchReport(bench: "recsys", params: [
             "dataset": dataset.name, "users": String(split.tests.count), "items": String(dataset.itemCount),
@@ -123,6 +144,8 @@ struct RecsysBench: AsyncParsableCommand {
             "server_momentum": String(serverMomentum), "agreement_reference": agreementReference.rawValue, "negatives_per_positive": String(negatives),
             "regularization": String(regularization), "clip_norm": String(clipNorm),
             "protocol": "leave-one-out, 99 sampled negatives; ties at expected rank",
+            "trainer": self.trainer, "als_regularization": String(alsRegularization), "als_alpha": String(alsAlpha),
+            "row_norm_multiple": String(rowNormMultiple),
         ])
         print("loaded \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactions.count) interactions; \(split.skippedUsers) users skipped (< 2 interactions)")
         var failures: [String] = []
@@ -135,7 +158,8 @@ struct RecsysBench: AsyncParsableCommand {
         // Baselines.
         let pop = RecommenderEvaluation.evaluate(ItemPopularity(train: split.train, itemCount: split.itemCount), on: split)
         let local = RecommenderEvaluation.evaluate(ContentProfileScorer(dataset: dataset, train: split.train), on: split)
-        let (centralModel, centralUsers) = try simulation.centralised(rank: rank, epochs: rounds, trainer: unclipped, seed: seed)
+        let (centralModel, centralUsers) = try als.map { try simulation.centralisedALS(rank: rank, epochs: rounds, als: $0, seed: seed) }
+            ?? simulation.centralised(rank: rank, epochs: rounds, trainer: unclipped, seed: seed)
         let central = RecommenderEvaluation.evaluate(FactorModelScorer(model: centralModel, users: centralUsers), on: split)
         progress.advance(2, "baselines")
 
@@ -177,13 +201,15 @@ struct RecsysBench: AsyncParsableCommand {
         // Personalisation speed: a user with only their first 10 interactions, against the federated model.
         var newcomer = trainer
         newcomer.epochs = personalisationEpochs
-        let truncated = try simulation.personalise(
+        let truncated = try als.map { try simulation.personaliseALS(model: federatedRun.model, histories: split.truncatingHistories(to: 10), als: $0) }
+            ?? simulation.personalise(
             model: federatedRun.model, histories: split.truncatingHistories(to: 10), trainer: newcomer, seed: seed &+ 7)
         let truncatedResult = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: truncated), on: split, fullRanking: false)
         report.add(BenchMetric("first_10_interactions_hr@10", truncatedResult.hitRate10, unit: "HR", anchor: "full-history users", anchorValue: federated.hitRate10, target: 0.9))
         // The same newcomer fit on the user's latest 10 interactions instead: separates "10
         // interactions are too few" from "the first 10 are too old" (taste drift to the held-out item).
-        let recent = try simulation.personalise(
+        let recent = try als.map { try simulation.personaliseALS(model: federatedRun.model, histories: split.recentHistories(10), als: $0) }
+            ?? simulation.personalise(
             model: federatedRun.model, histories: split.recentHistories(10), trainer: newcomer, seed: seed &+ 7)
         let recentResult = RecommenderEvaluation.evaluate(FactorModelScorer(model: federatedRun.model, users: recent), on: split, fullRanking: false)
         report.add(BenchMetric("latest_10_interactions_hr@10", recentResult.hitRate10, unit: "HR", anchor: "full-history users", anchorValue: federated.hitRate10))
