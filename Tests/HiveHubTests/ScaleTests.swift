@@ -128,6 +128,18 @@ struct ScaleTests {
 
     // MARK: Skill index
 
+    /// Deterministic randomness for the index comparisons.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
     final class Adapter: SkillEmbedder {
         let embedder: any Embedder
         let calls = Shared(0)
@@ -181,6 +193,77 @@ struct ScaleTests {
         #expect(try index.search(intent: "thriller tonight", threshold: 0.1, limit: 5).map(\.traceID) == ["a"])
         #expect(try index.search(intent: "quantum", threshold: 0.1, limit: 5).isEmpty)
         #expect(throws: HiveError.self) { try index.search(intent: "!!!", threshold: 0, limit: 5) }
+    }
+
+    @Test("lexical index: the inverted index answers exactly as a full scan (scores, order, ties) across evictions and compactions")
+    func lexicalIndexMatchesScan() throws {
+        var generator = ScaleTests.SplitMix(state: 12)
+        let vocabulary = ["find", "a", "thriller", "tonight", "cook", "pasta", "plan", "hike", "for", "rainy", "evening", "jazz", "q1", "q2"]
+        func phrase() -> String {
+            (0..<Int.random(in: 1...6, using: &generator)).map { _ in vocabulary.randomElement(using: &generator)! }.joined(separator: " ")
+        }
+        let capacity = 1500
+        let index = LexicalSkillRanker().makeIndex(capacity: capacity)
+        var all: [SkillIntent] = []
+        var seq: Int64 = 0
+        for _ in 0..<6 {
+            let batch = (0..<800).map { _ -> SkillIntent in
+                seq += 1
+                return SkillIntent(seq: seq, traceID: "t\(seq)", intent: phrase())
+            }
+            try index.add(batch)
+            all += batch
+            let live = all.suffix(capacity)
+            #expect(index.count == live.count)
+            for _ in 0..<25 {
+                let query = phrase() + " unknownword"
+                let threshold = [0.0, 0.1, 0.4, 0.7][Int.random(in: 0..<4, using: &generator)]
+                let limit = [1, 3, 10, 50][Int.random(in: 0..<4, using: &generator)]
+                let words = LexicalSkillRanker.words(query)
+                var scored: [ScoredTrace] = []
+                for trace in live {
+                    let score = LexicalSkillRanker.similarity(words, LexicalSkillRanker.words(trace.intent))
+                    if score > 0, score >= threshold { scored.append(ScoredTrace(traceID: trace.traceID, seq: trace.seq, score: score)) }
+                }
+                scored.sort { (a: ScoredTrace, b: ScoredTrace) -> Bool in a.score != b.score ? a.score > b.score : a.seq < b.seq }
+                let expected = Array(scored.prefix(limit))
+                let got = try index.search(intent: query, threshold: threshold, limit: limit)
+                #expect(got == expected)
+            }
+        }
+    }
+
+    @Test("skill answers: the assembled JSON decodes as the SkillSearch shape; a hit's JSON is encoded once")
+    func skillAnswerJSON() throws {
+        let key = NodeIdentity.generate()
+        let clock = TestClock(Self.now)
+        let cache = SkillAnswerCache(capacity: 4, method: "lexical", note: "a \"quoted\" note", threshold: 0.1)
+        let records = try (1...3).map { n -> SkillRecord in
+            let trace = try Fixture.trace(id: "s\(n)", intent: "plan a hike \(n)", instance: "t1")
+            let envelope = try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: Fixture.stamp(key, clock), identity: key)
+            return SkillRecord(traceID: trace.traceID, twinID: "t1", intent: trace.intent, envelope: envelope, trace: trace, createdAt: Self.now)
+        }
+        _ = try cache.store(records)
+        let hits = [ScoredTrace(traceID: "s2", seq: 2, score: 1), ScoredTrace(traceID: "gone", seq: 9, score: 0.9),
+                    ScoredTrace(traceID: "s1", seq: 1, score: 0.123456789)]
+        let fragments = cache.lookup(hits.map(\.traceID))
+        #expect(fragments.map { $0 != nil } == [true, false, true])
+        let answer = try HiveJSON.decode(HubAPI.SkillSearch.self, from: Data(cache.answer(hits, fragments)))
+        #expect(answer.method == "lexical" && answer.note == "a \"quoted\" note" && answer.threshold == 0.1)
+        #expect(answer.skills.map(\.trace.traceID) == ["s2", "s1"])
+        #expect(answer.skills.map(\.score) == [1, 0.123456789])
+        #expect(answer.skills.allSatisfy { $0.instanceID == "t1" })
+        #expect(answer.skills[0].envelope == records[1].envelope)
+        #expect(try answer.skills[1].envelope.decodePayload(as: SkillTrace.self) == records[0].trace)
+        let empty = try HiveJSON.decode(HubAPI.SkillSearch.self, from: Data(cache.answer([], [])))
+        #expect(empty.skills.isEmpty)
+        // Over capacity, the least recently used half goes.
+        _ = try cache.store(try (4...6).map { n in
+            let trace = try Fixture.trace(id: "s\(n)", intent: "x", instance: "t1")
+            let envelope = try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: Fixture.stamp(key, clock), identity: key)
+            return SkillRecord(traceID: trace.traceID, twinID: "t1", intent: "x", envelope: envelope, trace: trace, createdAt: Self.now)
+        })
+        #expect(cache.count <= 4)
     }
 
     @Test("store: skill intents after a feed position and records by trace id", arguments: Backend.available)

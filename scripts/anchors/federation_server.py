@@ -88,7 +88,14 @@ app = FederationServer().app
 
 
 def main():
+    import signal
+
     import uvicorn
+
+    # A parent that spawns us from a thread with SIGTERM/SIGINT blocked (Swift's Foundation.Process
+    # from a concurrency thread does) passes that mask on; unblock them so uvicorn's shutdown
+    # handlers run and `terminate()` ends us.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")

@@ -31,8 +31,7 @@ extension HubAPI {
         api.post("skills") { request, context in
             let twin = try await requireTwin(request, context)
             let envelope = try decode(SignedEnvelope.self, from: try await body(request))
-            let result = try await core.publishSkill(envelope, twin: twin)
-            let trace = try envelope.decodePayload(as: SkillTrace.self)
+            let (result, trace) = try await core.publishSkillTrace(envelope, twin: twin)
             return try json(SkillAccepted(id: result.id, traceID: trace.traceID, status: "accepted"), status: .created)
         }
         api.get("skills") { request, context in
@@ -44,13 +43,9 @@ extension HubAPI {
                 throw Problem(.invalidInput, "intent is longer than \(SkillTrace.Limits.intentBytes) bytes")
             }
             let limit = Int(try queryInt(request, "limit", default: 10, range: 1...100))
-            let ranked = try await core.searchSkills(intent: intent, limit: limit)
-            return try json(
-                SkillSearch(
-                    method: core.ranker.method, note: core.ranker.note, threshold: core.configuration.skillMatchThreshold,
-                    skills: ranked.map {
-                        SkillHit(score: $0.score, instanceID: $0.record.twinID, trace: $0.record.trace, envelope: $0.record.envelope)
-                    }))
+            // The SkillSearch shape, assembled from per-trace JSON cached by the core.
+            let body = try await core.searchSkillsAnswer(intent: intent, limit: limit)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         api.get("instances") { request, context in
             _ = try await requirePrincipal(request, context)

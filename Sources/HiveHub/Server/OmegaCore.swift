@@ -27,6 +27,8 @@ public final class OmegaCore: Sendable {
     /// Every published trace's intent as the ranker scores it, kept in memory and caught up from
     /// the feed before each search (so traces published through other replicas are found too).
     public let skillIndex: any SkillIndex
+    /// JSON of recently returned hits, so a search neither reads nor re-encodes them.
+    public let skillAnswers: SkillAnswerCache
     private let nowSource: @Sendable () -> Int64
 
     /// Kinds a twin may push.
@@ -43,6 +45,8 @@ public final class OmegaCore: Sendable {
         self.engine = engine
         self.ranker = ranker
         self.skillIndex = ranker.makeIndex(capacity: Self.skillIndexCapacity)
+        self.skillAnswers = SkillAnswerCache(
+            capacity: Self.skillAnswerCapacity, method: ranker.method, note: ranker.note, threshold: configuration.skillMatchThreshold)
         self.metrics = metrics
         self.logger = logger
         self.nowSource = now
@@ -212,16 +216,18 @@ public final class OmegaCore: Sendable {
     }
 
     /// ``push(_:twin:kinds:)`` plus the ledger inclusion receipt of each accepted envelope, by id.
-    public func pushWithReceipts(_ envelopes: [SignedEnvelope], twin: TwinRecord, kinds: Set<EnvelopeKind>) async throws
-        -> (results: [OmegaSyncResponse.EnvelopeResult], receipts: [String: InclusionReceipt])
-    {
+    /// `checked`: the results of ``check(_:twin:kinds:)`` for `envelopes` when the caller already has them (not checked twice).
+    public func pushWithReceipts(
+        _ envelopes: [SignedEnvelope], twin: TwinRecord, kinds: Set<EnvelopeKind>, checked: [Result<IngestItem, HiveError>]? = nil
+    ) async throws -> (results: [OmegaSyncResponse.EnvelopeResult], receipts: [String: InclusionReceipt]) {
         var receipts: [String: InclusionReceipt] = [:]
         var results = [OmegaSyncResponse.EnvelopeResult?](repeating: nil, count: envelopes.count)
         var items: [IngestItem] = []
         var itemIndexes: [Int] = []
         var seen = Set<String>()
         for (index, envelope) in envelopes.enumerated() {
-            switch check(envelope, twin: twin, kinds: kinds) {
+            let verdict = checked.flatMap { index < $0.count ? $0[index] : nil } ?? check(envelope, twin: twin, kinds: kinds)
+            switch verdict {
             case .success(let item):
                 // The same envelope twice in one request: the second is a duplicate of the first.
                 if !seen.insert(envelope.id).inserted {
@@ -365,6 +371,14 @@ public final class OmegaCore: Sendable {
 
     /// `POST /skills`: one signed federation_trace_v1. Throws problems for 400/403/409.
     public func publishSkill(_ envelope: SignedEnvelope, twin: TwinRecord) async throws -> OmegaSyncResponse.EnvelopeResult {
+        try await publishSkillTrace(envelope, twin: twin).result
+    }
+
+    /// ``publishSkill(_:twin:)`` plus the decoded trace. The envelope is verified once (signature,
+    /// payload, instance id) and that checked item is what gets stored.
+    public func publishSkillTrace(_ envelope: SignedEnvelope, twin: TwinRecord) async throws
+        -> (result: OmegaSyncResponse.EnvelopeResult, trace: SkillTrace)
+    {
         guard envelope.kind == .skillTrace else {
             throw Problem(.invalidInput, "kind must be \(EnvelopeKind.skillTrace), got \(envelope.kind)")
         }
@@ -373,14 +387,19 @@ public final class OmegaCore: Sendable {
                 .untrustedInstance,
                 "instance \(twin.id) has reputation \(twin.reputation), below the trust threshold \(configuration.trustThreshold)")
         }
-        if case .failure(let error) = check(envelope, twin: twin, kinds: [.skillTrace]) {
+        let item: IngestItem
+        switch check(envelope, twin: twin, kinds: [.skillTrace]) {
+        case .failure(let error):
             if error.code == .forbidden { throw Problem(.forbidden, error.message) }
             throw Problem.from(error)
+        case .success(let checked):
+            item = checked
         }
-        let result = try await push([envelope], twin: twin, kinds: [.skillTrace])
+        guard let trace = item.skill else { throw Problem(.internalError, "a checked skill trace carries no trace") }
+        let result = try await pushWithReceipts([envelope], twin: twin, kinds: [.skillTrace], checked: [.success(item)]).results
         guard let first = result.first else { throw Problem(.internalError, "no result for the trace") }
         switch first.status {
-        case .accepted: return first
+        case .accepted: return (first, trace)
         case .duplicate: throw Problem(.duplicate, "envelope \(first.id) was already published")
         case .rejected: throw Problem(.duplicate, first.reason ?? "trace_id already published")
         }
@@ -396,6 +415,24 @@ public final class OmegaCore: Sendable {
         return hits.compactMap { hit in byID[hit.traceID].map { RankedSkill(record: $0, score: hit.score) } }
     }
 
+    /// `GET /skills`'s answer body (`{"method", "note", "skills": [{"envelope", "instanceID",
+    /// "score", "trace"}], "threshold"}`): ranks in memory, then takes each hit's JSON from
+    /// ``skillAnswers`` and reads and encodes only the hits not cached yet.
+    public func searchSkillsAnswer(intent: String, limit: Int) async throws -> [UInt8] {
+        try await refreshSkillIndex()
+        let hits = try skillIndex.search(intent: intent, threshold: configuration.skillMatchThreshold, limit: limit)
+        var fragments = skillAnswers.lookup(hits.map(\.traceID))
+        let missing = zip(hits, fragments).compactMap { $1 == nil ? $0.traceID : nil }
+        if !missing.isEmpty {
+            let made = try skillAnswers.store(try await store.skills(traceIDs: missing))
+            for index in fragments.indices where fragments[index] == nil { fragments[index] = made[hits[index].traceID] }
+        }
+        return skillAnswers.answer(hits, fragments)
+    }
+
+    /// Most hits whose JSON ``skillAnswers`` keeps (≈ 2 KB each).
+    public static let skillAnswerCapacity = 20_000
+
     /// Adds traces published since the index's last feed position (one indexed range query when
     /// nothing is new).
     public func refreshSkillIndex() async throws {
@@ -406,8 +443,11 @@ public final class OmegaCore: Sendable {
         }
     }
 
-    /// Most recent traces searched (older ones drop out of the index; 50 000 × 384 floats ≈ 77 MB).
-    public static let skillIndexCapacity = 50_000
+    /// Most recent traces searched (older ones drop out of the index; at the cap the semantic
+    /// index holds 200 000 × 384 floats ≈ 307 MB, the lexical one ≈ 40 MB of word ids and postings).
+    /// A library this size is searchable whole: at 50 000 the oldest traces used to drop out as
+    /// soon as new ones came (`hive bench federation --library 50000` caught it).
+    public static let skillIndexCapacity = 200_000
     static let skillIndexBatch = 2_000
 
     // MARK: Operations

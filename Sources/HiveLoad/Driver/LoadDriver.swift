@@ -215,34 +215,98 @@ public final class LoadDriver: Sendable {
 
     struct SkillAccepted: Decodable { var id: String }
 
+    /// Results a Hive search asks for.
+    static let searchLimit = 10
+
+    /// With a library: the intent number a request uses (`salt` separates publishes from searches).
+    func libraryIntent(_ library: SkillLibrary, sequence: UInt64, twin: LoadTwin, salt: UInt64) -> Int {
+        let mixed = (sequence &+ salt) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(twin.index) &* 0xBF58_476D_1CE4_E5B9
+        return Int((mixed >> 17) % UInt64(library.intents))
+    }
+
     func hiveSkills(_ twin: LoadTwin) async throws -> String {
         let sequence = sessions.nextSequence(twin.index)
+        let library = plan.library
         if skillCounter.add(1, ordering: .relaxed).oldValue % 2 == 0 {
-            let envelope = try factory.skillEnvelope(twin, sequence: sequence)
+            let intent = library.map { SkillLibrary.intent(libraryIntent($0, sequence: sequence, twin: twin, salt: 1)) }
+            let envelope = try factory.skillEnvelope(twin, sequence: sequence, intent: intent)
             let reply = try await http.send(.POST, "/api/v1/skills", bearer: try token(twin), body: Array(try HiveJSON.encode(envelope)))
             let accepted = try expect(reply, status: 201, as: SkillAccepted.self)
             guard accepted.id == envelope.id else { throw LoadFailure("wrong-id") }
             acknowledge(envelope.id)
             return "skills-publish"
         }
-        let intent = LoadRequestFactory.intent(sequence &* 31 &+ UInt64(twin.index))
-        let reply = try await http.send(.GET, "/api/v1/skills?limit=10&intent=" + Self.queryEscape(intent), bearer: try token(twin))
-        try expectStatus(reply, 200)
+        let k = library.map { libraryIntent($0, sequence: sequence, twin: twin, salt: 2) }
+        let intent = k.map(SkillLibrary.intent) ?? LoadRequestFactory.intent(sequence &* 31 &+ UInt64(twin.index))
+        let reply = try await http.send(
+            .GET, "/api/v1/skills?limit=\(Self.searchLimit)&intent=" + Self.queryEscape(intent), bearer: try token(twin))
+        if let library, let k {
+            let answer = try expect(reply, status: 200, as: HiveSearchAnswer.self)
+            try check(answer.skills.map(\.trace), library: library, intent: k, limit: Self.searchLimit)
+        } else {
+            try expectStatus(reply, 200)
+        }
         return "skills-search"
     }
 
     func fastAPISkills(_ twin: LoadTwin) async throws -> String {
         let sequence = sessions.nextSequence(twin.index)
+        let library = plan.library
         if skillCounter.add(1, ordering: .relaxed).oldValue % 2 == 0 {
-            let body = try factory.fastAPISkillBody(twin, sequence: sequence)
+            let intent = library.map { SkillLibrary.intent(libraryIntent($0, sequence: sequence, twin: twin, salt: 1)) }
+            let body = try factory.fastAPISkillBody(twin, sequence: sequence, intent: intent)
             let reply = try await http.send(.POST, "/skills", body: body)
             guard reply.status == 201 || reply.status == 200 else { throw LoadFailure("http-\(reply.status)") }
             return "skills-publish"
         }
-        let intent = LoadRequestFactory.intent(sequence &* 31 &+ UInt64(twin.index))
+        let k = library.map { libraryIntent($0, sequence: sequence, twin: twin, salt: 2) }
+        let intent = k.map(SkillLibrary.intent) ?? LoadRequestFactory.intent(sequence &* 31 &+ UInt64(twin.index))
         let reply = try await http.send(.GET, "/skills?intent=" + Self.queryEscape(intent))
-        try expectStatus(reply, 200)
+        if let library, let k {
+            let answer = try expect(reply, status: 200, as: AnchorSearchAnswer.self)
+            // The design's server returns every match, so it must return every pre-loaded trace with the intent.
+            try check(answer.skills, library: library, intent: k, limit: nil)
+        } else {
+            try expectStatus(reply, 200)
+        }
         return "skills-search"
+    }
+
+    struct TraceIdentity: Decodable {
+        var traceID: String
+        var intent: String
+        enum CodingKeys: String, CodingKey {
+            case traceID = "trace_id"
+            case intent
+        }
+    }
+
+    struct HiveSearchAnswer: Decodable {
+        struct Hit: Decodable { var trace: TraceIdentity }
+        var skills: [Hit]
+    }
+
+    struct AnchorSearchAnswer: Decodable { var skills: [TraceIdentity] }
+
+    /// A search for library intent `k` must return the pre-loaded traces carrying it. Without a
+    /// limit (the anchor returns every match): all of them. With one (the hub's best `limit`): its
+    /// first `min(limit, count)` hits must all carry exactly that intent — they score 1, the best
+    /// possible; which of several equal-intent traces come first may differ in the last bit of a
+    /// float score, so a trace the timed phase published with the same intent counts too.
+    static func check(_ returned: [TraceIdentity], library: SkillLibrary, intent k: Int, limit: Int?) -> Bool {
+        let expected = library.traces(withIntent: k)
+        guard !expected.isEmpty else { return true }
+        guard let limit else {
+            let ids = Set(returned.map(\.traceID))
+            return expected.allSatisfy(ids.contains)
+        }
+        let need = min(limit, expected.count)
+        let text = SkillLibrary.intent(k)
+        return returned.count >= need && returned.prefix(need).allSatisfy { $0.intent == text }
+    }
+
+    func check(_ returned: [TraceIdentity], library: SkillLibrary, intent k: Int, limit: Int?) throws {
+        guard Self.check(returned, library: library, intent: k, limit: limit) else { throw LoadFailure("wrong-answer") }
     }
 
     func acknowledge(_ id: String) {
@@ -290,7 +354,7 @@ public final class LoadDriver: Sendable {
         return "io: " + name.prefix(48)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
+    public static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

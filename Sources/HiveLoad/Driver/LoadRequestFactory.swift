@@ -44,10 +44,11 @@ public struct LoadRequestFactory: Sendable {
     }
 
     /// A `federation_trace_v1` by `twin` (instance id = its twin id).
-    public func skillTrace(_ twin: LoadTwin, sequence: UInt64, signature: String = "") throws -> SkillTrace {
+    /// `intent`: the trace's intent (default: one of the 240 phrases).
+    public func skillTrace(_ twin: LoadTwin, sequence: UInt64, intent: String? = nil, signature: String = "") throws -> SkillTrace {
         let n = UInt64(twin.index) &* 7919 &+ sequence
         return try SkillTrace(
-            traceID: "lt-\(runID)-\(twin.index)-\(sequence)", intent: Self.intent(n),
+            traceID: "lt-\(runID)-\(twin.index)-\(sequence)", intent: intent ?? Self.intent(n),
             reasoningPath: [
                 .init(step: 1, action: "collect the user's recent choices"), .init(step: 2, action: "filter by the stated constraint"),
                 .init(step: 3, action: "rank the candidates by fit"),
@@ -57,16 +58,24 @@ public struct LoadRequestFactory: Sendable {
     }
 
     /// A signed skill-trace envelope for the hub's `POST /skills`.
-    public func skillEnvelope(_ twin: LoadTwin, sequence: UInt64) throws -> SignedEnvelope {
-        let trace = try skillTrace(twin, sequence: sequence)
-        return try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: stamp(twin, sequence), identity: twin.identity)
+    public func skillEnvelope(_ twin: LoadTwin, sequence: UInt64, intent: String? = nil) throws -> SignedEnvelope {
+        try signedSkill(try skillTrace(twin, sequence: sequence, intent: intent), twin: twin, sequence: sequence)
+    }
+
+    /// `trace` as a signed skill-trace envelope by `twin`.
+    public func signedSkill(_ trace: SkillTrace, twin: LoadTwin, sequence: UInt64) throws -> SignedEnvelope {
+        try SignedEnvelope.sign(trace, kind: .skillTrace, stamp: stamp(twin, sequence), identity: twin.identity)
     }
 
     /// The FastAPI server's `POST /skills` body, `{"federation_trace_v1": {…}}`, the trace's
     /// `signature` field holding an Ed25519 signature (hex) by the twin over the canonical trace,
     /// as the design's SkillExchange does before sending.
-    public func fastAPISkillBody(_ twin: LoadTwin, sequence: UInt64) throws -> [UInt8] {
-        let unsigned = try skillTrace(twin, sequence: sequence)
+    public func fastAPISkillBody(_ twin: LoadTwin, sequence: UInt64, intent: String? = nil) throws -> [UInt8] {
+        try fastAPIBody(try skillTrace(twin, sequence: sequence, intent: intent), twin: twin)
+    }
+
+    /// `unsigned` signed by `twin` as the design's SkillExchange does, wrapped for `POST /skills`.
+    public func fastAPIBody(_ unsigned: SkillTrace, twin: LoadTwin) throws -> [UInt8] {
         let signature = try twin.identity.sign(try CanonicalJSON.encode(unsigned))
         var trace = unsigned
         trace.signature = "ed25519:" + Hex.encode(signature)

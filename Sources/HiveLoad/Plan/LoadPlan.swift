@@ -12,11 +12,15 @@ public struct LoadPlan: Sendable, Codable {
     /// Most requests waiting at once; beyond it a scheduled send is dropped and counted as
     /// `client-backlog` (the target is not keeping up).
     public var maxInFlight: Int
+    /// With a library, skills requests publish and search its intents, and every search's answer
+    /// is checked against the pre-loaded traces it must contain (a wrong answer is an error).
+    public var library: SkillLibrary?
 
     public init(
         target: LoadTarget = .hive, rate: Double, durationSeconds: Double, connections: Int, mix: LoadMix,
-        sampleSeconds: Double = 5, maxInFlight: Int? = nil
+        sampleSeconds: Double = 5, maxInFlight: Int? = nil, library: SkillLibrary? = nil
     ) {
+        self.library = library
         self.target = target
         self.rate = rate
         self.durationSeconds = durationSeconds

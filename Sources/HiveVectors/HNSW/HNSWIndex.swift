@@ -74,14 +74,15 @@ public struct HNSWIndex: VectorIndex {
     }
 
     public mutating func add(ids newIDs: [VectorID], vectors: [Float]) throws {
+        // Before any local reference to the graph exists (see FlatIndex.add: otherwise every add copies it).
+        makeUnique()
         let graph = self.graph
         try VectorValidation.checkNewIDs(newIDs) { graph.nodeOf[$0] != nil }
         try vectors.withUnsafeBufferPointer {
             try VectorValidation.checkRows($0, rows: newIDs.count, dimension: dimension, metric: metric, what: "add: vector")
         }
         guard !newIDs.isEmpty else { return }
-        makeUnique()
-        let g = self.graph
+        let g = graph
         g.vectors.reserve(g.nodeCount + newIDs.count)
         g.links0.reserve(g.nodeCount + newIDs.count)
         vectors.withUnsafeBufferPointer { src in

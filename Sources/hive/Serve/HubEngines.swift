@@ -16,7 +16,9 @@ enum HubEngines {
 
     /// Semantic skill search over MiniLM when the model is installed; otherwise the explicit
     /// lexical ranker (responses say `method: lexical`). Returns the ranker and why it was chosen.
-    static func skillRanker() -> (ranker: any SkillRanker, reason: String) {
+    /// `lexical: true` picks the lexical ranker even when the model is installed (`--skill-search lexical`).
+    static func skillRanker(lexical: Bool = false) -> (ranker: any SkillRanker, reason: String) {
+        if lexical { return (LexicalSkillRanker(), "chosen with --skill-search lexical") }
         do {
             let embedder = try MiniLMEmbedder()
             return (SemanticSkillRanker(embedder: EmbedderAdapter(embedder: embedder)), embedder.modelID)

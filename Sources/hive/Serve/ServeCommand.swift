@@ -59,6 +59,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("model-rank"), help: "Factor rank of the global model (default 16).")
     var modelRank: Int?
 
+    @Option(
+        name: .customLong("skill-search"),
+        help: "Skill search ranking: semantic (MiniLM, when installed; the default) or lexical (word overlap).")
+    var skillSearch: String = "semantic"
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel: String = "info"
 
@@ -100,7 +105,10 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as HiveError {
             throw ValidationError(error.message)
         }
-        let skillSearch = HubEngines.skillRanker()
+        guard ["semantic", "lexical"].contains(self.skillSearch) else {
+            throw ValidationError("--skill-search must be semantic or lexical, got \(self.skillSearch.prefix(40))")
+        }
+        let skillSearch = HubEngines.skillRanker(lexical: self.skillSearch == "lexical")
         let made: (server: HubServer, identity: HubIdentity)
         do {
             made = try HubServer.make(
