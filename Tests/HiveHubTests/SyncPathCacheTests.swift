@@ -81,6 +81,19 @@ struct SyncPathCacheTests {
         #expect(try AccessToken.verify(genuine, nowMs: now + 1000, issuer: Self.hubKey).twinID == "twin-1")
     }
 
+    @Test("the issuer's signature comparison is exact: one flipped bit anywhere, or another length, is unequal")
+    func constantTimeSignatureComparison() {
+        let signature = (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        #expect(AccessToken.constantTimeEqual(signature, signature))
+        for index in [0, 31, 63] {
+            var flipped = signature
+            flipped[index] ^= 0x01
+            #expect(!AccessToken.constantTimeEqual(signature, flipped))
+        }
+        #expect(!AccessToken.constantTimeEqual(signature, Array(signature.prefix(63))))
+        #expect(!AccessToken.constantTimeEqual([], signature))
+    }
+
     @Test("a token the core issues is recorded as verified with the claims verification would give")
     func issuedTokensRecorded() async throws {
         let clock = TestClock()

@@ -74,7 +74,7 @@ public struct AccessToken: Sendable, Hashable {
         let hubID = issuer?.nodeID ?? NodeIdentity.nodeID(forPublicKey: hubPublicKey)
         guard header.kid == hubID else { throw HiveError(.unauthorized, "access token was not issued by this hub") }
         let message = Array("\(parts[0]).\(parts[1])".utf8)
-        if let issuer, let own = try? issuer.sign(message), own.elementsEqual(signature) {
+        if let issuer, let own = try? issuer.sign(message), Self.constantTimeEqual(own, Array(signature)) {
             // The issuer's own (deterministic) signature over these bytes: valid.
         } else {
             do {
@@ -88,6 +88,15 @@ public struct AccessToken: Sendable, Hashable {
         else { throw HiveError(.unauthorized, "access token claims are malformed") }
         guard nowMs / 1000 < claims.exp else { throw Expired(twinID: claims.sub) }
         return AccessToken(twinID: claims.sub, issuedAt: claims.iat, expiresAt: claims.exp)
+    }
+
+    /// Whether two signatures are equal, in time that depends only on their lengths: an early-exit
+    /// comparison would let a client learn, byte by byte, the hub's signature over claims it chose.
+    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
+        return difference == 0
     }
 
     /// A token whose signature verified but whose `exp` has passed.
