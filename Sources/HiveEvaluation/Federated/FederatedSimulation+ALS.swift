@@ -22,20 +22,7 @@ extension FederatedSimulation {
             agreementReference: config.agreementReference, rowNormMultiple: config.rowNormMultiple)
         var book = ReputationBook(configuration: config.reputation)
         // Attackers and their poisoned data exactly as in the trainer's path (same draws).
-        let twins = split.tests.map(\.user)
-        let attackerCount = Int((config.attackerFraction * Double(twins.count)).rounded(.down))
-        let attackers = Set(twins.shuffled(using: &rng).prefix(attackerCount))
-        let attackerIDs = Set(attackers.map { "u\($0)" })
-        var interactions: [Int32: [Interaction]] = [:]
-        for user in twins {
-            var own = split.train[Int(user)].map { Interaction(item: Int($0), weight: 1) }
-            if config.labelFlip, attackers.contains(user) {
-                own = try PoisonedInteractions.labelFlip(own, itemCount: split.itemCount, using: &rng)
-            }
-            interactions[user] = own
-        }
-        let identities: [Int32: NodeIdentity] = config.signedRounds > 0
-            ? Dictionary(uniqueKeysWithValues: twins.map { ($0, NodeIdentity.generate()) }) : [:]
+        let (twins, attackers, attackerIDs, interactions, identities) = try population(config, using: &rng)
         var users = [[Float]?](repeating: nil, count: split.userCount)
         var curve: [EvaluationResult] = []
         var verified = 0
@@ -147,25 +134,8 @@ extension FederatedSimulation {
         twins: [Int32], interactions: [Int32: [Interaction]], model: ItemFactorModel, trainer: WALSTrainer
     ) throws -> [(Int32, (user: [Float], statistics: ModelUpdate))] {
         let gram = WALSTrainer.gram(of: model)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, twins.count))
-        let results = Mutex<[(user: [Float], statistics: ModelUpdate)?]>(Array(repeating: nil, count: twins.count))
-        let failure = Mutex<(any Error)?>(nil)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var local: [(Int, (user: [Float], statistics: ModelUpdate))] = []
-            for index in stride(from: worker, to: twins.count, by: workers) {
-                let user = twins[index]
-                guard let own = interactions[user], !own.isEmpty else { continue }
-                do {
-                    local.append((index, try trainer.train(model: model, gram: gram, interactions: own, twinID: "u\(user)")))
-                } catch {
-                    failure.withLock { if $0 == nil { $0 = error } }
-                    return
-                }
-            }
-            results.withLock { all in for (index, outcome) in local { all[index] = outcome } }
+        return try forEachTwin(twins: twins, interactions: interactions) { user, own in
+            try trainer.train(model: model, gram: gram, interactions: own, twinID: "u\(user)")
         }
-        if let error = failure.withLock({ $0 }) { throw error }
-        let outcomes = results.withLock { $0 }
-        return zip(twins, outcomes).compactMap { twin, outcome in outcome.map { (twin, $0) } }
     }
 }

@@ -11,19 +11,30 @@ extension FederatedSimulation {
         twins: [Int32], interactions: [Int32: [Interaction]], users: [[Float]?], model: ItemFactorModel,
         trainer: LocalTrainer, seed: UInt64, round: Int
     ) throws -> [(Int32, TrainingOutcome)] {
+        try forEachTwin(twins: twins, interactions: interactions) { user, own in
+            var rng = twinGenerator(seed: seed, round: round, twin: user)
+            return try trainer.train(
+                model: model, user: users[Int(user)], interactions: own, twinID: "u\(user)", using: &rng)
+        }
+    }
+
+    /// `work` for every twin with interactions, spread over the machine's cores (at most 8
+    /// workers, twins dealt round robin). Returns (twin, result) in `twins` order; the first error
+    /// any worker meets is thrown once all have stopped.
+    static func forEachTwin<Outcome: Sendable>(
+        twins: [Int32], interactions: [Int32: [Interaction]],
+        _ work: @Sendable (_ twin: Int32, _ interactions: [Interaction]) throws -> Outcome
+    ) throws -> [(Int32, Outcome)] {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, twins.count))
-        let results = Mutex<[TrainingOutcome?]>(Array(repeating: nil, count: twins.count))
+        let results = Mutex<[Outcome?]>(Array(repeating: nil, count: twins.count))
         let failure = Mutex<(any Error)?>(nil)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var local: [(Int, TrainingOutcome)] = []
+            var local: [(Int, Outcome)] = []
             for index in stride(from: worker, to: twins.count, by: workers) {
                 let user = twins[index]
                 guard let own = interactions[user], !own.isEmpty else { continue }
-                var rng = twinGenerator(seed: seed, round: round, twin: user)
                 do {
-                    let outcome = try trainer.train(
-                        model: model, user: users[Int(user)], interactions: own, twinID: "u\(user)", using: &rng)
-                    local.append((index, outcome))
+                    local.append((index, try work(user, own)))
                 } catch {
                     failure.withLock { if $0 == nil { $0 = error } }
                     return

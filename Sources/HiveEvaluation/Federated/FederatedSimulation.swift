@@ -109,21 +109,8 @@ public struct FederatedSimulation: Sendable {
             rule: config.rule, combination: config.combination, scoresAgreement: config.scoresAgreement,
             agreementReference: config.agreementReference, rowNormMultiple: config.rowNormMultiple)
         var book = ReputationBook(configuration: config.reputation)
-        let twins = split.tests.map(\.user)
-        let attackerCount = Int((config.attackerFraction * Double(twins.count)).rounded(.down))
-        let attackers = Set(twins.shuffled(using: &rng).prefix(attackerCount))
-        let attackerIDs = Set(attackers.map { "u\($0)" })
+        let (twins, attackers, attackerIDs, interactions, identities) = try population(config, using: &rng)
         var users = [[Float]?](repeating: nil, count: split.userCount)
-        var interactions: [Int32: [Interaction]] = [:]
-        for user in twins {
-            var own = split.train[Int(user)].map { Interaction(item: Int($0), weight: 1) }
-            if config.labelFlip, attackers.contains(user) {
-                own = try PoisonedInteractions.labelFlip(own, itemCount: split.itemCount, using: &rng)
-            }
-            interactions[user] = own
-        }
-        let identities: [Int32: NodeIdentity] = config.signedRounds > 0
-            ? Dictionary(uniqueKeysWithValues: twins.map { ($0, NodeIdentity.generate()) }) : [:]
         var curve: [EvaluationResult] = []
         var verified = 0
         guard config.serverMomentum.isFinite, (0..<1).contains(config.serverMomentum) else {

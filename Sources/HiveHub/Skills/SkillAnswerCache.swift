@@ -15,25 +15,15 @@ public final class SkillAnswerCache: Sendable {
         var tail: [UInt8]
     }
 
-    private struct Entry {
-        var fragment: Fragment
-        var used: UInt64
-    }
-
-    private struct State {
-        var entries: [String: Entry] = [:]
-        var tick: UInt64 = 0
-    }
-
-    private let state = Mutex(State())
-    let capacity: Int
+    private let fragments: RecentlyUsedCache<Fragment>
+    var capacity: Int { fragments.capacity }
     /// `{"method":…,"note":…,"skills":[` and `],"threshold":…}`.
     let opening: [UInt8]
     let closing: [UInt8]
 
     /// `method`, `note`, `threshold`: the fields every answer carries besides its hits.
     init(capacity: Int, method: String, note: String, threshold: Double) {
-        self.capacity = max(1, capacity)
+        fragments = RecentlyUsedCache(capacity: capacity)
         let method = (try? HiveJSON.encode(method)).map(Array.init) ?? Array("\"\"".utf8)
         let note = (try? HiveJSON.encode(note)).map(Array.init) ?? Array("\"\"".utf8)
         let threshold = (try? HiveJSON.encode(threshold)).map(Array.init) ?? Array("0".utf8)
@@ -41,19 +31,11 @@ public final class SkillAnswerCache: Sendable {
         closing = Array("],\"threshold\":".utf8) + threshold + Array("}".utf8)
     }
 
-    var count: Int { state.withLock { $0.entries.count } }
+    var count: Int { fragments.count }
 
     /// The cached fragment of each trace id (nil where missing), marking hits as used.
     func lookup(_ traceIDs: [String]) -> [Fragment?] {
-        state.withLock { state in
-            traceIDs.map { id in
-                guard var entry = state.entries[id] else { return nil }
-                state.tick &+= 1
-                entry.used = state.tick
-                state.entries[id] = entry
-                return entry.fragment
-            }
-        }
+        fragments.lookup(traceIDs)
     }
 
     /// Encodes and caches the fragments of `records`; returns them by trace id.
@@ -66,16 +48,7 @@ public final class SkillAnswerCache: Sendable {
             let tail = Array(",\"trace\":".utf8) + Array(try HiveJSON.encode(record.trace)) + Array("}".utf8)
             made[record.traceID] = Fragment(head: head, tail: tail)
         }
-        state.withLock { state in
-            for (id, fragment) in made {
-                state.tick &+= 1
-                state.entries[id] = Entry(fragment: fragment, used: state.tick)
-            }
-            guard state.entries.count > capacity else { return }
-            let keep = capacity / 2
-            let cutoff = state.entries.values.map(\.used).sorted(by: >)[min(keep, state.entries.count - 1)]
-            state.entries = state.entries.filter { $0.value.used > cutoff }
-        }
+        fragments.store(Array(made.keys), Array(made.values))
         return made
     }
 

@@ -54,17 +54,8 @@ public struct UpdateAggregator: Sendable, Hashable {
     public func aggregate(
         _ updates: [ModelUpdate], model: ItemFactorModel, weights: [String: Double] = [:]
     ) throws -> AggregationRound {
-        try rule.validate()
-        guard !updates.isEmpty else { throw HiveError(.invalidInput, "an aggregation round needs at least one update") }
-        var seen = Set<String>()
-        var twinWeights: [Double] = []
-        for update in updates {
-            guard seen.insert(update.twinID).inserted else {
-                throw HiveError(.duplicate, "twin \(update.twinID) sent more than one update in this round")
-            }
-            try update.validate()
+        let twinWeights = try validatedWeights(updates, weights: weights) { update in
             try update.validate(against: model, maxStaleness: maxStaleness)
-            twinWeights.append(try Self.weight(of: update, in: weights))
         }
         return try fuse(updates, twinWeights: twinWeights, rank: model.rank, version: model.version)
     }
@@ -79,9 +70,20 @@ public struct UpdateAggregator: Sendable, Hashable {
     public func aggregateStatistics(
         _ updates: [ModelUpdate], model: ItemFactorModel, weights: [String: Double] = [:]
     ) throws -> AggregationRound {
+        let layout = WALSStatistics(rank: model.rank)
+        let twinWeights = try validatedWeights(updates, weights: weights) { update in
+            try layout.validate(update, model: model, maxStaleness: maxStaleness)
+        }
+        return try fuse(updates, twinWeights: twinWeights, rank: layout.width - 1, version: model.version)
+    }
+
+    /// Checks the rule and every update of a round (non-empty, one per twin, valid on its own and
+    /// by `fitsModel`) and returns each update's weight, in order.
+    private func validatedWeights(
+        _ updates: [ModelUpdate], weights: [String: Double], fitsModel: (ModelUpdate) throws -> Void
+    ) throws -> [Double] {
         try rule.validate()
         guard !updates.isEmpty else { throw HiveError(.invalidInput, "an aggregation round needs at least one update") }
-        let layout = WALSStatistics(rank: model.rank)
         var seen = Set<String>()
         var twinWeights: [Double] = []
         for update in updates {
@@ -89,10 +91,10 @@ public struct UpdateAggregator: Sendable, Hashable {
                 throw HiveError(.duplicate, "twin \(update.twinID) sent more than one update in this round")
             }
             try update.validate()
-            try layout.validate(update, model: model, maxStaleness: maxStaleness)
+            try fitsModel(update)
             twinWeights.append(try Self.weight(of: update, in: weights))
         }
-        return try fuse(updates, twinWeights: twinWeights, rank: layout.width - 1, version: model.version)
+        return twinWeights
     }
 
     private static func weight(of update: ModelUpdate, in weights: [String: Double]) throws -> Double {
