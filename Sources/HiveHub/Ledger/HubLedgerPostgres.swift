@@ -14,11 +14,14 @@ enum HubLedgerPostgres {
         logger: Logger
     ) async throws -> [InclusionReceipt] {
         guard !entries.isEmpty else { return [] }
-        let range = try await LedgerPostgres.append(try entries.map { try $0.encoded() }, on: connection, logger: logger)
-        guard let signer else { return [] }
-        let floor = try await LedgerPostgres.latestTreeHead(on: connection, logger: logger)?.timestampMs ?? 0
-        let head = try await LedgerPostgres.signTreeHead(
-            signer: signer, timestampMs: max(floor, UInt64(max(nowMs, 0))), on: connection, logger: logger)
+        let encoded = try entries.map { try $0.encoded() }
+        guard let signer else {
+            try await LedgerPostgres.append(encoded, on: connection, logger: logger)
+            return []
+        }
+        // Heads must not run backwards in time even if the wall clock does (appendSigned keeps the latest head's floor).
+        let (range, head) = try await LedgerPostgres.appendSigned(
+            encoded, signer: signer, timestampMs: UInt64(max(nowMs, 0)), on: connection, logger: logger)
         // Every receipt's audit path from one lookup of the subtrees they need (a batch's paths
         // share most of them) instead of a size query and a node query per entry. The append
         // lock is held, so the log's size is the head's.

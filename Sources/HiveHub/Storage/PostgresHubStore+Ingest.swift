@@ -11,6 +11,11 @@ extension PostgresHubStore {
         try await ingestCommit.submit(IngestBatch.Request(items: items, twinID: twinID, rejected: rejected, nowMs: nowMs))
     }
 
+    /// Writes `requests` as one batch, as the group commit does (tests compose batches with it).
+    func writeIngestBatch(_ requests: [IngestBatch.Request]) async throws -> [Result<IngestReport, any Error>] {
+        try await ingestWriter.write(requests)
+    }
+
     /// Writes a batch of ingests in one transaction (see ``GroupCommit``) with a handful of
     /// statements for the whole batch rather than several round trips per request:
     ///

@@ -34,6 +34,8 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
     public let ledger: any LedgerStorage
     /// Concurrent ingests share transactions (see ``GroupCommit``).
     let ingestCommit: GroupCommit<IngestBatch.Request, IngestReport>
+    /// Writes one batch of ingests (what ``ingestCommit`` runs).
+    let ingestWriter: IngestBatchWriter
 
     static let feedLock: Int64 = 0x4869_7665_0001
     static let roundLock: Int64 = 0x4869_7665_0002
@@ -82,6 +84,7 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
         self.ledger = PostgresLedgerStore(client: client, logger: logger)
         let batchWriter = IngestBatchWriter(
             client: client, logger: logger, signer: ledgerSigner, feedLock: Self.feedLock ^ Self.lockSalt(schema: schema))
+        ingestWriter = batchWriter
         ingestCommit = IngestBatch.commit { requests in
             do {
                 return try await batchWriter.write(requests)
