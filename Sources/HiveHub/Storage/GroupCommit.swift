@@ -11,6 +11,12 @@ import Synchronization
 /// Each request's answer comes back only after the batch holding it committed. A batch that
 /// throws as a whole (the commit failed) fails every request in it; `run` reports per-request
 /// failures (one request's bad input) without failing the others.
+///
+/// With `maxInFlight` above 1 up to that many leaders write batches at once (pipelining): while one
+/// batch waits on its database round trips or its commit, the next is already being written. Only
+/// for a `run` that is safe to call concurrently — on PostgreSQL each batch is its own transaction
+/// and the database orders them (row locks, the ledger's append lock), exactly as it orders the
+/// batches of two hub replicas; SQLite has a single writer and keeps one batch at a time.
 final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable {
     typealias Run = @Sendable ([Request]) async throws -> [Result<Response, any Error>]
 
@@ -25,20 +31,27 @@ final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable {
     }
 
     private struct State: Sendable {
-        var leading = false
+        /// Leaders writing a batch now (at most `maxInFlight`).
+        var leaders = 0
         var waiting: [Waiter] = []
     }
 
     private let state = Mutex(State())
     private let maxBatch: Int
+    private let maxInFlight: Int
     private let maxWeight: Int
     private let weight: @Sendable (Request) -> Int
     private let run: Run
 
     /// A batch holds at most `maxBatch` requests and, beyond its leader's own, only requests that
     /// keep the sum of `weight` within `maxWeight` (so a batch stays within per-transaction limits).
-    init(maxBatch: Int, maxWeight: Int = .max, weight: @escaping @Sendable (Request) -> Int = { _ in 1 }, run: @escaping Run) {
+    /// At most `maxInFlight` batches are written at once.
+    init(
+        maxBatch: Int, maxInFlight: Int = 1, maxWeight: Int = .max, weight: @escaping @Sendable (Request) -> Int = { _ in 1 },
+        run: @escaping Run
+    ) {
         self.maxBatch = max(1, maxBatch)
+        self.maxInFlight = max(1, maxInFlight)
         self.maxWeight = maxWeight
         self.weight = weight
         self.run = run
@@ -46,16 +59,17 @@ final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable {
 
     func submit(_ request: Request) async throws -> Response {
         let leadNow = state.withLock { state -> Bool in
-            if state.leading { return false }
-            state.leading = true
+            // Requests already waiting go first: a newcomer leads only when nobody waits.
+            guard state.leaders < maxInFlight, state.waiting.isEmpty else { return false }
+            state.leaders += 1
             return true
         }
         if !leadNow {
             let signal = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Signal, any Error>) in
                 let queued = state.withLock { state -> Bool in
-                    // The leader may have finished since the check above: then this caller leads.
-                    guard state.leading else {
-                        state.leading = true
+                    // A leader may have finished since the check above: then this caller leads.
+                    guard state.leaders >= maxInFlight || !state.waiting.isEmpty else {
+                        state.leaders += 1
                         return false
                     }
                     state.waiting.append(Waiter(request: request, continuation: continuation))
@@ -94,7 +108,7 @@ final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable {
         }
         let next = state.withLock { state -> Waiter? in
             guard !state.waiting.isEmpty else {
-                state.leading = false
+                state.leaders -= 1
                 return nil
             }
             return state.waiting.removeFirst()

@@ -105,24 +105,31 @@ extension PostgresHubStore {
         _ requests: [IngestBatch.Request], firstEntry: Int, _ connection: PostgresConnection, logger: Logger
     ) async throws -> [IngestBatch.Staged] {
         // Columns of the envelopes to insert; an id a batch holds twice is sent once, for its first holder.
+        // Rows go in id order: batches are written concurrently (``ingestBatchesInFlight``), and two
+        // that hold the same ids (a client's retry racing its original) then wait for each other
+        // in one order instead of deadlocking.
+        var firstHolders: [String: (request: Int, item: Int)] = [:]
+        for (requestIndex, request) in requests.enumerated() {
+            for (itemIndex, item) in request.items.enumerated() where firstHolders[item.envelope.id] == nil {
+                firstHolders[item.envelope.id] = (requestIndex, itemIndex)
+            }
+        }
         var ids: [String] = [], twins: [String] = [], kinds: [String] = [], payloads: [String] = []
         var signers: [String] = [], signatures: [String] = [], stamps: [String] = []
         var received: [Int64] = [], pending: [Int32] = []
-        var claimed = Set<String>()
-        for request in requests {
-            for item in request.items {
-                let envelope = item.envelope
-                guard claimed.insert(envelope.id).inserted else { continue }
-                ids.append(envelope.id)
-                twins.append(request.twinID)
-                kinds.append(envelope.kind.rawValue)
-                payloads.append(StoreCodec.payloadText(envelope.payload))
-                signers.append(Hex.encode(envelope.signer))
-                signatures.append(Data(envelope.signature).base64EncodedString())
-                stamps.append(envelope.stamp.description)
-                received.append(request.nowMs)
-                pending.append(StoreCodec.isPending(envelope.kind) ? 1 : 0)
-            }
+        for id in firstHolders.keys.sorted() {
+            guard let holder = firstHolders[id] else { continue }
+            let request = requests[holder.request]
+            let envelope = request.items[holder.item].envelope
+            ids.append(id)
+            twins.append(request.twinID)
+            kinds.append(envelope.kind.rawValue)
+            payloads.append(StoreCodec.payloadText(envelope.payload))
+            signers.append(Hex.encode(envelope.signer))
+            signatures.append(Data(envelope.signature).base64EncodedString())
+            stamps.append(envelope.stamp.description)
+            received.append(request.nowMs)
+            pending.append(StoreCodec.isPending(envelope.kind) ? 1 : 0)
         }
         var inserted = Set<String>()
         if !ids.isEmpty {
