@@ -71,6 +71,46 @@ struct ScaleTests {
         }
     }
 
+    @Test("group commit with two batches in flight: never more than two at once, two do overlap, every caller answered after its batch")
+    func groupCommitPipelined() async throws {
+        // (batches running now, most ever running at once, batches run, answers given before their batch finished)
+        let stats = Shared((running: 0, peak: 0, batches: 0))
+        let finished = Shared(Set<Int>())
+        let commit = GroupCommit<Int, Int>(maxBatch: 8, maxInFlight: 2) { requests in
+            stats.update { stats in
+                stats.running += 1
+                stats.peak = max(stats.peak, stats.running)
+                stats.batches += 1
+            }
+            try await Task.sleep(for: .milliseconds(3))
+            stats.update { $0.running -= 1 }
+            finished.update { done in for value in requests { done.insert(value) } }
+            return requests.map { value -> Result<Int, any Error> in value % 5 == 2 ? .failure(Boom()) : .success(value + 1) }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for value in 0..<300 {
+                group.addTask {
+                    do {
+                        let answer = try await commit.submit(value)
+                        #expect(answer == value + 1 && value % 5 != 2)
+                    } catch is Boom {
+                        #expect(value % 5 == 2)
+                    }
+                    // The answer (or failure) comes only once the batch holding the request is done.
+                    #expect(finished.current.contains(value))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let final = stats.current
+        #expect(final.peak == 2, "two batches should overlap under 300 concurrent submits, never three")
+        #expect(final.running == 0)
+        #expect(final.batches < 300, "concurrent submits should still share batches")
+        #expect(finished.current.count == 300)
+        // Leadership is released: a lone request afterwards is written at once.
+        #expect(try await commit.submit(1000) == 1001)
+    }
+
     @Test("group commit: a batch that fails as a whole fails each of its callers, and the next batch still runs")
     func groupCommitFailure() async throws {
         let calls = Shared(0)

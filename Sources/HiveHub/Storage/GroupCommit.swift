@@ -14,9 +14,9 @@ import Synchronization
 ///
 /// With `maxInFlight` above 1 up to that many leaders write batches at once (pipelining): while one
 /// batch waits on its database round trips or its commit, the next is already being written. Only
-/// for a `run` that is safe to call concurrently — on PostgreSQL each batch is its own transaction
-/// and the database orders them (row locks, the ledger's append lock), exactly as it orders the
-/// batches of two hub replicas; SQLite has a single writer and keeps one batch at a time.
+/// for a `run` that is safe to call concurrently (on PostgreSQL each batch is its own transaction
+/// and the database orders them like the batches of two replicas). Both stores use 1: on
+/// PostgreSQL two in flight measured no better (docs/benchmarks.md, issue 12 fifth pass).
 final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable {
     typealias Run = @Sendable ([Request]) async throws -> [Result<Response, any Error>]
 

@@ -8,13 +8,11 @@ enum IngestBatch {
     /// entries, and a ledger append takes at most `LedgerLimits.maxBatch` (100 000).
     static let maxItems = 20_000
 
-    /// Makes the group commit both stores use; `write` writes one batch in one transaction, and
-    /// up to `maxInFlight` batches are written at once (see ``GroupCommit``).
+    /// Makes the group commit both stores use; `write` writes one batch in one transaction.
     static func commit(
-        maxInFlight: Int = 1, _ write: @escaping @Sendable ([Request]) async throws -> [Result<IngestReport, any Error>]
+        _ write: @escaping @Sendable ([Request]) async throws -> [Result<IngestReport, any Error>]
     ) -> GroupCommit<Request, IngestReport> {
-        GroupCommit(
-            maxBatch: maxRequests, maxInFlight: maxInFlight, maxWeight: maxItems, weight: { max(1, $0.items.count) }, run: write)
+        GroupCommit(maxBatch: maxRequests, maxWeight: maxItems, weight: { max(1, $0.items.count) }, run: write)
     }
 
     /// The error of an ingest for a blocklisted twin (the hub answers 403 twin-blocked).

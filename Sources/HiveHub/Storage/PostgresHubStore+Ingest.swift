@@ -105,9 +105,9 @@ extension PostgresHubStore {
         _ requests: [IngestBatch.Request], firstEntry: Int, _ connection: PostgresConnection, logger: Logger
     ) async throws -> [IngestBatch.Staged] {
         // Columns of the envelopes to insert; an id a batch holds twice is sent once, for its first holder.
-        // Rows go in id order: batches are written concurrently (``ingestBatchesInFlight``), and two
-        // that hold the same ids (a client's retry racing its original) then wait for each other
-        // in one order instead of deadlocking.
+        // Rows go in id order: replicas write batches concurrently, and two that hold the same ids
+        // (a client's retry racing its original on another replica) then wait for each other in
+        // one order instead of deadlocking.
         var firstHolders: [String: (request: Int, item: Int)] = [:]
         for (requestIndex, request) in requests.enumerated() {
             for (itemIndex, item) in request.items.enumerated() where firstHolders[item.envelope.id] == nil {

@@ -37,12 +37,6 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
     /// Writes one batch of ingests (what ``ingestCommit`` runs).
     let ingestWriter: IngestBatchWriter
 
-    /// Ingest batches written at once (``GroupCommit`` pipelining): while one batch waits on
-    /// PostgreSQL, the next one is written, so the hub does not idle on round trips. The
-    /// transactions are ordered by the database (twin row locks, the ledger's append lock) like
-    /// the batches of two replicas.
-    static let ingestBatchesInFlight = max(1, min(8, Int(ProcessInfo.processInfo.environment["HIVE_PG_INFLIGHT_TMP"] ?? "") ?? 2))
-
     static let feedLock: Int64 = 0x4869_7665_0001
     static let roundLock: Int64 = 0x4869_7665_0002
     static let migrationLock: Int64 = 0x4869_7665_0003
@@ -91,7 +85,7 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
         let batchWriter = IngestBatchWriter(
             client: client, logger: logger, signer: ledgerSigner, feedLock: Self.feedLock ^ Self.lockSalt(schema: schema))
         ingestWriter = batchWriter
-        ingestCommit = IngestBatch.commit(maxInFlight: Self.ingestBatchesInFlight) { requests in
+        ingestCommit = IngestBatch.commit { requests in
             do {
                 return try await batchWriter.write(requests)
             } catch let error as PostgresTransactionError where error.closureError != nil && error.rollbackError == nil {
