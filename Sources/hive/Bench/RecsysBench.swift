@@ -95,6 +95,12 @@ struct RecsysBench: AsyncParsableCommand {
     @Option(help: "Robust system: also bound each twin's row at this multiple of the row's median sender norm (0: off; default 1 with ALS, off with BPR — chosen on validation runs with every attack).")
     var rowNormMultiple: Double?
 
+    @Option(help: "Robust system: what the norm bound measures — per_row (RMS row norm: heavy twins are not trimmed for their row count; default with ALS, chosen on validation runs with attacks) or whole (the update's norm; default with BPR).")
+    var normBasis: String?
+
+    @Option(help: "Robust ALS system: score agreement on the statistics' linear part (linear) or on whole rows (whole).")
+    var statisticsAgreement: String = "linear"
+
     func run() async throws {
         let started = ContinuousClock.now
         let dataset = try MovieLens.load(directory: data)
@@ -123,6 +129,12 @@ struct RecsysBench: AsyncParsableCommand {
         var unclipped = trainer
         unclipped.clipNorm = 1e6
         let reputation = try ReputationConfiguration(retention: retention)
+        guard let normBasis = NormBasis(rawValue: self.normBasis ?? (als == nil ? "whole" : "per_row")) else {
+            throw HiveError(.invalidInput, "--norm-basis must be whole or per_row, got \(self.normBasis ?? "")")
+        }
+        guard ["linear", "whole"].contains(statisticsAgreement) else {
+            throw HiveError(.invalidInput, "--statistics-agreement must be linear or whole, got \(statisticsAgreement)")
+        }
         // The robust system: each update bounded at the round's median norm, reputation from
         // agreement with the fused update.
         let robustRule = ("median_norm_bounding", AggregationRule.medianNormBounding(multiple: normMultiple))
@@ -130,7 +142,7 @@ struct RecsysBench: AsyncParsableCommand {
             _ rule: AggregationRule, robust: Bool, attack: Attack? = nil, labelFlip: Bool = false, fraction: Double = 0,
             signed: Int = 0
         ) -> FederatedSimulation.Configuration {
-            .init(
+            var configuration = FederatedSimulation.Configuration(
                 rounds: rounds, rank: rank, trainer: trainer, rule: rule, serverLearningRate: serverLearningRate,
                 attack: attack, labelFlip: labelFlip, attackerFraction: fraction, signedRounds: signed,
                 signedTwins: signedUpdates, seed: seed,
@@ -139,6 +151,9 @@ struct RecsysBench: AsyncParsableCommand {
                 // ALS: the plain system is FedAvg without reputation (then exactly centralised ALS).
                 als: als, reputationWeights: robust || als == nil,
                 rowNormMultiple: robust && rowNormMultiple > 0 ? rowNormMultiple : nil)
+            configuration.normBasis = normBasis
+            configuration.linearStatisticsAgreement = statisticsAgreement == "linear"
+            return configuration
         }
         var report = BenchReport(bench: "recsys", params: [
             "dataset": dataset.name, "users": String(split.tests.count), "items": String(dataset.itemCount),
@@ -151,7 +166,8 @@ struct RecsysBench: AsyncParsableCommand {
             "regularization": String(regularization), "clip_norm": String(clipNorm),
             "protocol": "leave-one-out, 99 sampled negatives; ties at expected rank",
             "trainer": self.trainer, "als_regularization": String(alsRegularization), "als_alpha": String(alsAlpha),
-            "row_norm_multiple": String(rowNormMultiple),
+            "row_norm_multiple": String(rowNormMultiple), "norm_basis": normBasis.rawValue,
+            "statistics_agreement": statisticsAgreement,
         ])
         print("loaded \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactions.count) interactions; \(split.skippedUsers) users skipped (< 2 interactions)")
         var failures: [String] = []
