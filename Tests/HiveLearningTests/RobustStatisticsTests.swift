@@ -28,13 +28,18 @@ struct RobustStatisticsTests {
         // Whole norm: the heavy twin (√32 ≈ 5.7 × a light twin's norm) is cut to the median, a
         // sixth of each of its rows survives and its diagnostics say so.
         #expect((twin(whole, "heavy")?.retained ?? 1) < 0.4)
-        #expect(abs(row(whole, 10) - 1.2 * 2.0.squareRoot() / 32.0.squareRoot()) < 0.01)
+        let medianNorm: Float = 1.2 * Float(2).squareRoot()  // light2's, the round's median
+        let heavyNorm: Float = Float(32).squareRoot()
+        let trimmed: Float = row(whole, 10)
+        #expect(abs(trimmed - medianNorm / heavyNorm) < 0.01)
         // Per-row basis: its rows are typical, so it keeps all of them and full retention.
         #expect(twin(perRow, "heavy")?.retained == 1)
-        #expect(abs(row(perRow, 10) - 1) < 1e-5)
+        let kept: Float = row(perRow, 10)
+        #expect(abs(kept - 1) < 1e-5)
         // The ×10 twin is trimmed on either basis (its RMS row norm is ~10× the median).
         #expect((twin(perRow, "scaled")?.retained ?? 1) < 0.15)
-        #expect(abs(row(perRow, 3) - 2) < 0.05)  // heavy's 1 + the trimmed ×10 twin's 1
+        let shared: Float = row(perRow, 3)
+        #expect(abs(shared - 2) < 0.05)  // heavy's 1 + the trimmed ×10 twin's 1
     }
 
     /// Statistics of one twin with vector `x` and confidence `c` on each of `items`.
