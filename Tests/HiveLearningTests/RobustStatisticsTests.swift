@@ -42,8 +42,8 @@ struct RobustStatisticsTests {
         #expect(abs(shared - 2) < 0.05)  // heavy's 1 + the trimmed ×10 twin's 1
     }
 
-    /// Statistics of one twin with vector `x` and confidence `c` on each of `items`.
-    static func statistics(_ id: String, x: [Double], items: [Int], c: Double = 5, itemCount: Int) throws -> ModelUpdate {
+    /// Statistics of one twin with vector `x` and confidence `c` on each of `items` (11: α 10, the bench's).
+    static func statistics(_ id: String, x: [Double], items: [Int], c: Double = 11, itemCount: Int) throws -> ModelUpdate {
         let layout = WALSStatistics(rank: x.count)
         return try layout.compose(
             .init(user: x, confidences: items.sorted().map { (item: $0, confidence: c) }), twinID: id, baseVersion: 0, itemCount: itemCount,
@@ -72,8 +72,9 @@ struct RobustStatisticsTests {
         }
         let whole = try agreement(linear: false)
         let linear = try agreement(linear: true)
-        // Whole rows: (c−1)·x·xᵀ is the same for x and −x and dominates, so the attacker looks fine.
-        #expect((whole["flip"] ?? 0) > 0.5)
+        // Whole rows: (c−1)·x·xᵀ is the same for x and −x and carries most of the norm, so the
+        // attacker still scores positive agreement (keeps reputation).
+        #expect((whole["flip"] ?? 0) > 0.2)
         // Linear part: it points against every row's median sender.
         #expect((linear["flip"] ?? 1) <= 0)
         for t in 0..<6 { #expect((linear["h\(t)"] ?? 0) > 0.5) }
