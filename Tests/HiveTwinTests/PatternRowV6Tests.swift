@@ -132,7 +132,8 @@ struct PatternRowV6Tests {
         var rng = SplitMix(seed: 31)
         let patterns = try (0..<60).map { i -> (Pattern, [Float]) in
             var draft = ReasoningBankTests.draft(i)
-            draft.approach = i % 3 == 0 ? Self.text(&rng) + "x" : "Similar to recent 5-star rated \(["drama", "caf\u{E9}"][i % 2]) #\(i)"
+            // No NUL: GRDB binds text as a C string, so a v5 row could not hold one (v6 rows can).
+            draft.approach = i % 3 == 0 ? Self.text(&rng).replacingOccurrences(of: "\u{0}", with: "") + "x" : "Similar to recent 5-star rated \(["drama", "caf\u{E9}"][i % 2]) #\(i)"
             draft.tags = i % 4 == 0 ? ["drama", "late-night"] : ["comedy"]
             let stamp = HLCTimestamp(physicalMs: 1_763_700_000_000 + UInt64(i), logical: 0, nodeID: twinID)
             return (try draft.pattern(id: "\(twinID)-\(200 + 2 * i)", stamp: stamp), rng.vector(32))

@@ -374,8 +374,9 @@ extension TwinStore {
     /// (``EmbeddingCodec``: decoding scales the codes to unit length, the direction the scale gave).
     /// At 10,000 patterns a row drops from ~491 to ~445 bytes, so a 4 KiB page holds 9 rows
     /// instead of 8. Row ids, sequence numbers and every other field are kept, and the vectors'
-    /// directions are unchanged, so a persisted HNSW index stays valid. A row whose vector is too
-    /// short to hold a scale and codes stops the migration (nothing is changed) with
+    /// directions are unchanged, so a persisted HNSW index stays valid. The text is read as its
+    /// bytes and must be UTF-8. A row whose
+    /// vector is too short to hold a scale and codes stops the migration (nothing is changed) with
     /// ``HiveError/Code/malformed``.
     static func migratePatternApproachCodes(_ db: Database) throws {
         try db.execute(
@@ -400,7 +401,8 @@ extension TwinStore {
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT rid, seq, task_type, origin, alpha, beta, stamp, expires_ms, approach, tags, context, provenance, vector
+                SELECT rid, seq, task_type, origin, alpha, beta, stamp, expires_ms, CAST(approach AS BLOB), tags, context,
+                       provenance, vector
                 FROM patterns ORDER BY rid
                 """)
         let insert = try PositionalInsert(
@@ -412,7 +414,12 @@ extension TwinStore {
                 """)
         while let row = try rows.next() {
             let rid: Int64 = row[0]
-            let approach = try terms.encode(approach: row[8] as String, in: db)
+            // As bytes: a text read as a C string would end at a NUL (GRDB binds text that way, so
+            // v5 rows hold none, but the migration need not rely on it).
+            guard let text = String(validating: (row[8] as Data?) ?? Data(), as: UTF8.self) else {
+                throw HiveError(.malformed, "pattern row \(rid): the approach is not UTF-8")
+            }
+            let approach = try terms.encode(approach: text, in: db)
             let vector = try EmbeddingCodec.stripLegacyScale(row[12], what: "pattern row \(rid)")
             try insert.execute(
                 rid, row[1] as Int64, row[2] as Int64, row[3] as Int64, row[4] as Double, row[5] as Double,
