@@ -16,7 +16,7 @@ struct PatternRowV6Tests {
         "caf\u{E9}", "cafe\u{301}", "na\u{EF}ve", "🎬", "👩‍👩‍👧", "映画を見る", "Ünïcödé", "x-y_z", String(repeating: "long", count: 10), "'s", "…",
     ]
 
-    static func text(_ rng: inout SplitMix) -> String {
+    static func text(_ rng: inout SeededGenerator) -> String {
         (0..<Int(rng.next() % 14)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
     }
 
@@ -24,7 +24,7 @@ struct PatternRowV6Tests {
     func approachRoundTrip() throws {
         let dir = TemporaryDirectory()
         let store = try Fixtures.open(dir)
-        var rng = SplitMix(seed: 21)
+        var rng = SeededGenerator(seed: 21)
         let texts = [
             "", " ", "  leading and trailing  ", "caf\u{E9} cafe\u{301}", String(repeating: "word ", count: 300),
         ] + (0..<600).map { _ in Self.text(&rng) }
@@ -80,7 +80,7 @@ struct PatternRowV6Tests {
 
     @Test("vectors are stored as their codes; rows with the older scale prefix still decode, in the same direction")
     func embeddingCodec() throws {
-        var rng = SplitMix(seed: 9)
+        var rng = SeededGenerator(seed: 9)
         for _ in 0..<50 {
             let v = rng.vector(32)
             let codes = EmbeddingCodec.encode(v)
@@ -129,7 +129,7 @@ struct PatternRowV6Tests {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
         let twinID = try identity.twin(forUser: "viewer").twinID
-        var rng = SplitMix(seed: 31)
+        var rng = SeededGenerator(seed: 31)
         let patterns = try (0..<60).map { i -> (Pattern, [Float]) in
             var draft = ReasoningBankTests.draft(i)
             // No NUL: GRDB binds text as a C string, so a v5 row could not hold one (v6 rows can).
@@ -174,7 +174,7 @@ struct PatternRowV6Tests {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
         let twinID = try identity.twin(forUser: "viewer").twinID
-        var rng = SplitMix(seed: 2)
+        var rng = SeededGenerator(seed: 2)
         let good = try ReasoningBankTests.draft(1).pattern(
             id: "\(twinID)-3", stamp: HLCTimestamp(physicalMs: 1_763_700_000_000, logical: 0, nodeID: twinID))
         try Self.writeV5(dir.file("twin.sqlite"), twinID: twinID, patterns: [(good, rng.vector(32))])
