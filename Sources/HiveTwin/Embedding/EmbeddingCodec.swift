@@ -50,18 +50,19 @@ public enum EmbeddingCodec {
             throw HiveError(.malformed, "stored embedding is \(data.count) bytes; expected \(dimensions) (or \(4 + dimensions) before schema v6)")
         }
         data.withUnsafeBytes { raw in
+            let codes = raw[offset..<offset + dimensions]
             let scale: Float
             if offset == 4 {
                 scale = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
             } else {
                 var sum = 0
-                for j in 0..<dimensions {
-                    let code = Int(raw.load(fromByteOffset: j, as: Int8.self))
+                for byte in codes {
+                    let code = Int(Int8(bitPattern: byte))
                     sum += code * code
                 }
                 scale = sum > 0 ? 1 / Float(sum).squareRoot() : 0
             }
-            for j in 0..<dimensions { out.append(Float(raw.load(fromByteOffset: offset + j, as: Int8.self)) * scale) }
+            for byte in codes { out.append(Float(Int8(bitPattern: byte)) * scale) }
         }
     }
 

@@ -68,19 +68,35 @@ extension PatternTerms {
     /// The approach text of a stored row; ``HiveError/Code/malformed`` for a truncated or
     /// unknown item, an unknown code, or bytes that are not UTF-8.
     func decodeApproach(_ data: Data, in db: Database) throws -> String {
-        var reader = BlobReader(bytes: [UInt8](data), what: "pattern approach")
+        // Parsed in place (no copy of the blob): every search hit decodes one.
         var text: [UInt8] = []
         text.reserveCapacity(data.count * 4)
-        while reader.remaining > 0 {
-            let item = try reader.varint()
-            switch item & 3 {
-            case 0, 1:
-                if item & 3 == 0 { text.append(0x20) }
-                text.append(contentsOf: try term(Int64(item >> 2), in: db).utf8)
-            case 2:
-                text.append(contentsOf: try reader.chunk(item >> 2))
-            default:
-                throw HiveError(.malformed, "pattern approach: unknown item kind \(item & 3)")
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < raw.count {
+                var item = 0
+                var shift = 0
+                while true {
+                    guard offset < raw.count else { throw HiveError(.malformed, "pattern approach: truncated") }
+                    let byte = raw[offset]
+                    offset += 1
+                    item |= Int(byte & 0x7F) << shift
+                    if byte < 0x80 { break }
+                    shift += 7
+                    guard shift < 35 else { throw HiveError(.malformed, "pattern approach: oversized item") }
+                }
+                switch item & 3 {
+                case 0, 1:
+                    if item & 3 == 0 { text.append(0x20) }
+                    text.append(contentsOf: try term(Int64(item >> 2), in: db).utf8)
+                case 2:
+                    let length = item >> 2
+                    guard length <= raw.count - offset else { throw HiveError(.malformed, "pattern approach: a literal overruns its blob") }
+                    text.append(contentsOf: raw[offset..<offset + length])
+                    offset += length
+                default:
+                    throw HiveError(.malformed, "pattern approach: unknown item kind \(item & 3)")
+                }
             }
         }
         guard let approach = String(validating: text, as: UTF8.self) else {
