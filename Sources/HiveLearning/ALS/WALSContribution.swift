@@ -6,7 +6,7 @@ import HiveCore
 /// from them, ``statistics(itemCount:)`` rebuilds them bit for bit as ``WALSTrainer`` computes
 /// them), at `rank + 2` numbers per item instead of `rank + rank·(rank+1)/2`: for rank 32 a
 /// 560-float row becomes one (item, confidence) pair, which is what makes ALS over HTTP
-/// affordable (a MovieLens-100K round is ~0.3 MB on the wire instead of ~600 MB).
+/// affordable (a MovieLens-100K round is ~3 MB of JSON on the wire instead of ~600 MB).
 ///
 /// Because the form *is* a decomposition, a sender can move the model only through a vector and
 /// confidences — the guarantee the hub's decompose check gives full statistics. Decoding
