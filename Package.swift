@@ -219,7 +219,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HiveEmbeddingsTests",
-            dependencies: ["HiveEmbeddings", "HiveCore"],
+            dependencies: ["HiveEmbeddings", "HiveCore", "HiveVectors"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

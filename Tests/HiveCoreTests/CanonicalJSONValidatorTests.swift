@@ -32,19 +32,6 @@ struct CanonicalJSONValidatorTests {
         #expect(old == new, "\(String(decoding: bytes, as: UTF8.self).debugDescription)", sourceLocation: sourceLocation)
     }
 
-    /// Deterministic generator driven by the property library's seed.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
 
     /// Scalars that stress escaping, UTF-16 ordering (BMP above U+E000 vs supplementary) and
     /// canonical equivalence (KELVIN SIGN == "K", combining marks).
@@ -54,11 +41,11 @@ struct CanonicalJSONValidatorTests {
         "\u{fffe}", "\u{feff}", "😀", "\u{10ffff}", ";", "\u{37e}",
     ]
 
-    static func randomString(_ rng: inout SplitMix) -> String {
+    static func randomString(_ rng: inout SeededGenerator) -> String {
         (0..<rng.below(5)).map { _ in rng.pick(scalars) }.joined()
     }
 
-    static func randomNumber(_ rng: inout SplitMix) -> Double {
+    static func randomNumber(_ rng: inout SeededGenerator) -> Double {
         switch rng.below(6) {
         case 0: return Double(rng.below(2_000_001)) - 1_000_000
         case 1: return Double(Int64(bitPattern: rng.next()) >> rng.below(64))
@@ -71,7 +58,7 @@ struct CanonicalJSONValidatorTests {
         }
     }
 
-    static func randomValue(_ rng: inout SplitMix, depth: Int = 0) -> JSONValue {
+    static func randomValue(_ rng: inout SeededGenerator, depth: Int = 0) -> JSONValue {
         switch rng.below(depth > 3 ? 4 : 6) {
         case 0: return .null
         case 1: return .bool(rng.below(2) == 0)
@@ -91,7 +78,7 @@ struct CanonicalJSONValidatorTests {
         "\\u000A", "\\u000a", "\\ud800", "null", "tru",
     ].map { Array($0.utf8) } + [[0x00], [0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]]
 
-    static func mutate(_ bytes: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
+    static func mutate(_ bytes: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
         var bytes = bytes
         for _ in 0...rng.below(2) {
             let position = bytes.isEmpty ? 0 : rng.below(bytes.count + 1)
@@ -110,7 +97,7 @@ struct CanonicalJSONValidatorTests {
     }
 
     /// Writes valid JSON in a random, usually non-canonical, spelling.
-    static func looseText(_ value: JSONValue, _ rng: inout SplitMix) -> String {
+    static func looseText(_ value: JSONValue, _ rng: inout SeededGenerator) -> String {
         switch value {
         case .null: return "null"
         case .bool(let flag): return flag ? "true" : "false"
@@ -147,7 +134,7 @@ struct CanonicalJSONValidatorTests {
     @Test("canonical encodings of random values are accepted by both checks")
     func acceptsCanonical() async {
         await propertyCheck(count: 3_000, input: Gen.int(in: 0...Int.max)) { seed in
-            var rng = SplitMix(state: UInt64(seed))
+            var rng = SeededGenerator(seed: UInt64(seed))
             let value = Self.randomValue(&rng)
             guard let bytes = try? CanonicalJSON.encode(value) else {
                 Issue.record("encoding failed")
@@ -161,7 +148,7 @@ struct CanonicalJSONValidatorTests {
     @Test("mutated canonical bytes get the same verdict from both checks")
     func mutatedAgree() async {
         await propertyCheck(count: 6_000, input: Gen.int(in: 0...Int.max)) { seed in
-            var rng = SplitMix(state: UInt64(seed))
+            var rng = SeededGenerator(seed: UInt64(seed))
             guard let bytes = try? CanonicalJSON.encode(Self.randomValue(&rng)) else { return }
             Self.expectAgreement(Self.mutate(bytes, &rng))
         }
@@ -170,7 +157,7 @@ struct CanonicalJSONValidatorTests {
     @Test("loosely spelled JSON (key order, escapes, number forms, spaces) gets the same verdict")
     func looseAgree() async {
         await propertyCheck(count: 4_000, input: Gen.int(in: 0...Int.max)) { seed in
-            var rng = SplitMix(state: UInt64(seed))
+            var rng = SeededGenerator(seed: UInt64(seed))
             Self.expectAgreement(Array(Self.looseText(Self.randomValue(&rng), &rng).utf8))
         }
     }
@@ -208,4 +195,7 @@ struct CanonicalJSONValidatorTests {
     }
 }
 
-extension CanonicalJSONValidatorTests.SplitMix: RandomNumberGenerator {}
+extension SeededGenerator {
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+}

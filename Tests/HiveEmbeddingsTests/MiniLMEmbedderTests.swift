@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import HiveVectors
 import Testing
 
 @testable import HiveEmbeddings
@@ -31,7 +32,7 @@ struct MiniLMEmbedderTests {
             #expect(vector.count == 16)
             #expect(vector.allSatisfy { $0.isFinite })
             #expect(abs(vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
-            #expect(TestModel.cosine(vector, single) > 0.99999, "batch vs single for \(text.prefix(20))")
+            #expect(DistanceMetric.cosineSimilarity(vector, single) > 0.99999, "batch vs single for \(text.prefix(20))")
         }
         #expect(embedder.embed(texts) == batched)
         #expect(embedder.embed([]) == [])
@@ -55,7 +56,7 @@ struct MiniLMEmbedderTests {
             for threads in [1, 2] {
                 let vectors = try MiniLMEmbedder(directory: directory, threads: threads, backend: backend).embed(texts)
                 for (a, b) in zip(reference, vectors) {
-                    #expect(TestModel.cosine(a, b) > 0.99999, "\(backend) threads \(threads)")
+                    #expect(DistanceMetric.cosineSimilarity(a, b) > 0.99999, "\(backend) threads \(threads)")
                 }
             }
         }
@@ -199,7 +200,7 @@ struct HashingEmbedderTests {
         let v = embedder.embed(["the cat sat", "the cat sat", "a cat sat down", "quantum chromodynamics"])
         #expect(v[0] == v[1])
         #expect(abs(v[0].reduce(0) { $0 + $1 * $1 } - 1) < 1e-5)
-        #expect(TestModel.cosine(v[0], v[2]) > TestModel.cosine(v[0], v[3]))
+        #expect(DistanceMetric.cosineSimilarity(v[0], v[2]) > DistanceMetric.cosineSimilarity(v[0], v[3]))
         #expect(embedder.embed([""])[0].allSatisfy { $0 == 0 })
         #expect(embedder.modelID == "hashing-ngram-v1:d64:n2")
         #expect(throws: HiveError.self) { try HashingEmbedder(dimensions: 0) }

@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import HiveVectors
 import Testing
 
 @testable import HiveEmbeddings
@@ -73,7 +74,7 @@ struct ParityTests {
         let vectors = embedder.embed(cases.map(\.text))
         var worst = 1.0
         for (item, vector) in zip(cases, vectors) {
-            let cosine = TestModel.cosine(vector, item.embedding)
+            let cosine = DistanceMetric.cosineSimilarity(vector, item.embedding)
             worst = min(worst, cosine)
             #expect(cosine >= 0.9999, "cosine \(cosine) for \(item.text.debugDescription.prefix(80))")
         }

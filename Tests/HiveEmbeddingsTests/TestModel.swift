@@ -131,16 +131,4 @@ enum TestModel {
             .write(to: directory.appendingPathComponent("model.safetensors"))
         return directory
     }
-
-    static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        var dot = 0.0
-        var na = 0.0
-        var nb = 0.0
-        for (x, y) in zip(a, b) {
-            dot += Double(x) * Double(y)
-            na += Double(x) * Double(x)
-            nb += Double(y) * Double(y)
-        }
-        return dot / max((na * nb).squareRoot(), 1e-30)
-    }
 }

@@ -9,18 +9,6 @@ import Testing
 /// Hostile bytes never crash the hub or earn a 5xx, and never change stored state.
 @Suite("Hub under mutated input")
 struct FuzzTests {
-    /// SplitMix64: reproducible mutations.
-    struct Mix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("300 byte-level mutations of a valid sync body: every answer is 2xx or a 4xx problem")
     func mutatedSync() async throws {
         let clock = TestClock()
@@ -34,7 +22,7 @@ struct FuzzTests {
                     trace, kind: .skillTrace, stamp: Fixture.stamp(twin.identity, clock), identity: twin.identity)
                 let valid = Array(try HiveJSON.encode(try OmegaSyncRequest(type: .full, envelopes: [envelope])))
                 let before = try await store.counts(nowMs: clock.now, activeWindowMs: 1)
-                var random = Mix(state: 42)
+                var random = SeededGenerator(seed: 42)
                 var accepted = 0
                 for _ in 0..<300 {
                     var bytes = valid

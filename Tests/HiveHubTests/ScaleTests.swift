@@ -128,18 +128,6 @@ struct ScaleTests {
 
     // MARK: Skill index
 
-    /// Deterministic randomness for the index comparisons.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     final class Adapter: SkillEmbedder {
         let embedder: any Embedder
         let calls = Shared(0)
@@ -197,7 +185,7 @@ struct ScaleTests {
 
     @Test("lexical index: the inverted index answers exactly as a full scan (scores, order, ties) across evictions and compactions")
     func lexicalIndexMatchesScan() throws {
-        var generator = ScaleTests.SplitMix(state: 12)
+        var generator = SeededGenerator(seed: 12)
         let vocabulary = ["find", "a", "thriller", "tonight", "cook", "pasta", "plan", "hike", "for", "rainy", "evening", "jazz", "q1", "q2"]
         func phrase() -> String {
             (0..<Int.random(in: 1...6, using: &generator)).map { _ in vocabulary.randomElement(using: &generator)! }.joined(separator: " ")

@@ -1,3 +1,4 @@
+import HiveCore
 @testable import HiveLearning
 
 /// Small generated data shared by the suites.

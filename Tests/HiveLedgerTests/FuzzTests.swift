@@ -6,7 +6,7 @@ import Testing
 struct FuzzTests {
     @Test("random inclusion proofs, sizes and hashes never crash the verifier and never verify")
     func randomInclusion() {
-        var rng = SplitMix64(seed: 0x1ED6E5)
+        var rng = SeededGenerator(seed: 0x1ED6E5)
         var accepted = 0
         for round in 0..<4_000 {
             let size: UInt64 = switch round % 4 {
@@ -25,7 +25,7 @@ struct FuzzTests {
 
     @Test("random consistency proofs never crash the verifier and never verify")
     func randomConsistency() {
-        var rng = SplitMix64(seed: 0xC0_5157)
+        var rng = SeededGenerator(seed: 0xC0_5157)
         var accepted = 0
         for round in 0..<4_000 {
             var first: UInt64 = round % 2 == 0 ? UInt64.random(in: 0...70, using: &rng) : rng.next()
@@ -41,7 +41,7 @@ struct FuzzTests {
 
     @Test("random bytes never crash the tree head and hash decoders")
     func randomDecoding() {
-        var rng = SplitMix64(seed: 0x57)
+        var rng = SeededGenerator(seed: 0x57)
         for _ in 0..<5_000 {
             let length = Int.random(in: 0...200, using: &rng)
             var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }

@@ -40,19 +40,6 @@ enum Reference {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so fuzz failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 extension TreeHash {
     static func random(using rng: inout some RandomNumberGenerator) -> TreeHash {
         try! TreeHash(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })

@@ -13,7 +13,7 @@ struct PatternStorageTests {
     static let hnsw = ReasoningBank.IndexKind.hnsw(m: 8, efConstruction: 48, efSearch: 64)
 
     static func seeded(_ dir: TemporaryDirectory, identity: NodeIdentity, count: Int, seed: UInt64 = 3) throws -> [[Float]] {
-        var rng = SplitMix(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let vectors = (0..<count).map { _ in rng.vector(32) }
         let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space, index: Self.hnsw)
         try bank.storePatterns((0..<count).map { (ReasoningBankTests.draft($0), vectors[$0]) })
@@ -47,7 +47,7 @@ struct PatternStorageTests {
         #expect(try reopen().indexOrigin == "loaded")
         do {
             // A pattern written after the save (then a crash before saving again): the file is stale.
-            var rng = SplitMix(seed: 1234)
+            var rng = SeededGenerator(seed: 1234)
             try reopen().storePattern(ReasoningBankTests.draft(7), vector: rng.vector(32))
         }
         try expectRebuilt(try reopen(), because: "stale")
@@ -77,7 +77,7 @@ struct PatternStorageTests {
     func exactIndexNotPersisted() throws {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
-        var rng = SplitMix(seed: 4)
+        var rng = SeededGenerator(seed: 4)
         let vectors = (0..<120).map { _ in rng.vector(32) }
         let legacy = dir.file("twin.sqlite.patterns.qflat")
         do {
@@ -106,7 +106,7 @@ struct PatternStorageTests {
     func unsavableIndex() throws {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
-        var rng = SplitMix(seed: 8)
+        var rng = SeededGenerator(seed: 8)
         let vectors = (0..<40).map { _ in rng.vector(32) }
         let kind = ReasoningBank.IndexKind.hnsw(m: 8, efConstruction: 32, efSearch: 32)
         do {
@@ -129,7 +129,7 @@ struct PatternStorageTests {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
         let twinID = try identity.twin(forUser: "viewer").twinID
-        var rng = SplitMix(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         let vectors = (0..<30).map { _ in rng.vector(32) }
         let stamps = (0..<30).map { HLCTimestamp(physicalMs: 1_763_700_000_000 + UInt64($0), logical: UInt16($0 % 3), nodeID: twinID) }
         let expected = try (0..<30).map { i -> Pattern in
@@ -184,7 +184,7 @@ struct PatternStorageTests {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
         let twinID = try identity.twin(forUser: "viewer").twinID
-        var rng = SplitMix(seed: 6)
+        var rng = SeededGenerator(seed: 6)
         let vectors = (0..<40).map { _ in rng.vector(32) }
         let expected = try (0..<40).map { i -> Pattern in
             var draft = ReasoningBankTests.draft(i)
@@ -298,7 +298,7 @@ struct PatternStorageTests {
         let store = try Fixtures.open(dir)
         let first = try ReasoningBank(store: store, space: Self.space)
         let second = try ReasoningBank(store: store, space: Self.space)
-        var rng = SplitMix(seed: 12)
+        var rng = SeededGenerator(seed: 12)
         var draft = ReasoningBankTests.draft(0)
         draft.tags = ["brand-new"]
         draft.context.genres = ["noir"]
@@ -373,7 +373,7 @@ struct PatternStorageTests {
         let clock = ManualClock()
         let store = try Fixtures.open(dir, clock: clock)
         let bank = try ReasoningBank(store: store, space: Self.space)
-        var rng = SplitMix(seed: 17)
+        var rng = SeededGenerator(seed: 17)
         let vectors = (0..<300).map { _ in rng.vector(32) }
         var stored = try bank.storePatterns((0..<200).map { (ReasoningBankTests.draft($0), vectors[$0]) })
         stored += try bank.storePatterns((200..<300).map { (ReasoningBankTests.draft($0), vectors[$0]) }, ttlMs: 60_000)
@@ -403,7 +403,7 @@ struct PatternStorageTests {
     func identicalAcrossRestart() throws {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
-        var rng = SplitMix(seed: 29)
+        var rng = SeededGenerator(seed: 29)
         let vectors = (0..<400).map { _ in rng.vector(32) }
         let queries = (0..<30).map { _ in rng.vector(32) }
         let filter = PatternFilter(minSuccessRate: 0.3)

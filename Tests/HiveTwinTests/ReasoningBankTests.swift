@@ -21,7 +21,7 @@ struct ReasoningBankTests {
         let dir = TemporaryDirectory()
         let store = try Fixtures.open(dir)
         let bank = try ReasoningBank(store: store, space: Self.space)
-        var rng = SplitMix(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         let vectors = (0..<400).map { _ in rng.vector(32) }
         let stored = try bank.storePatterns((0..<400).map { (Self.draft($0), vectors[$0]) })
         let filter = PatternFilter(minSuccessRate: 0.5, taskType: .preference, tags: ["thriller"], origin: .local)
@@ -51,7 +51,7 @@ struct ReasoningBankTests {
         let dir = TemporaryDirectory()
         let store = try Fixtures.open(dir)
         let bank = try ReasoningBank(store: store, space: Self.space)
-        var rng = SplitMix(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         let pattern = try bank.storePattern(PatternDraft(taskType: .preference, approach: "late-night thrillers"), vector: rng.vector(32))
         var updated = try bank.recordOutcome(patternID: pattern.id, success: true)
         updated = try bank.recordOutcome(patternID: pattern.id, success: true)
@@ -93,7 +93,7 @@ struct ReasoningBankTests {
         let clock = ManualClock()
         let store = try Fixtures.open(dir, clock: clock)
         let bank = try ReasoningBank(store: store, space: Self.space)
-        var rng = SplitMix(seed: 3)
+        var rng = SeededGenerator(seed: 3)
         let query = rng.vector(32)
         let shortLived = try bank.storePattern(PatternDraft(taskType: .discovery, approach: "short"), vector: query, ttlMs: 60_000)
         let kept = try bank.storePattern(PatternDraft(taskType: .discovery, approach: "kept"), vector: rng.vector(32))
@@ -109,7 +109,7 @@ struct ReasoningBankTests {
     func derivedIndexAndModelGuard() throws {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
-        var rng = SplitMix(seed: 11)
+        var rng = SeededGenerator(seed: 11)
         let vectors = (0..<50).map { _ in rng.vector(32) }
         do {
             let bank = try ReasoningBank(store: try Fixtures.open(dir, identity: identity), space: Self.space)
@@ -128,7 +128,7 @@ struct ReasoningBankTests {
         let reembedded = try ReasoningBank(
             store: store, space: other,
             onModelMismatch: .reembed { text in
-                var g = SplitMix(seed: UInt64(text.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
+                var g = SeededGenerator(seed: UInt64(text.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
                 return g.vector(16)
             })
         #expect(try reembedded.count() == 50)
@@ -142,7 +142,7 @@ struct ReasoningBankTests {
         let store = try Fixtures.open(dir)
         let bank = try ReasoningBank(store: store, space: Self.space)
         let outbox = OfflineEnvelopeStore(store: store)
-        var rng = SplitMix(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         let shared = try bank.storePattern(
             PatternDraft(taskType: .recommendation, approach: "Similar to recent 5-star rated content", alpha: 10, beta: 2),
             vector: rng.vector(32), outbox: outbox)
@@ -162,7 +162,7 @@ struct ReasoningBankTests {
     func persistedHNSW() throws {
         let dir = TemporaryDirectory()
         let identity = NodeIdentity.generate()
-        var rng = SplitMix(seed: 21)
+        var rng = SeededGenerator(seed: 21)
         let vectors = (0..<120).map { _ in rng.vector(32) }
         let kind = ReasoningBank.IndexKind.hnsw(m: 8, efConstruction: 64, efSearch: 64)
         do {

@@ -1,17 +1,12 @@
+import HiveCore
 import HiveVectors
 
 /// Deterministic pseudo-random data for tests (SplitMix64), so failures reproduce.
 struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+    private var base: SeededGenerator
+    init(seed: UInt64) { base = SeededGenerator(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 
     /// Uniform in [-1, 1).
     mutating func float() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }

@@ -1,4 +1,5 @@
 import Foundation
+import HiveCore
 import HiveLearning
 import Synchronization
 

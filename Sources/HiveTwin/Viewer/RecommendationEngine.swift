@@ -1,6 +1,7 @@
 import Foundation
 import HiveCore
 import HiveLearning
+import HiveVectors
 
 /// Blends the signals a viewer twin has into ranked, explained recommendations.
 ///
@@ -57,18 +58,6 @@ public struct RecommendationEngine: Sendable {
         return (model, weights.content * scale, weights.pattern * scale, weights.popularity * scale)
     }
 
-    static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        guard a.count == b.count, !a.isEmpty else { return 0 }
-        var dot: Float = 0, na: Float = 0, nb: Float = 0
-        for i in 0..<a.count {
-            dot += a[i] * b[i]
-            na += a[i] * a[i]
-            nb += b[i] * b[i]
-        }
-        guard na > 0, nb > 0 else { return 0 }
-        return Double(dot / (na.squareRoot() * nb.squareRoot()))
-    }
-
     /// One scored catalogue item before diversification.
     struct Candidate {
         var index: Int
@@ -99,7 +88,7 @@ public struct RecommendationEngine: Sendable {
             var best = 0
             var bestValue = -Double.infinity
             for (position, candidate) in pool.enumerated() {
-                let redundancy = chosen.map { Self.cosine(catalog.vectors[$0.index], catalog.vectors[candidate.index]) }.max() ?? 0
+                let redundancy = chosen.map { DistanceMetric.cosineSimilarity(catalog.vectors[$0.index], catalog.vectors[candidate.index]) }.max() ?? 0
                 let value = lambda * candidate.score - (1 - lambda) * redundancy
                 if value > bestValue {
                     bestValue = value
@@ -149,7 +138,7 @@ public struct RecommendationEngine: Sendable {
             if let logits, let logit = logits.values[index] {
                 modelScore = 1 / (1 + exp(-(logit - logits.mean) / logits.deviation))
             }
-            let content = hasProfile ? max(0, Self.cosine(profile, catalog.vectors[index])) : 0
+            let content = hasProfile ? max(0, DistanceMetric.cosineSimilarity(profile, catalog.vectors[index])) : 0
             var patternScore = 0.0
             var patternLabel: String?
             for signal in patterns where !signal.genres.isDisjoint(with: genres) {

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import HiveCore
 import HiveEmbeddings
+import HiveVectors
 
 /// `hive bench embed`: MiniLM throughput, p50 latency and cold start against sentence-transformers
 /// and onnxruntime measured in the same run (scripts/anchors/embed.py).
@@ -68,7 +69,7 @@ struct EmbedBench: ParsableCommand {
         if let reference = anchor?["reference"] as? [[Double]] {
             let ours = checker.embed(Array(sentences.prefix(reference.count)))
             var worst = 1.0
-            for (a, b) in zip(ours, reference) { worst = min(worst, Self.cosine(a, b.map(Float.init))) }
+            for (a, b) in zip(ours, reference) { worst = min(worst, DistanceMetric.cosineSimilarity(a, b.map(Float.init))) }
             report.add(BenchMetric("parity_min_cosine_vs_sentence_transformers", worst, unit: "cos", target: 0.9999))
             guard worst >= 0.9999 else {
                 print("FAIL: embeddings disagree with sentence-transformers (min cosine \(worst))")
@@ -252,18 +253,6 @@ struct EmbedBench: ParsableCommand {
         var usage = rusage()
         getrusage(Self.who(RUSAGE_CHILDREN), &usage)
         return Double(usage.ru_maxrss) / 1024
-    }
-
-    static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        var dot = 0.0
-        var na = 0.0
-        var nb = 0.0
-        for (x, y) in zip(a, b) {
-            dot += Double(x) * Double(y)
-            na += Double(x) * Double(x)
-            nb += Double(y) * Double(y)
-        }
-        return dot / max((na * nb).squareRoot(), 1e-30)
     }
 
     static func meanWords(_ sentences: [String]) -> Double {

@@ -1,4 +1,5 @@
 import Foundation
+import HiveCore
 import HiveVectors
 
 /// The vector sets `hive bench vectors` measures, generated deterministically and written once
@@ -86,17 +87,11 @@ struct VectorsBenchData {
 
 /// SplitMix64 with Box–Muller normals: fast and reproducible across runs.
 struct BenchRandom {
-    var state: UInt64
+    private var base: SeededGenerator
     var spare: Float?
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { base = SeededGenerator(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 
     mutating func uniform() -> Float { (Float(next() >> 40) + 0.5) / Float(1 << 24) }
 
