@@ -216,6 +216,8 @@ struct ALSRoundTests {
         hub.modelRank = 8
         let learning = try hub.learningConfiguration()
         #expect(learning.als == (try WALSConfiguration(regularization: 5, alpha: 10)) && learning.initialSeed == 3)
+        hub.modelSeed = nil
+        #expect { try hub.validate() } throws: { ($0 as? HiveError)?.message.contains("modelKind als needs modelSeed") == true }
         hub.modelKind = "svd"
         #expect { try hub.validate() } throws: { ($0 as? HiveError)?.message.contains("modelKind must be bpr or als") == true }
     }

@@ -192,6 +192,10 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         switch modelKind {
         case "bpr": als = nil
         case "als":
+            // ALS cannot start from zero factors (every user solve would be 0, which no twin may send).
+            guard modelSeed != nil else {
+                throw HiveError(.invalidInput, "modelKind als needs modelSeed (the first round publishes the seeded initial model)")
+            }
             do {
                 als = try WALSConfiguration(regularization: alsRegularization, alpha: alsAlpha)
             } catch let error as HiveError {
