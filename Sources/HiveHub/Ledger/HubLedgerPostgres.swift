@@ -14,17 +14,31 @@ enum HubLedgerPostgres {
         logger: Logger
     ) async throws -> [InclusionReceipt] {
         guard !entries.isEmpty else { return [] }
-        let range = try await LedgerPostgres.append(try entries.map { try $0.encoded() }, on: connection, logger: logger)
-        guard let signer else { return [] }
-        let floor = try await LedgerPostgres.latestTreeHead(on: connection, logger: logger)?.timestampMs ?? 0
-        let head = try await LedgerPostgres.signTreeHead(
-            signer: signer, timestampMs: max(floor, UInt64(max(nowMs, 0))), on: connection, logger: logger)
-        var receipts: [InclusionReceipt] = []
-        for index in range {
-            let proof = try await LedgerPostgres.inclusionProof(
-                leafIndex: index, treeSize: head.treeSize, on: connection, logger: logger)
-            receipts.append(InclusionReceipt(leafIndex: index, treeHead: head, path: proof.path))
+        let encoded = try entries.map { try $0.encoded() }
+        guard let signer else {
+            try await LedgerPostgres.append(encoded, on: connection, logger: logger)
+            return []
         }
-        return receipts
+        // Heads must not run backwards in time even if the wall clock does (appendSigned keeps the latest head's floor).
+        let (range, head) = try await LedgerPostgres.appendSigned(
+            encoded, signer: signer, timestampMs: UInt64(max(nowMs, 0)), on: connection, logger: logger)
+        // Every receipt's audit path from one lookup of the subtrees they need (a batch's paths
+        // share most of them) instead of a size query and a node query per entry. The append
+        // lock is held, so the log's size is the head's.
+        let plans = try range.map { try ProofPlan.inclusion(leafIndex: $0, treeSize: head.treeSize, currentSize: head.treeSize) }
+        var needed: [NodeID] = []
+        var seen = Set<NodeID>()
+        for plan in plans {
+            for node in plan.nodes where seen.insert(node).inserted { needed.append(node) }
+        }
+        let hashes = Dictionary(
+            uniqueKeysWithValues: zip(needed, try await LedgerPostgres.nodeHashes(needed, on: connection, logger: logger)))
+        return try zip(range, plans).map { index, plan in
+            let path = try plan.resolve { node in
+                guard let hash = hashes[node] else { throw HiveError(.inconsistent, "\(node) is missing from the proof lookup") }
+                return hash
+            }
+            return InclusionReceipt(leafIndex: index, treeHead: head, path: path)
+        }
     }
 }

@@ -33,7 +33,9 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
     let ledgerSigner: (any TreeHeadSigner)?
     public let ledger: any LedgerStorage
     /// Concurrent ingests share transactions (see ``GroupCommit``).
-    private let ingestCommit: GroupCommit<IngestBatch.Request, IngestReport>
+    let ingestCommit: GroupCommit<IngestBatch.Request, IngestReport>
+    /// Writes one batch of ingests (what ``ingestCommit`` runs).
+    let ingestWriter: IngestBatchWriter
 
     static let feedLock: Int64 = 0x4869_7665_0001
     static let roundLock: Int64 = 0x4869_7665_0002
@@ -82,6 +84,7 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
         self.ledger = PostgresLedgerStore(client: client, logger: logger)
         let batchWriter = IngestBatchWriter(
             client: client, logger: logger, signer: ledgerSigner, feedLock: Self.feedLock ^ Self.lockSalt(schema: schema))
+        ingestWriter = batchWriter
         ingestCommit = IngestBatch.commit { requests in
             do {
                 return try await batchWriter.write(requests)
@@ -315,129 +318,6 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
             }
             return ids
         }
-    }
-
-    // MARK: Ingest
-
-    public func ingestWithReceipts(_ items: [IngestItem], twinID: String, rejected: Int, nowMs: Int64) async throws -> IngestReport {
-        try await ingestCommit.submit(IngestBatch.Request(items: items, twinID: twinID, rejected: rejected, nowMs: nowMs))
-    }
-
-    /// Writes a batch of ingests in one transaction (see ``GroupCommit``): each request between a
-    /// savepoint and its release (a failing one rolls back alone and gets its error), then one
-    /// ledger append for the batch's accepted entries and one signed tree head.
-    static func ingestBatch(
-        _ requests: [IngestBatch.Request], _ connection: PostgresConnection, signer: (any TreeHeadSigner)?,
-        feedLock: Int64, logger: Logger
-    ) async throws -> [Result<IngestReport, any Error>] {
-        if requests.contains(where: { $0.items.contains { $0.skill != nil } }) {
-            try await connection.query("SELECT pg_advisory_xact_lock(\(feedLock))", logger: logger)
-        }
-        var staged: [Result<IngestBatch.Staged, any Error>] = []
-        var entries: [HubLedgerEntry] = []
-        for request in requests {
-            try await connection.query("SAVEPOINT hive_ingest", logger: logger)
-            do {
-                let stage = try await Self.stage(request, firstEntry: entries.count, connection, logger: logger)
-                try await connection.query("RELEASE SAVEPOINT hive_ingest", logger: logger)
-                entries += stage.entries
-                staged.append(.success(stage))
-            } catch {
-                try await connection.query("ROLLBACK TO SAVEPOINT hive_ingest", logger: logger)
-                staged.append(.failure(error is HiveError ? error : Self.describe(error)))
-            }
-        }
-        let nowMs = requests.map(\.nowMs).max() ?? 0
-        let receipts = try await HubLedgerPostgres.record(entries, signer: signer, nowMs: nowMs, on: connection, logger: logger)
-        return staged.map { result in
-            result.map { stage in
-                IngestReport(
-                    outcomes: stage.outcomes,
-                    receipts: stage.receiptSlots.map { slot in slot.flatMap { receipts.isEmpty ? nil : receipts[$0] } })
-            }
-        }
-    }
-
-    /// Stores one request's envelopes and skills and updates its twin (inside the batch's transaction).
-    private static func stage(
-        _ request: IngestBatch.Request, firstEntry: Int, _ connection: PostgresConnection, logger: Logger
-    ) async throws -> IngestBatch.Staged {
-        let twinID = request.twinID
-        let nowMs = request.nowMs
-        var entries: [HubLedgerEntry] = []
-        var receiptSlots: [Int?] = []
-        var outcomes: [IngestOutcome] = []
-        var accepted: Int64 = 0
-        var duplicateTraces = 0
-        for item in request.items {
-            let envelope = item.envelope
-            if let skill = item.skill {
-                var exists = false
-                for try await _ in try await connection.query(
-                    "SELECT 1 FROM skills WHERE trace_id = \(skill.traceID)", logger: logger) { exists = true }
-                var envelopeExists = false
-                for try await _ in try await connection.query(
-                    "SELECT 1 FROM envelopes WHERE id = \(envelope.id)", logger: logger) { envelopeExists = true }
-                if envelopeExists {
-                    outcomes.append(.duplicate)
-                    receiptSlots.append(nil)
-                    continue
-                }
-                if exists {
-                    outcomes.append(.duplicateTrace(skill.traceID))
-                    receiptSlots.append(nil)
-                    duplicateTraces += 1
-                    continue
-                }
-            }
-            var inserted = false
-            for try await _ in try await connection.query(
-                """
-                INSERT INTO envelopes (id, twin_id, kind, payload, signer, signature, stamp, received_at, pending)
-                VALUES (\(envelope.id), \(twinID), \(envelope.kind.rawValue), \(StoreCodec.payloadText(envelope.payload)),
-                        \(Hex.encode(envelope.signer)), \(Data(envelope.signature).base64EncodedString()),
-                        \(envelope.stamp.description), \(nowMs), \(StoreCodec.isPending(envelope.kind) ? 1 : 0))
-                ON CONFLICT (id) DO NOTHING RETURNING id
-                """, logger: logger) { inserted = true }
-            guard inserted else {
-                outcomes.append(.duplicate)
-                receiptSlots.append(nil)
-                continue
-            }
-            if let skill = item.skill {
-                let wire = try StoreCodec.json(envelope)
-                try await connection.query(
-                    """
-                    INSERT INTO skills (trace_id, twin_id, intent, envelope_id, envelope, created_at)
-                    VALUES (\(skill.traceID), \(twinID), \(skill.intent), \(envelope.id), \(wire), \(nowMs))
-                    """, logger: logger)
-                try await Self.publish(
-                    connection, kind: .skillPublished, twinID: twinID, ref: skill.traceID, data: wire, nowMs: nowMs,
-                    logger: logger)
-            }
-            accepted += 1
-            outcomes.append(.accepted)
-            receiptSlots.append(firstEntry + entries.count)
-            entries.append(.envelope(envelope, twinID: twinID))
-            if let skill = item.skill {
-                entries.append(.skill(traceID: skill.traceID, envelopeID: envelope.id, twinID: twinID, nowMs: nowMs))
-            }
-        }
-        // The blocked flag is checked in the write transaction (see SQLiteHubStore.stage).
-        var updated = false
-        for try await _ in try await connection.query(
-            """
-            UPDATE twins SET accepted_count = accepted_count + \(accepted),
-                             rejected_count = rejected_count + \(Int64(request.rejected + duplicateTraces)), last_sync_at = \(nowMs)
-            WHERE id = \(twinID) AND NOT blocked RETURNING 1
-            """, logger: logger) { updated = true }
-        if !updated {
-            var blocked = false
-            for try await flag in try await connection.query("SELECT blocked FROM twins WHERE id = \(twinID)", logger: logger)
-                .decode(Bool.self) { blocked = flag }
-            if blocked { throw IngestBatch.blocked(twinID) }
-        }
-        return IngestBatch.Staged(outcomes: outcomes, entries: entries, receiptSlots: receiptSlots)
     }
 
     // MARK: Feed

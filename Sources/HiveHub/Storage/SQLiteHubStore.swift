@@ -194,6 +194,11 @@ public final class SQLiteHubStore: HubStore, FeedSignalling {
         try await ingestCommit.submit(IngestBatch.Request(items: items, twinID: twinID, rejected: rejected, nowMs: nowMs))
     }
 
+    /// Writes `requests` as one batch, as the group commit does (tests compose batches with it).
+    func writeIngestBatch(_ requests: [IngestBatch.Request]) async throws -> [Result<IngestReport, any Error>] {
+        try await Self.ingestBatch(requests, pool: pool, signer: ledgerSigner)
+    }
+
     /// Writes a batch of ingests in one transaction: each request in its own savepoint (a failing
     /// one rolls back alone and gets its error), then one ledger append for every accepted entry
     /// and one signed tree head that all the batch's receipts quote.
