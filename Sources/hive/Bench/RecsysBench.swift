@@ -92,6 +92,9 @@ struct RecsysBench: AsyncParsableCommand {
     @Option(help: "ALS confidence slope α (confidence 1 + α per interaction).")
     var alsAlpha: Double = 10
 
+    @Option(help: "Where the clean federated and robust systems also run: inprocess (default: only in process) or http (additionally through a real hub on loopback — registered twins, signed pushes, hub-side rounds, signed pulls — reported beside the in-process figures and checked to agree).")
+    var transport: String = "inprocess"
+
     @Option(help: "Robust system: also bound each twin's row at this multiple of the row's median sender norm (0: off; default 1 with ALS, off with BPR — chosen on validation runs with every attack).")
     var rowNormMultiple: Double?
 
@@ -117,6 +120,12 @@ struct RecsysBench: AsyncParsableCommand {
             throw HiveError(.invalidInput, "--agreement-reference must be fused or coordinate_median, got \(agreementReference)")
         }
         let simulation = FederatedSimulation(split: split)
+        guard ["inprocess", "http"].contains(transport) else {
+            throw HiveError(.invalidInput, "--transport must be inprocess or http, got \(transport)")
+        }
+        if transport == "http", serverMomentum != 0 {
+            throw HiveError(.invalidInput, "--transport http: the hub applies no server momentum; use --server-momentum 0")
+        }
         guard ["als", "bpr"].contains(self.trainer) else { throw HiveError(.invalidInput, "--trainer must be als or bpr, got \(self.trainer)") }
         let als = self.trainer == "als" ? try WALSConfiguration(regularization: alsRegularization, alpha: alsAlpha) : nil
         // Signing canonical JSON of ~900 ALS statistics updates (560 values per row) would take
@@ -167,7 +176,7 @@ struct RecsysBench: AsyncParsableCommand {
             "protocol": "leave-one-out, 99 sampled negatives; ties at expected rank",
             "trainer": self.trainer, "als_regularization": String(alsRegularization), "als_alpha": String(alsAlpha),
             "row_norm_multiple": String(rowNormMultiple), "norm_basis": normBasis.rawValue,
-            "statistics_agreement": statisticsAgreement,
+            "statistics_agreement": statisticsAgreement, "transport": transport,
         ])
         print("loaded \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactions.count) interactions; \(split.skippedUsers) users skipped (< 2 interactions)")
         var failures: [String] = []
@@ -232,7 +241,7 @@ struct RecsysBench: AsyncParsableCommand {
         // Every system is an independent job; two lanes run them side by side, longest first, so
         // both cores stay busy from the first job to the last (each run's local training is
         // itself spread over the cores, which covers the tail).
-        let progress = Progress(total: rounds * (2 + sweep.count + coldRuns) + rounds + 2)
+        let progress = Progress(total: rounds * (2 + sweep.count + coldRuns + (transport == "http" ? 2 : 0)) + rounds + 2)
         let clean = [configuration(.weightedMean, robust: false, signed: 1), configuration(robustRule.1, robust: true)]
         let cleanLabels = ["federated", "federated (robust)"]
         var jobs: [@Sendable () throws -> RecsysPiece] = []
@@ -282,6 +291,19 @@ struct RecsysBench: AsyncParsableCommand {
             return .baselines(pop: pop, local: local)
         }
         let pieces = try Lanes.run(jobs)
+        // The same two clean systems through a real hub on loopback (after the in-process jobs,
+        // so the two do not compete for the cores and the round times are the transport's own).
+        var httpRuns: [RecsysHTTPFederation.Outcome] = []
+        if transport == "http" {
+            let workdir = NSTemporaryDirectory() + "hive-recsys-http-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: workdir) }
+            let federation = RecsysHTTPFederation(split: split, workdir: workdir)
+            for (index, config) in clean.enumerated() {
+                httpRuns.append(try await federation.run(config, label: "system\(index)") { _ in
+                    progress.advance(1, "\(cleanLabels[index]) over HTTP")
+                })
+            }
+        }
         progress.finish()
         var cleanPieces: [RecsysPiece.Clean] = [], coldOutcomes: [FederatedSimulation.ColdStartOutcome] = []
         var sweepOutcomes: [FederatedSimulation.Outcome] = []
@@ -302,6 +324,12 @@ struct RecsysBench: AsyncParsableCommand {
         let federated = cleanPieces[0].result, robust = cleanPieces[1].result
         curves.append(("federated (mean)", federatedRun.curve.map(\.hitRate10)))
         curves.append(("federated (robust)", robustRun.curve.map(\.hitRate10)))
+        if !httpRuns.isEmpty {
+            try reportHTTP(httpRuns, inProcess: [(federatedRun, federated), (robustRun, robust)], split: split, rounds: rounds, into: &report, failures: &failures)
+            for (label, run) in zip(["federated (mean) over HTTP", "federated (robust) over HTTP"], httpRuns) {
+                curves.append((label, run.curve.map(\.hitRate10)))
+            }
+        }
         let expectedEnvelopes = min(signedUpdates ?? split.tests.count, split.tests.count)
         if federatedRun.envelopesVerified != expectedEnvelopes {
             failures.append("expected \(expectedEnvelopes) verified update envelopes, saw \(federatedRun.envelopesVerified)")
