@@ -12,6 +12,13 @@ struct PatternStorageTests {
     /// A persisted kind (only HNSW is persisted since schema v5), small enough for fast tests.
     static let hnsw = ReasoningBank.IndexKind.hnsw(m: 8, efConstruction: 48, efSearch: 64)
 
+    /// A vector as rows before schema v6 stored it: `scale (Float32, little-endian) ‖ codes`.
+    static func legacyEncoded(_ vector: [Float]) -> Data {
+        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let scale = vector.reduce(0) { max($0, abs($1 / norm)) } / 127
+        return withUnsafeBytes(of: scale.bitPattern.littleEndian) { Data($0) } + EmbeddingCodec.encode(vector)
+    }
+
     static func seeded(_ dir: TemporaryDirectory, identity: NodeIdentity, count: Int, seed: UInt64 = 3) throws -> [[Float]] {
         var rng = SeededGenerator(seed: seed)
         let vectors = (0..<count).map { _ in rng.vector(32) }
@@ -156,7 +163,7 @@ struct PatternStorageTests {
                             p.id, p.taskType.rawValue, p.approach, ReasoningBank.encodeTags(p.tags),
                             String(decoding: try HiveJSON.encode(p.context), as: UTF8.self), p.alpha, p.beta, p.origin.rawValue,
                             String(decoding: try HiveJSON.encode(p.provenance), as: UTF8.self), p.stamp.description,
-                            EmbeddingCodec.encode(vectors[i]),
+                            Self.legacyEncoded(vectors[i]),
                         ])
                 }
             }
@@ -213,7 +220,7 @@ struct PatternStorageTests {
                         arguments: [
                             10 + i, 500 + 3 * i, PatternRowCodec.code(p.taskType), PatternRowCodec.code(p.origin), p.alpha, p.beta,
                             Int64(bitPattern: p.stamp.packed), p.approach, ReasoningBank.encodeTags(p.tags),
-                            PatternRowCodec.encode(p.context), PatternRowCodec.encode(p.provenance), EmbeddingCodec.encode(vectors[i]),
+                            PatternRowCodec.encode(p.context), PatternRowCodec.encode(p.provenance), Self.legacyEncoded(vectors[i]),
                         ])
                 }
             }

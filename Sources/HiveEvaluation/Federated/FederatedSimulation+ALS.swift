@@ -19,7 +19,8 @@ extension FederatedSimulation {
         let trainer = WALSTrainer(configuration: als)
         let aggregator = try UpdateAggregator(
             rule: config.rule, combination: config.combination, scoresAgreement: config.scoresAgreement,
-            agreementReference: config.agreementReference, rowNormMultiple: config.rowNormMultiple)
+            agreementReference: config.agreementReference, rowNormMultiple: config.rowNormMultiple,
+            normBasis: config.normBasis, linearStatisticsAgreement: config.linearStatisticsAgreement)
         var book = ReputationBook(configuration: config.reputation)
         // Attackers and their poisoned data exactly as in the trainer's path (same draws).
         let (twins, attackers, attackerIDs, interactions, identities) = try population(config, using: &rng)

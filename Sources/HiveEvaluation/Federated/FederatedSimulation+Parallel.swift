@@ -50,7 +50,7 @@ extension FederatedSimulation {
 
     /// A generator for one twin in one round: the seed triple hashed through SplitMix64 (nearby
     /// raw seeds would give overlapping SplitMix streams).
-    static func twinGenerator(seed: UInt64, round: Int, twin: Int32) -> SeededGenerator {
+    public static func twinGenerator(seed: UInt64, round: Int, twin: Int32) -> SeededGenerator {
         var mixer = SeededGenerator(seed: seed ^ (UInt64(truncatingIfNeeded: round) << 32) ^ UInt64(UInt32(bitPattern: twin)))
         var hashed = SeededGenerator(seed: mixer.next())
         _ = hashed.next()

@@ -53,6 +53,11 @@ public struct FederatedSimulation: Sendable {
         /// Bound each sender's row at this multiple of the row's median sender norm
         /// (``UpdateAggregator/rowNormMultiple``; nil: none).
         public var rowNormMultiple: Double?
+        /// How the norm-bounding rules measure an update (``UpdateAggregator/normBasis``).
+        public var normBasis: NormBasis = .whole
+        /// ALS: score agreement on the statistics' linear part
+        /// (``UpdateAggregator/linearStatisticsAgreement``).
+        public var linearStatisticsAgreement: Bool = true
 
         public init(
             rounds: Int, rank: Int = 32, trainer: TrainerConfiguration, rule: AggregationRule = .weightedMean,
@@ -107,7 +112,8 @@ public struct FederatedSimulation: Sendable {
         let trainer = LocalTrainer(configuration: config.trainer)
         let aggregator = try UpdateAggregator(
             rule: config.rule, combination: config.combination, scoresAgreement: config.scoresAgreement,
-            agreementReference: config.agreementReference, rowNormMultiple: config.rowNormMultiple)
+            agreementReference: config.agreementReference, rowNormMultiple: config.rowNormMultiple,
+            normBasis: config.normBasis)
         var book = ReputationBook(configuration: config.reputation)
         let (twins, attackers, attackerIDs, interactions, identities) = try population(config, using: &rng)
         var users = [[Float]?](repeating: nil, count: split.userCount)

@@ -16,12 +16,14 @@ import HiveLearning
 /// integer index ↔ its decimal string.
 public struct LearningAggregationEngine: AggregationEngine {
     public let configuration: LearningEngineConfiguration
-    private let aggregator: UpdateAggregator
+    let aggregator: UpdateAggregator
     private let consensus: PatternConsensus
     private let embedder: HashingEmbedder
     /// Updates and patterns decoded at ingest, by envelope id, so a round decodes each only once.
-    private let decodedUpdates = DecodedPayloadCache<ModelUpdate>(capacity: 50_000)
+    let decodedUpdates = DecodedPayloadCache<ModelUpdate>(capacity: 50_000)
     private let decodedPatterns = DecodedPayloadCache<Pattern>(capacity: 200_000)
+    /// ALS contributions decoded at ingest (factored form; expanded to statistics in the round).
+    let decodedContributions = DecodedPayloadCache<WALSContribution>(capacity: 50_000)
 
     /// Throws `invalid-input` for a bad configuration.
     public init(configuration: LearningEngineConfiguration) throws {
@@ -29,7 +31,9 @@ public struct LearningAggregationEngine: AggregationEngine {
         self.configuration = configuration
         aggregator = try UpdateAggregator(
             rule: configuration.rule, maxStaleness: configuration.maxStaleness, combination: configuration.combination,
-            scoresAgreement: configuration.scoresAgreement)
+            scoresAgreement: configuration.scoresAgreement, agreementReference: configuration.agreementReference,
+            rowNormMultiple: configuration.rowNormMultiple, normBasis: configuration.normBasis,
+            linearStatisticsAgreement: configuration.linearStatisticsAgreement)
         consensus = PatternConsensus(configuration: configuration.consensus)
         embedder = try HashingEmbedder(dimensions: configuration.patternEmbeddingDimensions)
     }
@@ -37,19 +41,29 @@ public struct LearningAggregationEngine: AggregationEngine {
     /// Rule, row combination, reputation signal and pattern-embedding method, e.g.
     /// `median-norm-bounding(1.0)/sum+agreement+consensus[hashing-ngram-v1:d384:n2]`.
     public var name: String {
-        "\(Self.describe(configuration.rule))/\(configuration.combination.rawValue)"
-            + "\(configuration.scoresAgreement ? "+agreement" : "")+consensus[\(patternEmbeddingMethod)]"
+        "\(configuration.als.map { "als(λ=\($0.regularization),α=\($0.alpha)):" } ?? "")"
+            + "\(Self.describe(configuration.rule))/\(configuration.combination.rawValue)"
+            + "\(configuration.rowNormMultiple.map { "+row-bound(\($0))" } ?? "")"
+            + "\(configuration.scoresAgreement ? "+agreement" : "")"
+            + "\(configuration.reputationWeights ? "" : "+unweighted")+consensus[\(patternEmbeddingMethod)]"
     }
 
     /// How pattern approach texts are embedded for consensus (always the hashing embedder here).
     public var patternEmbeddingMethod: String { embedder.modelID }
 
     public func validateModelUpdate(_ payload: [UInt8]) throws {
-        _ = try decodeUpdate(payload)
+        if configuration.als != nil { _ = try decodeALS(payload) } else { _ = try decodeUpdate(payload) }
     }
 
     public func validateModelUpdate(_ payload: [UInt8], envelopeID: String) throws {
-        decodedUpdates.insert(try decodeUpdate(payload), for: envelopeID)
+        guard configuration.als != nil else {
+            decodedUpdates.insert(try decodeUpdate(payload), for: envelopeID)
+            return
+        }
+        switch try decodeALS(payload) {
+        case .factored(let contribution): decodedContributions.insert(contribution, for: envelopeID)
+        case .statistics(let update): decodedUpdates.insert(update, for: envelopeID)
+        }
     }
 
     public func admitted(_ pattern: Pattern, envelopeID: String) {
@@ -87,7 +101,13 @@ public struct LearningAggregationEngine: AggregationEngine {
         // superseded ones are consumed so they do not linger.
         var modelDelta: ModelRowsDelta?
         var aggregated = 0
-        if !input.modelUpdates.isEmpty {
+        if let seed = configuration.initialSeed, input.modelDimension == nil {
+            // No model published yet: this round publishes the seeded initial model; pending
+            // updates (based on no published version) wait for the next round.
+            modelDelta = try initialModel(seed: seed, version: input.modelVersion + 1)
+        } else if let als = configuration.als, !input.modelUpdates.isEmpty {
+            (modelDelta, aggregated) = try alsRound(input, als: als, book: &book, consumed: &consumed)
+        } else if !input.modelUpdates.isEmpty {
             let model = try currentModel(input)
             var latest: [String: (envelopeID: String, update: ModelUpdate)] = [:]
             for contribution in input.modelUpdates {
@@ -103,7 +123,7 @@ public struct LearningAggregationEngine: AggregationEngine {
             let updates = latest.keys.sorted().compactMap { latest[$0]?.update }
             aggregated = updates.count
             if !updates.isEmpty {
-                let weights = book.weights(for: updates.map(\.twinID))
+                let weights = configuration.reputationWeights ? book.weights(for: updates.map(\.twinID)) : [:]
                 let round = try aggregator.aggregate(updates, model: model, weights: weights)
                 let next = try model.applying(round, learningRate: configuration.learningRate)
                 try book.record(round.twins)

@@ -40,14 +40,49 @@ public struct LearningEngineConfiguration: Sendable, Hashable {
     public var consensus: ConsensusConfiguration
     /// Dimensions of the hashing embedder used for pattern approach texts.
     public var patternEmbeddingDimensions: Int
+    /// The model's round kind. nil: twins send row deltas (BPR/SGD) that are fused and added.
+    /// Set: federated weighted ALS — twins send ``WALSContribution``s (or full ``WALSStatistics``,
+    /// checked with ``WALSStatistics/decompose(_:itemCount:tolerance:)`` at ingest), the round
+    /// fuses the statistics with the same rule and takes the exact item solve (``WALSSolver``)
+    /// with these λ and α. ALS needs rank ≤ ``WALSContribution/maxRank`` (its statistics rows
+    /// must fit ``ModelUpdate/maxRank``).
+    public var als: WALSConfiguration?
+    /// When set, the hub's first round publishes the seeded initial model
+    /// (`ItemFactorModel(itemCount:rank:seed:)`, every row) as version 1 before any update counts,
+    /// so every twin starts from the same non-zero factors (ALS cannot start from zeros: every
+    /// user solve would be 0). nil: unpublished rows are zero.
+    public var initialSeed: UInt64?
+    /// What agreement is scored against when ``scoresAgreement`` is on.
+    public var agreementReference: AgreementReference
+    /// Per-row bound: each sender's row at most this multiple of the row's median sender norm
+    /// (``UpdateAggregator/rowNormMultiple``; nil: none).
+    public var rowNormMultiple: Double?
+    /// Weight contributions by reputation (false: every twin weighs 1 — plain FedAvg, with which
+    /// federated ALS equals centralised ALS step for step). Reputation is still recorded.
+    public var reputationWeights: Bool
+    /// What the norm-bounding rules measure (``UpdateAggregator/normBasis``; default whole norm).
+    public var normBasis: NormBasis
+    /// ALS rounds: agreement on the statistics' linear part
+    /// (``UpdateAggregator/linearStatisticsAgreement``; default true).
+    public var linearStatisticsAgreement: Bool
 
     /// Validated parameters; throws `invalid-input` naming the field.
     public init(
         itemCount: Int = 10_000, rank: Int = 16, rule: AggregationRule = .medianNormBounding(multiple: 1),
         combination: RowCombination = .sum, scoresAgreement: Bool = true,
         maxStaleness: UInt64 = 2, learningRate: Float = 1, reputation: ReputationConfiguration = Self.robustReputation,
-        consensus: ConsensusConfiguration = .standard, patternEmbeddingDimensions: Int = 384
+        consensus: ConsensusConfiguration = .standard, patternEmbeddingDimensions: Int = 384,
+        als: WALSConfiguration? = nil, initialSeed: UInt64? = nil, agreementReference: AgreementReference = .fused,
+        rowNormMultiple: Double? = nil, reputationWeights: Bool = true, normBasis: NormBasis = .whole,
+        linearStatisticsAgreement: Bool = true
     ) throws {
+        self.normBasis = normBasis
+        self.linearStatisticsAgreement = linearStatisticsAgreement
+        self.als = als
+        self.initialSeed = initialSeed
+        self.agreementReference = agreementReference
+        self.rowNormMultiple = rowNormMultiple
+        self.reputationWeights = reputationWeights
         self.itemCount = itemCount
         self.rank = rank
         self.rule = rule
@@ -93,6 +128,17 @@ public struct LearningEngineConfiguration: Sendable, Hashable {
             )
         }
         try rule.validate()
+        if let als {
+            try als.validate()
+            guard rank <= WALSContribution.maxRank else {
+                throw HiveError(
+                    .invalidInput,
+                    "ALS needs rank ≤ \(WALSContribution.maxRank) (its statistics rows of rank + rank·(rank+1)/2 values must fit an update's rank limit \(ModelUpdate.maxRank)), got \(rank)")
+            }
+        }
+        if let rowNormMultiple, !(rowNormMultiple.isFinite && rowNormMultiple > 0 && rowNormMultiple <= 1e6) {
+            throw HiveError(.invalidInput, "row_norm_multiple must be in (0, 1e6], got \(rowNormMultiple)")
+        }
         guard learningRate.isFinite, learningRate > 0 else {
             throw HiveError(.invalidInput, "learning_rate must be finite and > 0, got \(learningRate)")
         }

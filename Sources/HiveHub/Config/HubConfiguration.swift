@@ -55,6 +55,16 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
     public var modelItems: Int = 10_000
     /// Factor rank of the global model (stored rows are `modelRank + 1` floats).
     public var modelRank: Int = 16
+    /// The model's round kind: `bpr` (default; twins send row deltas that are fused and added) or
+    /// `als` (federated weighted ALS: twins send factored statistics, the round solves every item
+    /// exactly; modelRank ≤ 43).
+    public var modelKind: String = "bpr"
+    /// ALS λ and α (used when ``modelKind`` is `als`).
+    public var alsRegularization: Double = 5
+    public var alsAlpha: Double = 10
+    /// When set, the first round publishes `ItemFactorModel(itemCount:rank:seed:)` as version 1
+    /// (needed by ALS, which cannot start from zero factors).
+    public var modelSeed: UInt64?
 
     public init() {}
 
@@ -64,6 +74,7 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         case trustThreshold, skillMatchThreshold, eventPollIntervalMs
         case dashboard, aggregationRule, modelItems, modelRank
         case rowCombination, agreementReputation, reputationRetention
+        case modelKind, alsRegularization, alsAlpha, modelSeed
     }
 
     public init(from decoder: any Decoder) throws {
@@ -92,6 +103,10 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
         rowCombination = try c.decodeIfPresent(String.self, forKey: .rowCombination) ?? d.rowCombination
         agreementReputation = try c.decodeIfPresent(Bool.self, forKey: .agreementReputation) ?? d.agreementReputation
         reputationRetention = try c.decodeIfPresent(Double.self, forKey: .reputationRetention) ?? d.reputationRetention
+        modelKind = try c.decodeIfPresent(String.self, forKey: .modelKind) ?? d.modelKind
+        alsRegularization = try c.decodeIfPresent(Double.self, forKey: .alsRegularization) ?? d.alsRegularization
+        alsAlpha = try c.decodeIfPresent(Double.self, forKey: .alsAlpha) ?? d.alsAlpha
+        modelSeed = try c.decodeIfPresent(UInt64.self, forKey: .modelSeed)
     }
 
     static let defaults = HubConfiguration()
@@ -173,8 +188,23 @@ public struct HubConfiguration: Sendable, Hashable, Codable {
                 "modelItems × (modelRank + 1) = \(modelItems) × \(modelRank + 1) = \(values) floats exceeds the hub model's memory bound of \(LearningEngineConfiguration.maxValues) floats (16 MiB); lower modelItems or modelRank"
             )
         }
+        var als: WALSConfiguration?
+        switch modelKind {
+        case "bpr": als = nil
+        case "als":
+            // ALS cannot start from zero factors (every user solve would be 0, which no twin may send).
+            guard modelSeed != nil else {
+                throw HiveError(.invalidInput, "modelKind als needs modelSeed (the first round publishes the seeded initial model)")
+            }
+            do {
+                als = try WALSConfiguration(regularization: alsRegularization, alpha: alsAlpha)
+            } catch let error as HiveError {
+                throw HiveError(.invalidInput, "alsRegularization/alsAlpha: \(error.message)")
+            }
+        default: throw HiveError(.invalidInput, "modelKind must be bpr or als, got \"\(modelKind.prefix(32))\"")
+        }
         return try LearningEngineConfiguration(
             itemCount: modelItems, rank: modelRank, rule: rule, combination: combination,
-            scoresAgreement: agreementReputation, reputation: reputation)
+            scoresAgreement: agreementReputation, reputation: reputation, als: als, initialSeed: modelSeed)
     }
 }

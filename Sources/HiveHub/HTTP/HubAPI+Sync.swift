@@ -27,6 +27,14 @@ extension HubAPI {
         var signature: HubSignature?
     }
 
+    /// `POST /updates/one` answer.
+    struct UpdateAccepted: Codable {
+        var id: String
+        var status: String
+        /// Ledger inclusion receipt of the stored update.
+        var receipt: InclusionReceipt?
+    }
+
     static let patternsDomain = "hive.patterns.v1"
     static let modelDomain = "hive.model.v1"
 
@@ -80,17 +88,36 @@ extension HubAPI {
             let pushed = try await core.pushWithReceipts(batch.envelopes, twin: twin, kinds: [.modelUpdate])
             return try json(BatchResult(results: pushed.results, receipts: pushed.receipts))
         }
+        api.post("updates/one") { request, context in
+            let twin = try await requireTwin(request, context)
+            guard core.engine != nil else {
+                throw Problem(
+                    .engineUnavailable,
+                    "model updates need the aggregation engine (HiveLearning), which is not in this build")
+            }
+            let envelope = try decode(SignedEnvelope.self, from: try await body(request))
+            let pushed = try await core.pushUpdate(envelope, twin: twin)
+            return try json(UpdateAccepted(id: pushed.result.id, status: "accepted", receipt: pushed.receipt), status: .created)
+        }
         api.get("model") { request, context in
             _ = try await requirePrincipal(request, context)
             let since = try queryInt(request, "sinceVersion", default: 0, range: 0...Int64.max)
             let current = try await core.store.modelVersion()
+            if let page = modelPages.page(since: since, version: current.version) {
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: page)))
+            }
             var delta: ModelRowsDelta?
             if let dimension = current.dimension, since < current.version {
                 let rows = try await core.store.modelRows(sinceVersion: since, limit: OmegaCore.maxModelRows)
                 delta = try ModelRowsDelta(version: current.version, dimension: dimension, rows: rows)
             }
             let signature = try delta.map { try HubSignature.sign($0, domain: Self.modelDomain, identity: core.identity.identity) }
-            return try json(ModelPage(delta: delta, version: current.version, signature: signature))
+            let data = [UInt8](try HiveJSON.encode(ModelPage(delta: delta, version: current.version, signature: signature)))
+            // A page cut at the row limit is not the whole answer for its key; only whole pages are kept.
+            if (delta?.rows.count ?? 0) < OmegaCore.maxModelRows { modelPages.store(data, since: since, version: current.version) }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
 

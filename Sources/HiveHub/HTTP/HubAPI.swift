@@ -12,6 +12,8 @@ public struct HubAPI: Sendable {
     let limiter: RateLimiter
     /// Set once the store is migrated; `/readyz` answers 503 before.
     let readiness: Readiness
+    /// Signed `GET /model` pages already encoded (see ``ModelPageCache``).
+    let modelPages = ModelPageCache()
     /// Routes added by modules above the hub that HiveHub cannot import (HiveMCP mounts `/mcp`
     /// this way: it depends on HiveHub, so the hub cannot depend on it). Each runs once, after the
     /// built-in routes and middleware are in place, so its routes get problem+json errors too.

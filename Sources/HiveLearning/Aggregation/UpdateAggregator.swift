@@ -25,17 +25,28 @@ public struct UpdateAggregator: Sendable, Hashable {
     /// row's senders (after the whole-update bound): a twin may be typical overall and still
     /// not dominate a single item. nil (default): no per-row bound.
     public var rowNormMultiple: Double?
+    /// How the norm-bounding rules measure an update (``NormBasis/whole`` by default).
+    public var normBasis: NormBasis
+    /// For ``aggregateStatistics(_:model:weights:)``: score agreement on the statistics' linear
+    /// part (each row's `c·x`) only — true by default. The packed `(c−1)·x·xᵀ` part is most of a
+    /// row's norm and the same for x and −x, so a cosine over whole rows barely sees a sender
+    /// that reversed or replaced its vector's direction (sign flip, IPM); the linear part carries
+    /// the direction. ``aggregate(_:model:weights:)`` always uses whole rows.
+    public var linearStatisticsAgreement: Bool
 
     /// Throws `invalid-input` for rule parameters out of range.
     public init(
         rule: AggregationRule, maxStaleness: UInt64 = 0, combination: RowCombination = .mean,
-        scoresAgreement: Bool = false, agreementReference: AgreementReference = .fused, rowNormMultiple: Double? = nil
+        scoresAgreement: Bool = false, agreementReference: AgreementReference = .fused, rowNormMultiple: Double? = nil,
+        normBasis: NormBasis = .whole, linearStatisticsAgreement: Bool = true
     ) throws {
         try rule.validate()
         if let rowNormMultiple, !(rowNormMultiple.isFinite && rowNormMultiple > 0 && rowNormMultiple <= 1e6) {
             throw HiveError(.invalidInput, "the per-row norm multiple must be in (0, 1e6], got \(rowNormMultiple)")
         }
         self.rowNormMultiple = rowNormMultiple
+        self.normBasis = normBasis
+        self.linearStatisticsAgreement = linearStatisticsAgreement
         self.agreementReference = agreementReference
         self.rule = rule
         self.maxStaleness = maxStaleness
@@ -74,7 +85,9 @@ public struct UpdateAggregator: Sendable, Hashable {
         let twinWeights = try validatedWeights(updates, weights: weights) { update in
             try layout.validate(update, model: model, maxStaleness: maxStaleness)
         }
-        return try fuse(updates, twinWeights: twinWeights, rank: layout.width - 1, version: model.version)
+        return try fuse(
+            updates, twinWeights: twinWeights, rank: layout.width - 1, version: model.version,
+            agreementColumns: linearStatisticsAgreement ? layout.rank : nil)
     }
 
     /// Checks the rule and every update of a round (non-empty, one per twin, valid on its own and
@@ -105,9 +118,10 @@ public struct UpdateAggregator: Sendable, Hashable {
         return weight
     }
 
-    /// The rule over validated updates whose rows are `rank` + 1 wide.
+    /// The rule over validated updates whose rows are `rank` + 1 wide. `agreementColumns`: score
+    /// agreement on each row's leading this-many factors only (nil: the whole row).
     private func fuse(
-        _ updates: [ModelUpdate], twinWeights: [Double], rank: Int, version: UInt64
+        _ updates: [ModelUpdate], twinWeights: [Double], rank: Int, version: UInt64, agreementColumns: Int? = nil
     ) throws -> AggregationRound {
         // Norm bounding acts on each twin's whole update, before the per-row mean.
         var scales = [Double](repeating: 1, count: updates.count)
@@ -115,11 +129,9 @@ public struct UpdateAggregator: Sendable, Hashable {
         // median twin's, so a bound that also trims honest updates does not cost honest twins
         // reputation, while an update ten times the typical norm keeps 0.1.
         var relativeScales = scales
-        if let bound = normBound(updates) {
-            for (t, update) in updates.enumerated() {
-                let norm = update.norm
-                if norm > bound { scales[t] = bound / norm }
-            }
+        let measures = updates.map(normMeasure)
+        if let bound = normBound(measures) {
+            for (t, measure) in measures.enumerated() where measure > bound { scales[t] = bound / measure }
             let typical = RobustAggregation.medianOf(scales)
             relativeScales = scales.map { typical > 0 ? min(1, $0 / typical) : 1 }
         }
@@ -205,7 +217,9 @@ public struct UpdateAggregator: Sendable, Hashable {
 
         let agreements =
             scoresAgreement
-            ? relativeAgreements(updates, fused: medianReference ? references : fused, index: fusedIndex) : nil
+            ? relativeAgreements(
+                updates, fused: medianReference ? references : fused, index: fusedIndex, columns: agreementColumns)
+            : nil
         let twins = updates.enumerated().map { t, update -> TwinDiagnostics in
             let s = sums[t]
             guard s.rows > 0 else {
@@ -231,12 +245,21 @@ public struct UpdateAggregator: Sendable, Hashable {
         }
     }
 
-    /// The norm bound of the round for the norm-bounding rules (nil for the others).
-    private func normBound(_ updates: [ModelUpdate]) -> Double? {
+    /// What the norm bound is compared with, per ``normBasis``.
+    private func normMeasure(_ update: ModelUpdate) -> Double {
+        switch normBasis {
+        case .whole: update.norm
+        case .perRow: update.norm / Double(max(1, update.rows.count)).squareRoot()
+        }
+    }
+
+    /// The norm bound of the round for the norm-bounding rules (nil for the others), on the
+    /// updates' ``normMeasure(_:)``s.
+    private func normBound(_ measures: [Double]) -> Double? {
         switch rule {
         case .normBounding(let maxNorm): return maxNorm
         case .medianNormBounding(let multiple):
-            let median = RobustAggregation.medianOf(updates.map(\.norm))
+            let median = RobustAggregation.medianOf(measures)
             return median > 0 ? multiple * median : nil
         default: return nil
         }
@@ -246,16 +269,21 @@ public struct UpdateAggregator: Sendable, Hashable {
     /// divided by the median twin's cosine (so a typical honest twin scores about 1 whatever
     /// the round's noise level; opposing or orthogonal twins score ≤ 0). All zeros when the
     /// median cosine is not positive (no consensus to agree with).
-    private func relativeAgreements(_ updates: [ModelUpdate], fused: [RowUpdate], index: [Int: Int]) -> [Double] {
+    /// `columns`: only each row's leading this-many factors count (nil: factors and bias).
+    private func relativeAgreements(
+        _ updates: [ModelUpdate], fused: [RowUpdate], index: [Int: Int], columns: Int? = nil
+    ) -> [Double] {
         let cosines = updates.map { update -> Double in
             var dot = 0.0, own = 0.0, consensus = 0.0
             for row in update.rows {
                 guard let f = index[row.item] else { continue }
                 let target = fused[f]
-                dot += Double(row.bias) * Double(target.bias)
-                own += Double(row.bias) * Double(row.bias)
-                consensus += Double(target.bias) * Double(target.bias)
-                for k in row.factors.indices {
+                if columns == nil {
+                    dot += Double(row.bias) * Double(target.bias)
+                    own += Double(row.bias) * Double(row.bias)
+                    consensus += Double(target.bias) * Double(target.bias)
+                }
+                for k in 0..<min(columns ?? row.factors.count, row.factors.count) {
                     let a = Double(row.factors[k]), b = Double(target.factors[k])
                     dot += a * b
                     own += a * a

@@ -20,6 +20,16 @@ extension TwinStore {
     func reconcileEmbeddingSpace(
         _ space: EmbeddingSpace, table: String, textColumn: String, policy: ModelMismatchPolicy
     ) throws {
+        try reconcileEmbeddingSpace(space, table: table, policy: policy) { db in
+            try Row.fetchAll(db, sql: "SELECT rid, \(textColumn) FROM \(table)").map { ($0[0], $0[1]) }
+        }
+    }
+
+    /// ``reconcileEmbeddingSpace(_:table:textColumn:policy:)`` for a table whose text is not a plain
+    /// column: `texts` reads every row's id and text (called only when re-embedding).
+    func reconcileEmbeddingSpace(
+        _ space: EmbeddingSpace, table: String, policy: ModelMismatchPolicy, texts: (Database) throws -> [(Int64, String)]
+    ) throws {
         let key = "embedding_space.\(table)"
         try write { db in
             let recorded = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
@@ -34,12 +44,11 @@ extension TwinStore {
                         "\(table) in \(path) holds embeddings from \(old); this embedder is \(space). Open with the same model, or re-embed (ModelMismatchPolicy.reembed)"
                     )
                 case .reembed(let embed):
-                    let texts = try Row.fetchAll(db, sql: "SELECT rid, \(textColumn) AS text FROM \(table)")
                     let update = try db.cachedStatement(sql: "UPDATE \(table) SET vector = ? WHERE rid = ?")
-                    for row in texts {
-                        let vector = try embed(row["text"])
+                    for (rid, text) in try texts(db) {
+                        let vector = try embed(text)
                         try space.check(vector, field: "re-embedded \(table) vector")
-                        try update.execute(arguments: [EmbeddingCodec.encode(vector), row["rid"] as Int64])
+                        try update.execute(arguments: [EmbeddingCodec.encode(vector), rid])
                     }
                     // A persisted index of the old vectors must not be loaded again.
                     try db.execute(

@@ -2,9 +2,14 @@ import Foundation
 import GRDB
 import HiveCore
 
-/// The dictionary behind a pattern row's tags and context (schema v5): every distinct tag, genre,
-/// mood, time of day or watched title is stored once in `pattern_terms(code, term)` and rows hold
-/// varint codes, so a row's tags and context take ~3 and ~7 bytes instead of ~16 and ~28.
+/// The dictionary behind a pattern row's tags and context (schema v5) and the words of its
+/// approach (schema v6, see `PatternTerms+Approach.swift`): every distinct tag, genre, mood, time
+/// of day, watched title or approach word is stored once in `pattern_terms(code, term)` and rows
+/// hold varint codes, so a row's tags and context take ~3 and ~7 bytes instead of ~16 and ~28.
+///
+/// Terms are matched byte for byte (as SQLite's UNIQUE index on `term` does), not by Swift's
+/// canonical equivalence: a decomposed "é" and a precomposed one are two terms, and every text
+/// reads back with exactly the bytes it was written with.
 ///
 /// The bank keeps the dictionary in memory (loaded at open, grown after each committed write);
 /// a code it does not know (a term written by another bank over the same file since) is read
@@ -12,7 +17,7 @@ import HiveCore
 /// over one file never give one term two codes.
 struct PatternTerms: Sendable {
     private var terms: [Int64: String] = [:]
-    private var codes: [String: Int64] = [:]
+    private var codes: [[UInt8]: Int64] = [:]
 
     var count: Int { terms.count }
 
@@ -25,12 +30,19 @@ struct PatternTerms: Sendable {
 
     private mutating func remember(code: Int64, term: String) {
         terms[code] = term
-        codes[term] = code
+        codes[Array(term.utf8)] = code
     }
 
     /// The code of `term`, inserting it into `pattern_terms` (in `db`'s transaction) when new.
     mutating func code(for term: String, in db: Database) throws -> Int64 {
-        if let code = codes[term] { return code }
+        try code(for: Array(term.utf8), text: term, in: db)
+    }
+
+    /// ``code(for:in:)`` for a term given as its UTF-8 `bytes` (`text`, when given, is the same term
+    /// as a `String`; it is built from the bytes only when the term is new to this copy).
+    mutating func code(for bytes: [UInt8], text: String? = nil, in db: Database) throws -> Int64 {
+        if let code = codes[bytes] { return code }
+        let term = text ?? String(decoding: bytes, as: UTF8.self)
         let code: Int64
         if let existing = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT code FROM pattern_terms WHERE term = ?"), arguments: [term]) {

@@ -5,7 +5,8 @@ import HiveVectors
 import Synchronization
 
 /// The twin's learned patterns (the seed's ReasoningBank): stored in the `patterns` table with an
-/// int8 embedding of their approach, searched through a HiveVectors index derived from that table.
+/// int8 embedding of their approach (``EmbeddingCodec``; the approach text itself as word codes,
+/// see `PatternTerms+Approach.swift`), searched through a HiveVectors index derived from that table.
 ///
 /// - The table is the truth; the index is derived from it and changed only after the transaction
 ///   that changed the table has committed, under the same lock. Two kinds (``IndexKind``):
@@ -75,7 +76,10 @@ public final class ReasoningBank: Sendable {
         self.store = store
         self.space = space
         self.indexKind = kind
-        try store.reconcileEmbeddingSpace(space, table: "patterns", textColumn: "approach", policy: policy)
+        try store.reconcileEmbeddingSpace(space, table: "patterns", policy: policy) { db in
+            let terms = try PatternTerms.load(db)
+            return try Row.fetchAll(db, sql: "SELECT rid, approach FROM patterns").map { ($0[0], try terms.decodeApproach($0[1], in: db)) }
+        }
         Self.removeLegacyExactFile(store: store)
         if kind == .exact {
             // Derived from the int8 rows at every open (not persisted): same codes, no second copy on disk.
@@ -153,7 +157,7 @@ public final class ReasoningBank: Sendable {
                     let pattern = try draft.pattern(id: store.rowID(seq), stamp: store.clock.now())
                     try insert.execute(arguments: [
                         seq, PatternRowCodec.code(pattern.taskType), PatternRowCodec.code(pattern.origin), pattern.alpha,
-                        pattern.beta, Int64(bitPattern: pattern.stamp.packed), expires, pattern.approach,
+                        pattern.beta, Int64(bitPattern: pattern.stamp.packed), expires, try terms.encode(approach: pattern.approach, in: db),
                         try terms.encode(tags: pattern.tags, in: db), try terms.encode(context: pattern.context, in: db),
                         PatternRowCodec.encode(pattern.provenance), encoded[i],
                     ])
@@ -338,7 +342,7 @@ public final class ReasoningBank: Sendable {
     func pattern(from row: Row, terms: PatternTerms, db: Database) throws -> Pattern {
         let id = store.rowID(row[1])
         return try Pattern(
-            id: id, taskType: try PatternRowCodec.taskType(row[2]), approach: row[7],
+            id: id, taskType: try PatternRowCodec.taskType(row[2]), approach: try terms.decodeApproach(row[7], in: db),
             tags: try terms.decodeTags(row[8], in: db), context: try terms.decodeContext(row[9], in: db), alpha: row[4], beta: row[5],
             origin: try PatternRowCodec.origin(row[3]), provenance: try PatternRowCodec.decodeList(row[10]),
             stamp: HLCTimestamp(packed: UInt64(bitPattern: row[6]), nodeID: store.twinID))

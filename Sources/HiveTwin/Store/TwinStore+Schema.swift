@@ -126,6 +126,7 @@ extension TwinStore {
         migrator.registerMigration("v3-episodes-one-seal") { db in try migrateEpisodesOneSeal(db) }
         migrator.registerMigration("v4-compact-episodes") { db in try migrateCompactEpisodes(db) }
         migrator.registerMigration("v5-pattern-terms") { db in try migratePatternTerms(db) }
+        migrator.registerMigration("v6-pattern-approach-codes") { db in try migratePatternApproachCodes(db) }
         return migrator
     }
 
@@ -365,6 +366,71 @@ extension TwinStore {
                 ALTER TABLE patterns_v5 RENAME TO patterns;
                 CREATE INDEX patterns_expiry ON patterns(expires_ms) WHERE expires_ms IS NOT NULL;
                 DELETE FROM meta WHERE key = 'patterns_index_exact';
+                """)
+    }
+
+    /// v6: a pattern row's approach is word codes into `pattern_terms` (``PatternTerms``, see
+    /// `PatternTerms+Approach.swift`) and its vector is the int8 codes without the 4-byte scale
+    /// (``EmbeddingCodec``: decoding scales the codes to unit length, the direction the scale gave).
+    /// At 10,000 patterns a row drops from ~491 to ~445 bytes, so a 4 KiB page holds 9 rows
+    /// instead of 8. Row ids, sequence numbers and every other field are kept, and the vectors'
+    /// directions are unchanged, so a persisted HNSW index stays valid. The text is read as its
+    /// bytes and must be UTF-8. A row whose
+    /// vector is too short to hold a scale and codes stops the migration (nothing is changed) with
+    /// ``HiveError/Code/malformed``.
+    static func migratePatternApproachCodes(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE patterns_v6(
+                    rid INTEGER PRIMARY KEY,
+                    seq INTEGER NOT NULL,
+                    task_type INTEGER NOT NULL,
+                    origin INTEGER NOT NULL,
+                    alpha REAL NOT NULL CHECK (alpha >= 1),
+                    beta REAL NOT NULL CHECK (beta >= 1),
+                    stamp INTEGER NOT NULL,
+                    expires_ms INTEGER,
+                    approach BLOB NOT NULL,
+                    tags BLOB NOT NULL,
+                    context BLOB NOT NULL,
+                    provenance BLOB NOT NULL,
+                    vector BLOB NOT NULL
+                );
+                """)
+        var terms = try PatternTerms.load(db)
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT rid, seq, task_type, origin, alpha, beta, stamp, expires_ms, CAST(approach AS BLOB), tags, context,
+                       provenance, vector
+                FROM patterns ORDER BY rid
+                """)
+        let insert = try PositionalInsert(
+            db,
+            sql: """
+                INSERT INTO patterns_v6(rid, seq, task_type, origin, alpha, beta, stamp, expires_ms, approach, tags,
+                                        context, provenance, vector)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        while let row = try rows.next() {
+            let rid: Int64 = row[0]
+            // As bytes: a text read as a C string would end at a NUL (GRDB binds text that way, so
+            // v5 rows hold none, but the migration need not rely on it).
+            guard let text = String(validating: (row[8] as Data?) ?? Data(), as: UTF8.self) else {
+                throw HiveError(.malformed, "pattern row \(rid): the approach is not UTF-8")
+            }
+            let approach = try terms.encode(approach: text, in: db)
+            let vector = try EmbeddingCodec.stripLegacyScale(row[12], what: "pattern row \(rid)")
+            try insert.execute(
+                rid, row[1] as Int64, row[2] as Int64, row[3] as Int64, row[4] as Double, row[5] as Double,
+                row[6] as Int64, row[7] as Int64?, approach, row[9] as Data, row[10] as Data, row[11] as Data, vector)
+        }
+        insert.finish()
+        try db.execute(
+            sql: """
+                DROP TABLE patterns;
+                ALTER TABLE patterns_v6 RENAME TO patterns;
+                CREATE INDEX patterns_expiry ON patterns(expires_ms) WHERE expires_ms IS NOT NULL;
                 """)
     }
 }

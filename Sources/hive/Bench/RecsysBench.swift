@@ -92,8 +92,17 @@ struct RecsysBench: AsyncParsableCommand {
     @Option(help: "ALS confidence slope α (confidence 1 + α per interaction).")
     var alsAlpha: Double = 10
 
+    @Option(help: "Where the clean federated and robust systems also run: inprocess (default: only in process) or http (additionally through a real hub on loopback — registered twins, signed pushes, hub-side rounds, signed pulls — reported beside the in-process figures and checked to agree).")
+    var transport: String = "inprocess"
+
     @Option(help: "Robust system: also bound each twin's row at this multiple of the row's median sender norm (0: off; default 1 with ALS, off with BPR — chosen on validation runs with every attack).")
     var rowNormMultiple: Double?
+
+    @Option(help: "Robust system: what the norm bound measures — per_row (RMS row norm: heavy twins are not trimmed for their row count; default with ALS, chosen on validation runs with attacks) or whole (the update's norm; default with BPR).")
+    var normBasis: String?
+
+    @Option(help: "Robust ALS system: score agreement on the statistics' linear part (linear) or on whole rows (whole).")
+    var statisticsAgreement: String = "linear"
 
     func run() async throws {
         let started = ContinuousClock.now
@@ -111,6 +120,12 @@ struct RecsysBench: AsyncParsableCommand {
             throw HiveError(.invalidInput, "--agreement-reference must be fused or coordinate_median, got \(agreementReference)")
         }
         let simulation = FederatedSimulation(split: split)
+        guard ["inprocess", "http"].contains(transport) else {
+            throw HiveError(.invalidInput, "--transport must be inprocess or http, got \(transport)")
+        }
+        if transport == "http", serverMomentum != 0 {
+            throw HiveError(.invalidInput, "--transport http: the hub applies no server momentum; use --server-momentum 0")
+        }
         guard ["als", "bpr"].contains(self.trainer) else { throw HiveError(.invalidInput, "--trainer must be als or bpr, got \(self.trainer)") }
         let als = self.trainer == "als" ? try WALSConfiguration(regularization: alsRegularization, alpha: alsAlpha) : nil
         // Signing canonical JSON of ~900 ALS statistics updates (560 values per row) would take
@@ -123,6 +138,12 @@ struct RecsysBench: AsyncParsableCommand {
         var unclipped = trainer
         unclipped.clipNorm = 1e6
         let reputation = try ReputationConfiguration(retention: retention)
+        guard let normBasis = NormBasis(rawValue: self.normBasis ?? (als == nil ? "whole" : "per_row")) else {
+            throw HiveError(.invalidInput, "--norm-basis must be whole or per_row, got \(self.normBasis ?? "")")
+        }
+        guard ["linear", "whole"].contains(statisticsAgreement) else {
+            throw HiveError(.invalidInput, "--statistics-agreement must be linear or whole, got \(statisticsAgreement)")
+        }
         // The robust system: each update bounded at the round's median norm, reputation from
         // agreement with the fused update.
         let robustRule = ("median_norm_bounding", AggregationRule.medianNormBounding(multiple: normMultiple))
@@ -130,7 +151,7 @@ struct RecsysBench: AsyncParsableCommand {
             _ rule: AggregationRule, robust: Bool, attack: Attack? = nil, labelFlip: Bool = false, fraction: Double = 0,
             signed: Int = 0
         ) -> FederatedSimulation.Configuration {
-            .init(
+            var configuration = FederatedSimulation.Configuration(
                 rounds: rounds, rank: rank, trainer: trainer, rule: rule, serverLearningRate: serverLearningRate,
                 attack: attack, labelFlip: labelFlip, attackerFraction: fraction, signedRounds: signed,
                 signedTwins: signedUpdates, seed: seed,
@@ -139,6 +160,9 @@ struct RecsysBench: AsyncParsableCommand {
                 // ALS: the plain system is FedAvg without reputation (then exactly centralised ALS).
                 als: als, reputationWeights: robust || als == nil,
                 rowNormMultiple: robust && rowNormMultiple > 0 ? rowNormMultiple : nil)
+            configuration.normBasis = normBasis
+            configuration.linearStatisticsAgreement = statisticsAgreement == "linear"
+            return configuration
         }
         var report = BenchReport(bench: "recsys", params: [
             "dataset": dataset.name, "users": String(split.tests.count), "items": String(dataset.itemCount),
@@ -151,7 +175,8 @@ struct RecsysBench: AsyncParsableCommand {
             "regularization": String(regularization), "clip_norm": String(clipNorm),
             "protocol": "leave-one-out, 99 sampled negatives; ties at expected rank",
             "trainer": self.trainer, "als_regularization": String(alsRegularization), "als_alpha": String(alsAlpha),
-            "row_norm_multiple": String(rowNormMultiple),
+            "row_norm_multiple": String(rowNormMultiple), "norm_basis": normBasis.rawValue,
+            "statistics_agreement": statisticsAgreement, "transport": transport,
         ])
         print("loaded \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactions.count) interactions; \(split.skippedUsers) users skipped (< 2 interactions)")
         var failures: [String] = []
@@ -216,7 +241,7 @@ struct RecsysBench: AsyncParsableCommand {
         // Every system is an independent job; two lanes run them side by side, longest first, so
         // both cores stay busy from the first job to the last (each run's local training is
         // itself spread over the cores, which covers the tail).
-        let progress = Progress(total: rounds * (2 + sweep.count + coldRuns) + rounds + 2)
+        let progress = Progress(total: rounds * (2 + sweep.count + coldRuns + (transport == "http" ? 2 : 0)) + rounds + 2)
         let clean = [configuration(.weightedMean, robust: false, signed: 1), configuration(robustRule.1, robust: true)]
         let cleanLabels = ["federated", "federated (robust)"]
         var jobs: [@Sendable () throws -> RecsysPiece] = []
@@ -266,6 +291,19 @@ struct RecsysBench: AsyncParsableCommand {
             return .baselines(pop: pop, local: local)
         }
         let pieces = try Lanes.run(jobs)
+        // The same two clean systems through a real hub on loopback (after the in-process jobs,
+        // so the two do not compete for the cores and the round times are the transport's own).
+        var httpRuns: [RecsysHTTPFederation.Outcome] = []
+        if transport == "http" {
+            let workdir = NSTemporaryDirectory() + "hive-recsys-http-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: workdir) }
+            let federation = RecsysHTTPFederation(split: split, workdir: workdir)
+            for (index, config) in clean.enumerated() {
+                httpRuns.append(try await federation.run(config, label: "system\(index)") { _ in
+                    progress.advance(1, "\(cleanLabels[index]) over HTTP")
+                })
+            }
+        }
         progress.finish()
         var cleanPieces: [RecsysPiece.Clean] = [], coldOutcomes: [FederatedSimulation.ColdStartOutcome] = []
         var sweepOutcomes: [FederatedSimulation.Outcome] = []
@@ -286,6 +324,12 @@ struct RecsysBench: AsyncParsableCommand {
         let federated = cleanPieces[0].result, robust = cleanPieces[1].result
         curves.append(("federated (mean)", federatedRun.curve.map(\.hitRate10)))
         curves.append(("federated (robust)", robustRun.curve.map(\.hitRate10)))
+        if !httpRuns.isEmpty {
+            try reportHTTP(httpRuns, inProcess: [(federatedRun, federated), (robustRun, robust)], split: split, rounds: rounds, into: &report, failures: &failures)
+            for (label, run) in zip(["federated (mean) over HTTP", "federated (robust) over HTTP"], httpRuns) {
+                curves.append((label, run.curve.map(\.hitRate10)))
+            }
+        }
         let expectedEnvelopes = min(signedUpdates ?? split.tests.count, split.tests.count)
         if federatedRun.envelopesVerified != expectedEnvelopes {
             failures.append("expected \(expectedEnvelopes) verified update envelopes, saw \(federatedRun.envelopesVerified)")

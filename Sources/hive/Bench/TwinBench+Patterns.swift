@@ -130,6 +130,13 @@ extension TwinBenchRun {
             if recall < (kind == .exact ? 0.95 : 0.8) { failures.append("patterns \(label): filtered search recall@10 \(recall) < 0.95") }
         }
 
+        // The same database at rest: after the store above is closed (its last connection
+        // checkpoints the WAL and removes `-wal` and `-shm`), what a copy of the twin takes.
+        let atRest = [path(name), path(name) + "-wal", path(name) + "-shm"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
+        }
+        report.add(BenchMetric("db_bytes_at_rest_\(label)_patterns", Double(atRest), unit: "B"))
+
         // Open: TwinStore (key, ownership, clock) plus the ReasoningBank index — for `.exact` always
         // rebuilt from the table's int8 rows (not persisted since schema v5), for `.hnsw` loaded from
         // the file saved above (its checksum verified, its generation matching the table's).

@@ -48,7 +48,7 @@ struct TwinBench: AsyncParsableCommand {
 
         var report = BenchReport(bench: "twin", params: [
             "dim": "\(Self.dimensions)", "k": "\(Self.k)", "sizes": sizeList.map(String.init).joined(separator: ","),
-            "embedding_storage": "int8 + f32 scale", "pattern_index": index, "hnsw": "M=16 efConstruction=200 efSearch=64",
+            "embedding_storage": "int8 codes (scale not stored: decoded to unit length)", "pattern_index": index, "hnsw": "M=16 efConstruction=200 efSearch=64",
             "repeats": "\(repeats)", "quick": "\(options.quick)",
             // What each episode figure's durability means (the store's default is full).
             "durability_default": "full",

@@ -60,6 +60,20 @@ struct ServeCommand: AsyncParsableCommand {
     var modelRank: Int?
 
     @Option(
+        name: .customLong("model-kind"),
+        help: "Model round kind: bpr (row deltas, default) or als (federated weighted ALS: factored statistics, exact item solves; rank ≤ 43).")
+    var modelKind: String?
+
+    @Option(name: .customLong("als-regularization"), help: "ALS λ (with --model-kind als; default 5).")
+    var alsRegularization: Double?
+
+    @Option(name: .customLong("als-alpha"), help: "ALS confidence slope α (with --model-kind als; default 10).")
+    var alsAlpha: Double?
+
+    @Option(name: .customLong("model-seed"), help: "Publish the seeded initial model as version 1 in the first round (needed by ALS).")
+    var modelSeed: UInt64?
+
+    @Option(
         name: .customLong("skill-search"),
         help: "Skill search ranking: semantic (MiniLM, when installed; the default) or lexical (word overlap).")
     var skillSearch: String = "semantic"
@@ -82,6 +96,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let reputationRetention { configuration.reputationRetention = reputationRetention }
         if let modelItems { configuration.modelItems = modelItems }
         if let modelRank { configuration.modelRank = modelRank }
+        if let modelKind { configuration.modelKind = modelKind }
+        if let alsRegularization { configuration.alsRegularization = alsRegularization }
+        if let alsAlpha { configuration.alsAlpha = alsAlpha }
+        if let modelSeed { configuration.modelSeed = modelSeed }
         if configuration.adminToken == nil, let token = ProcessInfo.processInfo.environment["HIVE_ADMIN_TOKEN"], !token.isEmpty {
             configuration.adminToken = token
         }
