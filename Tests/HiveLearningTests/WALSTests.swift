@@ -22,6 +22,15 @@ struct WALSTests {
         return (model, twins)
     }
 
+    /// Every twin of ``world()`` trained once (λ 0.1, α 4) against the world's model.
+    static func trainedWorld() throws -> (model: ItemFactorModel, twins: [[Interaction]], outputs: [(user: [Float], statistics: ModelUpdate)]) {
+        let (model, twins) = try world()
+        let trainer = WALSTrainer(configuration: try WALSConfiguration(regularization: 0.1, alpha: 4))
+        let gram = WALSTrainer.gram(of: model)
+        let outputs = try twins.enumerated().map { try trainer.train(model: model, gram: gram, interactions: $1, twinID: "t\($0)") }
+        return (model, twins, outputs)
+    }
+
     /// Solves a small dense system naively (Gaussian elimination, partial pivoting).
     static func solve(_ a: [[Double]], _ b: [Double]) -> [Double] {
         var m = a
@@ -161,10 +170,8 @@ struct WALSTests {
 
     @Test("attacks act on what ALS twins send: sign flip negates every statistics row, IPM sends −ε × the honest mean of each row")
     func attacksOnStatistics() throws {
-        let (model, twins) = try Self.world()
-        let trainer = WALSTrainer(configuration: try WALSConfiguration(regularization: 0.1, alpha: 4))
-        let gram = WALSTrainer.gram(of: model)
-        let stats = try twins.enumerated().map { try trainer.train(model: model, gram: gram, interactions: $1, twinID: "t\($0)").statistics }
+        let (model, _, outputs) = try Self.trainedWorld()
+        let stats = outputs.map(\.statistics)
         var rng = SeededGenerator(seed: 1)
         let flipped = try AttackSimulator.apply(.signFlip(scale: 10), to: stats, attackers: ["t0"], using: &rng)
         for (a, b) in zip(flipped[0].rows, stats[0].rows) {
@@ -213,11 +220,8 @@ struct WALSTests {
 struct WALSAttackTests {
     @Test("honest statistics decompose into (x, c) and recompose exactly; forged raw rows are refused")
     func structureCheck() throws {
-        let (model, twins) = try WALSTests.world()
-        let trainer = WALSTrainer(configuration: try WALSConfiguration(regularization: 0.1, alpha: 4))
-        let gram = WALSTrainer.gram(of: model)
+        let (_, twins, stats) = try WALSTests.trainedWorld()
         let layout = WALSStatistics(rank: WALSTests.rank)
-        let stats = try twins.enumerated().map { try trainer.train(model: model, gram: gram, interactions: $1, twinID: "t\($0)") }
         for (t, out) in stats.enumerated() {
             let d = try layout.decompose(out.statistics, itemCount: WALSTests.items)
             #expect(TestData.maxAbsDifference(d.user.map(Float.init), out.user) < 1e-4)
@@ -236,11 +240,8 @@ struct WALSAttackTests {
 
     @Test("attacks on statistics act on the attacker's user vector and stay valid statistics")
     func vectorAttacks() throws {
-        let (model, twins) = try WALSTests.world()
-        let trainer = WALSTrainer(configuration: try WALSConfiguration(regularization: 0.1, alpha: 4))
-        let gram = WALSTrainer.gram(of: model)
+        let (model, _, outs) = try WALSTests.trainedWorld()
         let layout = WALSStatistics(rank: WALSTests.rank)
-        let outs = try twins.enumerated().map { try trainer.train(model: model, gram: gram, interactions: $1, twinID: "t\($0)") }
         let updates = outs.map(\.statistics)
         var rng = SeededGenerator(seed: 3)
         func forgedUser(_ attack: Attack) throws -> [Float] {
