@@ -107,4 +107,62 @@ struct IngestBatchTests {
             #expect(try await store.ledger.size() == (backend == .postgres ? 1 : 2))
         }
     }
+
+    @Test("PostgreSQL writes a plain batch in one statement and hands every other case to the long path", .enabled(if: Backend.postgresURL != nil))
+    func oneStatementBatches() async throws {
+        try await Fixture.withStore(.postgres) { store in
+            let postgres = try #require(store as? PostgresHubStore)
+            let fast = postgres.ingestWriter.fastPath
+            let (keyA, keyB, keyC) = (NodeIdentity.generate(), NodeIdentity.generate(), NodeIdentity.generate())
+            for (id, key) in [("ta", keyA), ("tb", keyB), ("tc", keyC)] { try await HubStoreTests.register(store, HubStoreTests.twin(id, key: key)) }
+            let clock = TestClock(Self.now)
+            func check(_ result: Result<IngestReport, any Error>, _ items: [IngestItem], _ twinID: String) throws {
+                let report = try result.get()
+                #expect(report.outcomes == Array(repeating: .accepted, count: items.count))
+                for (item, receipt) in zip(items, report.receipts) {
+                    try #require(receipt).check(
+                        entry: try HubLedgerEntry.envelope(item.envelope, twinID: twinID).encoded(), publicKey: Fixture.hubKey.publicKey)
+                }
+            }
+
+            let (a1, a2, b1) = (try Self.pattern("p-a1", keyA, clock), try Self.pattern("p-a2", keyA, clock), try Self.pattern("p-b1", keyB, clock))
+            var results = try await Self.write(store, [
+                .init(items: [a1], twinID: "ta", rejected: 1, nowMs: Self.now + 1),
+                .init(items: [b1], twinID: "tb", rejected: 0, nowMs: Self.now + 2),
+                .init(items: [a2], twinID: "ta", rejected: 0, nowMs: Self.now + 3),
+            ])
+            #expect(fast.counts.written == 1)
+            try check(results[0], [a1], "ta")
+            try check(results[1], [b1], "tb")
+            try check(results[2], [a2], "ta")
+            let ta = try #require(try await store.twin(id: "ta"))
+            #expect(ta.acceptedCount == 2 && ta.rejectedCount == 1 && ta.lastSyncAt == Self.now + 3)
+
+            // Another ledger writer (a blocklisting) moves the ledger on: one miss, then the tip is reloaded.
+            _ = try await store.setBlocked(twinID: "tc", blocked: true, nowMs: Self.now + 4)
+            let b2 = try Self.pattern("p-b2", keyB, clock)
+            results = try await Self.write(store, [.init(items: [b2], twinID: "tb", rejected: 0, nowMs: Self.now + 5)])
+            try check(results[0], [b2], "tb")
+            #expect(fast.counts.missed["ledger"] == 1 && fast.counts.written == 1)
+            let b3 = try Self.pattern("p-b3", keyB, clock)
+            results = try await Self.write(store, [.init(items: [b3], twinID: "tb", rejected: 0, nowMs: Self.now + 6)])
+            try check(results[0], [b3], "tb")
+            #expect(fast.counts.written == 2)
+
+            // A stored envelope, a blocked twin, an unknown twin: nothing written by the one statement, right answers from the long path.
+            let (b4, c1, ghost) = (try Self.pattern("p-b4", keyB, clock), try Self.pattern("p-c1", keyC, clock), try Self.pattern("p-ghost", keyA, clock))
+            results = try await Self.write(store, [
+                .init(items: [b3, b4], twinID: "tb", rejected: 0, nowMs: Self.now + 7),
+            ])
+            #expect(try results[0].get().outcomes == [.duplicate, .accepted])
+            results = try await Self.write(store, [.init(items: [c1], twinID: "tc", rejected: 0, nowMs: Self.now + 8)])
+            if case .failure(let error as HiveError) = results[0] { #expect(error.code == .forbidden) } else { Issue.record("blocked twin accepted") }
+            results = try await Self.write(store, [.init(items: [ghost], twinID: "nobody", rejected: 0, nowMs: Self.now + 9)])
+            #expect(throws: HiveError.self) { try results[0].get() }
+            #expect(fast.counts.missed["duplicates"] == 1 && fast.counts.missed["twins"] == 2 && fast.counts.written == 2)
+            #expect(try await LedgerWiringTests.entries(store).map(\.kind) == [.envelope, .envelope, .envelope, .blocklist, .envelope, .envelope, .envelope])
+            let audit = try await LedgerAuditor(publicKey: Fixture.hubKey.publicKey).audit(store.ledger)
+            #expect(audit.entries == 7 && audit.treeHeads == 5)  // one head per batch that wrote entries
+        }
+    }
 }

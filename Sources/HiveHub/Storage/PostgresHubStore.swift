@@ -104,9 +104,14 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
         let logger: Logger
         let signer: (any TreeHeadSigner)?
         let feedLock: Int64
+        /// Plain batches in one statement; the transaction below writes the rest.
+        let fastPath = PostgresIngestFastPath()
 
         func write(_ requests: [IngestBatch.Request]) async throws -> [Result<IngestReport, any Error>] {
-            try await client.withTransaction(logger: logger) { connection in
+            if let signer, let answers = await fastPath.write(requests, client: client, signer: signer, logger: logger) {
+                return answers
+            }
+            return try await client.withTransaction(logger: logger) { connection in
                 try await PostgresHubStore.ingestBatch(requests, connection, signer: signer, feedLock: feedLock, logger: logger)
             }
         }
@@ -169,6 +174,8 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
                 "ALTER TABLE rounds ADD COLUMN IF NOT EXISTS updates_rejected INTEGER NOT NULL DEFAULT 0", logger: logger)
             // v3: the feed by kind (idempotent, under the migration lock).
             try await connection.query(PostgresQuery(unsafeSQL: HubSchema.feedKindIndex), logger: logger)
+            // The one-statement ingest (replaced on every start, so it always matches this build).
+            try await connection.query(PostgresQuery(unsafeSQL: PostgresIngestFastPath.function), logger: logger)
         }
         // The ledger's tables live beside the hub's (same schema), so hub writes can append in their transaction.
         let ledgerLogger = self.logger

@@ -52,6 +52,7 @@ public enum LedgerPostgres {
                     CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
                     BEGIN RAISE EXCEPTION 'ledger rows are immutable'; END $$
                     """,
+                    appendPreparedFunction,
                 ] {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
@@ -106,6 +107,109 @@ public enum LedgerPostgres {
             return (range, head)
         }
     }
+
+    /// The tip of the log as stored now: its latest head, then its size and frontier. Read outside
+    /// the append lock, so another writer may extend the log right after; a tip that is no longer
+    /// the log's end is refused by ``appendPrepared(_:after:on:logger:)``, never used.
+    public static func loadTip(on connection: PostgresConnection, logger: Logger) async throws -> LedgerTip {
+        let latest = try await latestTreeHead(on: connection, logger: logger)
+        let size = try await self.size(on: connection, logger: logger)
+        let frontier = try await wrap {
+            try MerkleFrontier(size: size, hashes: try await nodeHashes(NodeID.frontier(ofSize: size), on: connection, logger: logger))
+        }
+        return LedgerTip(frontier: frontier, latestHead: latest)
+    }
+
+    /// Stores an append computed in memory (``LedgerTip/prepareAppend(_:signer:timestampMs:)``
+    /// on `tip`) in one statement, if the log still ends at `tip`: same size, same latest head.
+    /// Returns false, having written nothing, if it does not (another writer appended or signed
+    /// since); the caller then reloads the tip. Takes the append lock, so call it inside the
+    /// caller's transaction or alone (a statement is its own transaction).
+    public static func appendPrepared(
+        _ prepared: PreparedAppend, after tip: LedgerTip, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        try await wrap {
+            let arguments = try PreparedAppendArguments(prepared, after: tip)
+            var stored = false
+            for try await flag in try await connection.query("""
+                SELECT ledger_append_prepared(\(appendLockKey), \(arguments.expectedSize), \(arguments.expectedHeadSize),
+                    \(arguments.expectedHeadTimestamp), \(arguments.entries)::bytea[], \(arguments.leafHashes)::bytea[],
+                    \(arguments.nodeOrdinals)::int8[], \(arguments.nodeHashes)::bytea[], \(arguments.headSize), \(arguments.headTimestamp),
+                    \(arguments.headRoot), \(arguments.headKey), \(arguments.headSignature))
+                """, logger: logger
+            ).decode(Bool.self) { stored = flag }
+            return stored
+        }
+    }
+
+    /// The arguments of `ledger_append_prepared` (and of functions that call it) for one append.
+    public struct PreparedAppendArguments: Sendable {
+        public let expectedSize: Int64
+        public let expectedHeadSize: Int64?
+        public let expectedHeadTimestamp: Int64?
+        public let entries: [ByteBuffer]
+        public let leafHashes: [ByteBuffer]
+        public let nodeOrdinals: [Int64]
+        public let nodeHashes: [ByteBuffer]
+        public let headSize: Int64
+        public let headTimestamp: Int64
+        public let headRoot: ByteBuffer
+        public let headKey: ByteBuffer
+        public let headSignature: ByteBuffer
+
+        public init(_ prepared: PreparedAppend, after tip: LedgerTip) throws {
+            guard let size = Int64(exactly: tip.size), let headSize = Int64(exactly: prepared.head.treeSize),
+                let headTimestamp = Int64(exactly: prepared.head.timestampMs),
+                prepared.rows.firstIndex == tip.size, prepared.head.treeSize == tip.size + UInt64(prepared.entries.count)
+            else { throw HiveError(.invalidInput, "the prepared append does not follow the tip at size \(tip.size)") }
+            expectedSize = size
+            expectedHeadSize = tip.latestHead.flatMap { Int64(exactly: $0.treeSize) }
+            expectedHeadTimestamp = tip.latestHead.flatMap { Int64(exactly: $0.timestampMs) }
+            entries = prepared.entries.map { ByteBuffer(bytes: $0) }
+            leafHashes = prepared.rows.leafHashes.map { ByteBuffer(bytes: $0.bytes) }
+            nodeOrdinals = prepared.rows.interiorNodes.map { Int64(clamping: $0.ordinal) }
+            nodeHashes = prepared.rows.interiorNodes.map { ByteBuffer(bytes: $0.hash.bytes) }
+            self.headSize = headSize
+            self.headTimestamp = headTimestamp
+            headRoot = ByteBuffer(bytes: prepared.head.rootHash.bytes)
+            headKey = ByteBuffer(bytes: prepared.head.signerKey)
+            headSignature = ByteBuffer(bytes: prepared.head.signature)
+        }
+    }
+
+    /// `ledger_append_prepared(lock, expected size, expected latest head size and time, entries,
+    /// leaf hashes, node ordinals, node hashes, head size, time, root, key, signature)`: under the
+    /// append lock, writes nothing and returns false unless the log has the expected size and
+    /// latest head; otherwise stores the rows and the head and returns true. The immutability
+    /// triggers and the tables' checks still apply; a head that does not extend the log by the
+    /// entries given is refused.
+    static let appendPreparedFunction = """
+        CREATE OR REPLACE FUNCTION ledger_append_prepared(
+            p_lock int8, p_size int8, p_head_size int8, p_head_time int8, p_entries bytea[], p_leaves bytea[],
+            p_ordinals int8[], p_hashes bytea[], p_new_size int8, p_new_time int8, p_root bytea, p_key bytea,
+            p_signature bytea) RETURNS boolean LANGUAGE plpgsql AS $$
+        DECLARE
+            v_size int8;
+            v_head_size int8;
+            v_head_time int8;
+        BEGIN
+            IF p_new_size <> p_size + cardinality(p_entries) OR cardinality(p_leaves) <> cardinality(p_entries) THEN
+                RAISE EXCEPTION 'ledger_append_prepared: the head does not cover the entries given';
+            END IF;
+            PERFORM pg_advisory_xact_lock(p_lock);
+            SELECT COALESCE(MAX(idx) + 1, 0) INTO v_size FROM ledger_entries;
+            SELECT tree_size, timestamp_ms INTO v_head_size, v_head_time FROM ledger_tree_heads ORDER BY tree_size DESC LIMIT 1;
+            IF v_size <> p_size OR v_head_size IS DISTINCT FROM p_head_size OR v_head_time IS DISTINCT FROM p_head_time THEN
+                RETURN false;
+            END IF;
+            INSERT INTO ledger_entries (idx, data, leaf_hash)
+                SELECT p_size + u.ord - 1, u.data, u.leaf FROM UNNEST(p_entries, p_leaves) WITH ORDINALITY AS u(data, leaf, ord);
+            INSERT INTO ledger_nodes (ord, hash) SELECT * FROM UNNEST(p_ordinals, p_hashes);
+            INSERT INTO ledger_tree_heads (tree_size, timestamp_ms, root_hash, signer_key, signature)
+                VALUES (p_new_size, p_new_time, p_root, p_key, p_signature);
+            RETURN true;
+        END $$
+        """
 
     /// Takes the append lock and writes the batch's entries and completed subtrees; returns their
     /// indices and the frontier after them.
