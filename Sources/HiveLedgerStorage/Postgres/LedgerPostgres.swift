@@ -187,7 +187,8 @@ public enum LedgerPostgres {
         CREATE OR REPLACE FUNCTION ledger_append_prepared(
             p_lock int8, p_size int8, p_head_size int8, p_head_time int8, p_entries bytea[], p_leaves bytea[],
             p_ordinals int8[], p_hashes bytea[], p_new_size int8, p_new_time int8, p_root bytea, p_key bytea,
-            p_signature bytea) RETURNS boolean LANGUAGE plpgsql AS $$
+            p_signature bytea) RETURNS boolean LANGUAGE plpgsql
+            SET plan_cache_mode = force_custom_plan AS $$
         DECLARE
             v_size int8;
             v_head_size int8;
