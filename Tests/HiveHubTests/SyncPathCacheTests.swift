@@ -117,6 +117,24 @@ struct SyncPathCacheTests {
         #expect(known.count == 1 && known.lookup("c") != nil && known.lookup("a") == nil)
     }
 
+    @Test("start-up warm-up loads registered twins page by page, blocked ones left out", arguments: Backend.available)
+    func warmUp(backend: Backend) async throws {
+        try await Fixture.withStore(backend) { store in
+            for index in 0..<7 {
+                let twin = TwinRecord(
+                    id: "twin-\(index)", publicKey: NodeIdentity.generate().publicKeyHex, userID: "u", metadata: [:], registeredAt: 1_800_000_000_000)
+                try await store.insertChallenge("c\(index)", expiresAt: 1_800_000_060_000, nowMs: 1_799_999_999_990)
+                _ = try await store.register(twin, challenge: "c\(index)", nowMs: 1_800_000_000_000)
+            }
+            _ = try await store.setBlocked(twinID: "twin-3", blocked: true, nowMs: 1_800_000_000_001)
+            let core = Fixture.core(store: store, clock: TestClock())
+            #expect(core.knownTwins.count == 0)
+            #expect(await core.warmKnownTwins(pageSize: 3) == 7)
+            #expect(core.knownTwins.count == 6)
+            #expect(core.knownTwins.lookup("twin-6")?.id == "twin-6" && core.knownTwins.lookup("twin-3") == nil)
+        }
+    }
+
     @Test("the store refuses an ingest for a blocked twin inside the transaction and stores nothing", arguments: Backend.available)
     func storeRefusesBlocked(backend: Backend) async throws {
         try await Fixture.withStore(backend) { store in

@@ -107,6 +107,7 @@ struct PreparationService: Service {
             do {
                 try await server.prepare()
                 server.core.logger.info("storage ready", metadata: ["backend": "\(server.core.store.backend)"])
+                await server.core.warmKnownTwins()
                 return
             } catch let error as HiveError where error.code == .inconsistent {
                 // A configuration that does not fit the stored data: retrying cannot help.
