@@ -165,4 +165,27 @@ struct IngestBatchTests {
             #expect(audit.entries == 7 && audit.treeHeads == 5)  // one head per batch that wrote entries
         }
     }
+
+    @Test("PostgreSQL: when another writer keeps extending the ledger, the one-statement attempt backs off", .enabled(if: Backend.postgresURL != nil))
+    func oneStatementBackoff() async throws {
+        try await Fixture.withStore(.postgres) { store in
+            let postgres = try #require(store as? PostgresHubStore)
+            let fast = postgres.ingestWriter.fastPath
+            let key = NodeIdentity.generate()
+            try await HubStoreTests.register(store, HubStoreTests.twin("ta", key: key))
+            let clock = TestClock(Self.now)
+            // What a second replica's appends look like from here: the ledger moves between every two batches.
+            for round in 0..<10 {
+                try await store.ledger.append([Array("elsewhere-\(round)".utf8)])
+                let item = try Self.pattern("p-\(round)", key, clock)
+                let results = try await Self.write(store, [.init(items: [item], twinID: "ta", rejected: 0, nowMs: Self.now + Int64(round))])
+                #expect(try results[0].get().outcomes == [.accepted])
+            }
+            // Tip loaded fresh: written; stale: a miss; reloaded: written; … until the score reaches the
+            // backoff after the fourth miss (1, 1.56, 1.88, 2.06), and the two batches left are not tried.
+            let counts = fast.counts
+            #expect(counts.written == 4 && counts.missed["ledger"] == 4 && counts.missed["backoff"] == 2)
+            #expect(try await LedgerAuditor(publicKey: Fixture.hubKey.publicKey).audit(store.ledger).entries == 20)
+        }
+    }
 }

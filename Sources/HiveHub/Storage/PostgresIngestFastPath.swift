@@ -23,29 +23,58 @@ import Synchronization
 /// extended the ledger since the tip (then the tip is reloaded for the next batch), or any error.
 /// The caller then writes the batch the long way, which sorts out each request on its own.
 final class PostgresIngestFastPath: Sendable {
-    /// The ledger's tip after this hub's last append, nil until loaded or after a miss.
-    private let tip = Mutex<LedgerTip?>(nil)
-    private let tally = Mutex(Tally())
+    private let state = Mutex(State())
+
+    private struct State {
+        /// The ledger's tip after this hub's last append, nil until loaded or after a miss.
+        var tip: LedgerTip?
+        /// Recent `ledger` misses, each weighing 3/4 of the one after it; and batches still to hand
+        /// straight to the long path.
+        var missScore = 0.0
+        var backoffs = 0
+        var skip = 0
+        var tally = Tally()
+    }
 
     /// How batches went (tests and diagnostics).
     struct Tally: Sendable, Equatable {
         /// Batches written in one statement.
         var written = 0
-        /// Batches handed back to the long path, by reason (`twins`, `duplicates`, `ledger`, `error`, `shape`).
+        /// Batches handed back to the long path, by reason (`twins`, `duplicates`, `ledger`,
+        /// `error`, `shape`, and `backoff` for those not tried, see ``write(_:client:signer:logger:)``).
         var missed: [String: Int] = [:]
     }
 
-    var counts: Tally { tally.withLock { $0 } }
+    var counts: Tally { state.withLock { $0.tally } }
+
+    /// The miss score at which batches go the long way for a while: reached by three misses in a
+    /// row, or by misses every other batch (the score then settles at 16/7), never by one miss now
+    /// and then (a round, a blocklisting).
+    static let backoffScore = 2.0
 
     /// Writes `requests` in one statement, or returns nil (nothing written) for the caller to write them.
+    ///
+    /// Another writer extending the ledger (a round, a blocklisting, another replica's ingests)
+    /// costs one miss and a tip reload. Replicas ingesting side by side would miss nearly every
+    /// time and so pay a round trip for nothing before each long write: once recent misses reach
+    /// ``backoffScore`` the next 64 batches (doubling, up to 1,024, each time it happens again
+    /// without a success between) skip the attempt.
     func write(
         _ requests: [IngestBatch.Request], client: PostgresClient, signer: any TreeHeadSigner, logger: Logger
     ) async -> [Result<IngestReport, any Error>]? {
+        let (known, backingOff) = state.withLock { state -> (LedgerTip?, Bool) in
+            guard state.skip == 0 else {
+                state.skip -= 1
+                return (nil, true)
+            }
+            return (state.tip, false)
+        }
+        if backingOff { return miss("backoff") }
         guard let batch = Self.plainBatch(requests) else { return miss("shape") }
         do {
             let encoded = try batch.entries.map { try $0.encoded() }
             let tip: LedgerTip
-            if let known = self.tip.withLock({ $0 }) {
+            if let known {
                 tip = known
             } else {
                 tip = try await client.withConnection { connection in try await LedgerPostgres.loadTip(on: connection, logger: logger) }
@@ -67,8 +96,12 @@ final class PostgresIngestFastPath: Sendable {
             ).decode(String.self) { outcome = answer }
             switch outcome {
             case "ok":
-                self.tip.withLock { $0 = prepared.tipAfter }
-                tally.withLock { $0.written += 1 }
+                state.withLock { state in
+                    state.tip = prepared.tipAfter
+                    state.missScore *= 0.75
+                    state.backoffs = 0
+                    state.tally.written += 1
+                }
                 var receipts = prepared.receipts[...]
                 return batch.itemCounts.map { count in
                     let mine = receipts.prefix(count)
@@ -77,22 +110,33 @@ final class PostgresIngestFastPath: Sendable {
                 }
             case "twins", "duplicates":
                 // Nothing was written and the tip still holds.
-                self.tip.withLock { $0 = tip }
+                state.withLock { $0.tip = tip }
+                return miss(outcome)
+            case "ledger":
+                // Another writer appended: reload the tip next time, or back off if that keeps happening.
+                state.withLock { state in
+                    state.tip = nil
+                    state.missScore = state.missScore * 0.75 + 1
+                    if state.missScore >= Self.backoffScore {
+                        state.skip = 64 << min(state.backoffs, 4)
+                        state.backoffs += 1
+                        state.missScore = 0
+                    }
+                }
                 return miss(outcome)
             default:
-                // `ledger`: another writer appended; reload the tip next time.
-                self.tip.withLock { $0 = nil }
-                return miss(outcome.isEmpty ? "error" : outcome)
+                state.withLock { $0.tip = nil }
+                return miss("error")
             }
         } catch {
-            self.tip.withLock { $0 = nil }
+            state.withLock { $0.tip = nil }
             logger.debug("one-statement ingest failed, writing the batch the long way", metadata: ["error": "\(PostgresHubStore.describe(error))"])
             return miss("error")
         }
     }
 
     private func miss(_ reason: String) -> [Result<IngestReport, any Error>]? {
-        tally.withLock { $0.missed[reason, default: 0] += 1 }
+        state.withLock { $0.tally.missed[reason, default: 0] += 1 }
         return nil
     }
 
