@@ -111,6 +111,24 @@ struct HubAPITests {
             let list = try await hub.send(.get, "/api/v1/twins?limit=10", token: Fixture.adminSecret)
             #expect(String(buffer: list.body).contains(twin.twinID))
             try expectProblem(try await hub.send(.get, "/api/v1/twins", token: twin.token), .unauthorized, hub)
+
+            // A plain push: on PostgreSQL one statement, and /metrics says which path each batch took.
+            let plain = try SignedEnvelope.sign(
+                Fixture.pattern(id: "p2", twin.identity, clock), kind: .pattern, stamp: Fixture.stamp(twin.identity, clock),
+                identity: twin.identity)
+            let pushed = try hub.decode(
+                OmegaSyncResponse.self,
+                try await hub.send(
+                    .post, "/api/v1/sync", token: twin.token, body: try HubClient.json(try OmegaSyncRequest(type: .push, envelopes: [plain]))))
+            #expect(pushed.results.map(\.status) == [.accepted])
+            let exposition = String(buffer: try await hub.send(.get, "/metrics", token: Fixture.adminSecret).body)
+            switch backend {
+            case .postgres:
+                #expect(exposition.contains(#"hive_postgres_ingest_batches_total{path="one_statement",reason="written"} 1"#))
+                #expect(exposition.contains(#"hive_postgres_ingest_batches_total{path="long",reason="shape"}"#))
+            case .sqlite:
+                #expect(!exposition.contains("hive_postgres_ingest_batches"))
+            }
         }
     }
 

@@ -39,6 +39,7 @@ extension HubAPI {
         }
         router.get("metrics") { request, context in
             try requireAdmin(request, context)
+            if let postgres = core.store as? PostgresHubStore { core.metrics.recordIngestBatches(postgres.ingestWriter.fastPath.counts) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: core.metrics.render())))

@@ -86,6 +86,18 @@ public final class HubMetrics: Sendable {
         }
     }
 
+    /// Sets `hive_postgres_ingest_batches_total{path, reason}` from the PostgreSQL store's tally
+    /// (called when `/metrics` is rendered): batches written in one statement (`one_statement`,
+    /// `written`) and batches written the long way, by why (`long`, `twins` … `backoff`).
+    func recordIngestBatches(_ tally: PostgresIngestFastPath.Tally) {
+        let descriptor = Self.name(
+            "postgres_ingest_batches", "total", "Ingest batches on PostgreSQL by path: one statement, or the long way and why")
+        registry.makeGauge(descriptor: descriptor, labels: [("path", "one_statement"), ("reason", "written")]).set(Double(tally.written))
+        for (reason, count) in tally.missed.sorted(by: { $0.key < $1.key }) {
+            registry.makeGauge(descriptor: descriptor, labels: [("path", "long"), ("reason", reason)]).set(Double(count))
+        }
+    }
+
     /// This process's sync totals (bytes, success rate, mean latency).
     var snapshot: Totals { totals.withLock { $0 } }
 
