@@ -111,9 +111,11 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
             if let signer, let answers = await fastPath.write(requests, client: client, signer: signer, logger: logger) {
                 return answers
             }
-            return try await client.withTransaction(logger: logger) { connection in
+            let answers = try await client.withTransaction(logger: logger) { connection in
                 try await PostgresHubStore.ingestBatch(requests, connection, signer: signer, feedLock: feedLock, logger: logger)
             }
+            if answers.contains(where: { (try? $0.get())?.outcomes.contains(.accepted) == true }) { fastPath.ledgerMoved() }
+            return answers
         }
     }
 

@@ -135,6 +135,12 @@ final class PostgresIngestFastPath: Sendable {
         }
     }
 
+    /// This hub appended to the ledger the long way: the tip is stale, and the next attempt
+    /// reloads it instead of missing (a miss would count towards backing off).
+    func ledgerMoved() {
+        state.withLock { $0.tip = nil }
+    }
+
     private func miss(_ reason: String) -> [Result<IngestReport, any Error>]? {
         state.withLock { $0.tally.missed[reason, default: 0] += 1 }
         return nil
