@@ -21,7 +21,9 @@ import Synchronization
 /// It answers nil, having written nothing, whenever the batch is not the plain case: a twin that
 /// is not stored or is blocked, an envelope id stored before or held twice, another writer having
 /// extended the ledger since the tip (then the tip is reloaded for the next batch), or any error.
-/// The caller then writes the batch the long way, which sorts out each request on its own.
+/// The caller then writes the batch the long way, which sorts out each request on its own. (If the
+/// connection fails after the statement committed, the long way finds the envelopes stored and
+/// answers them as duplicates: stored once, as when a twin retries.)
 final class PostgresIngestFastPath: Sendable {
     private let state = Mutex(State())
 
