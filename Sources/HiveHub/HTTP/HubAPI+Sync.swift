@@ -47,7 +47,7 @@ extension HubAPI {
                 let answer = try await core.syncWithReceipts(sync, twin: twin, presentedToken: bearer(request))
                 var reply = SyncAnswer(response: answer.response, receipts: answer.receipts)
                 if let from = sync.ledgerFrom { (reply.treeHead, reply.consistency) = try await ledgerCheck(from: from, receipts: answer.receipts) }
-                let data = try HiveJSON.encode(reply)
+                let data = try reply.jsonBytes()
                 core.recordSync(sync, bytesOut: data.count, since: started)
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -24,4 +24,41 @@ struct SyncAnswer: Encodable {
         try container.encodeIfPresent(treeHead, forKey: .treeHead)
         try container.encodeIfPresent(consistency, forKey: .consistency)
     }
+
+    /// The answer's JSON: what ``encode(to:)`` gives (same members, same values), with the ledger
+    /// members (`consistency`, `receipts` by envelope id, `treeHead`) written by
+    /// ``LedgerJSONWriter`` after the response's own members instead of sorted among them.
+    /// Encoding the receipts with `JSONEncoder` was ≈ 5 % of the hub's CPU per sync.
+    func jsonBytes() throws -> [UInt8] {
+        var out = [UInt8](try HiveJSON.encode(response))
+        guard out.first == UInt8(ascii: "{"), out.last == UInt8(ascii: "}") else {
+            throw HiveError(.inconsistent, "a sync response did not encode as a JSON object")
+        }
+        out.removeLast()
+        out.reserveCapacity(out.count + 1_600 * receipts.count + 3_000)
+        func member(_ name: String) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            LedgerJSONWriter.appendString(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+        }
+        if let consistency {
+            member(CodingKeys.consistency.rawValue)
+            LedgerJSONWriter.append(consistency, to: &out)
+        }
+        member(CodingKeys.receipts.rawValue)
+        out.append(UInt8(ascii: "{"))
+        for (position, (id, receipt)) in receipts.sorted(by: { $0.key < $1.key }).enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            LedgerJSONWriter.appendString(id, to: &out)
+            out.append(UInt8(ascii: ":"))
+            LedgerJSONWriter.append(receipt, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        if let treeHead {
+            member(CodingKeys.treeHead.rawValue)
+            LedgerJSONWriter.append(treeHead, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 }
