@@ -114,31 +114,20 @@ extension PostgresHubStore {
                 firstHolders[item.envelope.id] = (requestIndex, itemIndex)
             }
         }
-        var ids: [String] = [], twins: [String] = [], kinds: [String] = [], payloads: [String] = []
-        var signers: [String] = [], signatures: [String] = [], stamps: [String] = []
-        var received: [Int64] = [], pending: [Int32] = []
+        var rows = EnvelopeColumns()
         for id in firstHolders.keys.sorted() {
             guard let holder = firstHolders[id] else { continue }
             let request = requests[holder.request]
-            let envelope = request.items[holder.item].envelope
-            ids.append(id)
-            twins.append(request.twinID)
-            kinds.append(envelope.kind.rawValue)
-            payloads.append(StoreCodec.payloadText(envelope.payload))
-            signers.append(Hex.encode(envelope.signer))
-            signatures.append(Data(envelope.signature).base64EncodedString())
-            stamps.append(envelope.stamp.description)
-            received.append(request.nowMs)
-            pending.append(StoreCodec.isPending(envelope.kind) ? 1 : 0)
+            rows.append(request.items[holder.item].envelope, twinID: request.twinID, receivedAt: request.nowMs)
         }
         var inserted = Set<String>()
-        if !ids.isEmpty {
+        if !rows.isEmpty {
             for try await id in try await connection.query(
                 """
                 INSERT INTO envelopes (id, twin_id, kind, payload, signer, signature, stamp, received_at, pending)
-                SELECT * FROM UNNEST(\(ids)::text[], \(twins)::text[], \(kinds)::text[], \(payloads)::text[],
-                                     \(signers)::text[], \(signatures)::text[], \(stamps)::text[], \(received)::int8[],
-                                     \(pending)::int4[])
+                SELECT * FROM UNNEST(\(rows.ids)::text[], \(rows.twins)::text[], \(rows.kinds)::text[], \(rows.payloads)::text[],
+                                     \(rows.signers)::text[], \(rows.signatures)::text[], \(rows.stamps)::text[],
+                                     \(rows.received)::int8[], \(rows.pending)::int4[])
                 ON CONFLICT (id) DO NOTHING RETURNING id
                 """, logger: logger
             ).decode(String.self) { inserted.insert(id) }

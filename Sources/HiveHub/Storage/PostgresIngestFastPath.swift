@@ -91,9 +91,9 @@ final class PostgresIngestFastPath: Sendable {
                     \(ledger.nodeOrdinals)::int8[], \(ledger.nodeHashes)::bytea[], \(ledger.headSize), \(ledger.headTimestamp),
                     \(ledger.headRoot), \(ledger.headKey), \(ledger.headSignature),
                     \(batch.twinIDs)::text[], \(batch.accepted)::int8[], \(batch.rejected)::int8[], \(batch.lastSync)::int8[],
-                    \(batch.ids)::text[], \(batch.owners)::text[], \(batch.kinds)::text[], \(batch.payloads)::text[],
-                    \(batch.signers)::text[], \(batch.signatures)::text[], \(batch.stamps)::text[], \(batch.received)::int8[],
-                    \(batch.pending)::int4[])
+                    \(batch.rows.ids)::text[], \(batch.rows.twins)::text[], \(batch.rows.kinds)::text[],
+                    \(batch.rows.payloads)::text[], \(batch.rows.signers)::text[], \(batch.rows.signatures)::text[],
+                    \(batch.rows.stamps)::text[], \(batch.rows.received)::int8[], \(batch.rows.pending)::int4[])
                 """, logger: logger
             ).decode(String.self) { outcome = answer }
             switch outcome {
@@ -153,9 +153,7 @@ final class PostgresIngestFastPath: Sendable {
         var entries: [HubLedgerEntry] = []
         var itemCounts: [Int] = []
         var twinIDs: [String] = [], accepted: [Int64] = [], rejected: [Int64] = [], lastSync: [Int64] = []
-        var ids: [String] = [], owners: [String] = [], kinds: [String] = [], payloads: [String] = []
-        var signers: [String] = [], signatures: [String] = [], stamps: [String] = []
-        var received: [Int64] = [], pending: [Int32] = []
+        var rows = EnvelopeColumns()
     }
 
     /// The batch as columns if every request is plain (no skills), no envelope id appears twice
@@ -189,16 +187,7 @@ final class PostgresIngestFastPath: Sendable {
         guard !rows.isEmpty else { return nil }
         for row in rows.sorted(by: { $0.id < $1.id }) {
             let request = requests[row.request]
-            let envelope = request.items[row.item].envelope
-            batch.ids.append(row.id)
-            batch.owners.append(request.twinID)
-            batch.kinds.append(envelope.kind.rawValue)
-            batch.payloads.append(StoreCodec.payloadText(envelope.payload))
-            batch.signers.append(Hex.encode(envelope.signer))
-            batch.signatures.append(Data(envelope.signature).base64EncodedString())
-            batch.stamps.append(envelope.stamp.description)
-            batch.received.append(request.nowMs)
-            batch.pending.append(StoreCodec.isPending(envelope.kind) ? 1 : 0)
+            batch.rows.append(request.items[row.item].envelope, twinID: request.twinID, receivedAt: request.nowMs)
         }
         return batch
     }
