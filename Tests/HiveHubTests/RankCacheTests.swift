@@ -13,7 +13,7 @@ struct RankCacheTests {
             for id in ["t2", "t4", "t6", "t8"] { try await HubStoreTests.register(store, HubStoreTests.twin(id)) }
             let order = try await store.rankOrder()
             #expect(order == ["t2", "t4", "t6", "t8"])
-            let cache = RankCache(maxAgeMs: 5_000)
+            let cache = RankCache(maxAgeMs: 5_000, maxScanShare: nil)
             let now = HubStoreTests.now
             for id in order {
                 let expected = try await store.rank(twinID: id)
@@ -35,7 +35,7 @@ struct RankCacheTests {
 
     @Test("callers during the first scan wait for it: no per-caller count; later callers reuse it")
     func concurrentFirstScan() async throws {
-        let cache = RankCache(maxAgeMs: 5_000)
+        let cache = RankCache(maxAgeMs: 5_000, maxScanShare: nil)
         let calls = Calls()
         let ids = (0..<1000).map { "t\($0)" }
         let order: @Sendable () async throws -> [String] = {
@@ -64,6 +64,28 @@ struct RankCacheTests {
         let failing: @Sendable () async throws -> [String] = { throw HiveError(.io, "down") }
         await #expect(throws: HiveError.self) { try await cache.rank(twinID: "late", nowMs: 9_000, order: failing, exact: { _ in -1 }) }
         #expect(try await cache.rank(twinID: "t1", nowMs: 9_001, order: order, exact: { _ in -1 }) == 2)
+        #expect(calls.scans.load(ordering: .relaxed) == 2)
+    }
+
+    @Test("a slow scan is reused for longer: rescans take at most maxScanShare of the time")
+    func slowScansSpacedOut() async throws {
+        let cache = RankCache(maxAgeMs: 1_000, maxScanShare: 0.01)
+        #expect(cache.lifetime(scanMs: 2) == 1_000)
+        #expect(cache.lifetime(scanMs: 300) == 30_000)
+        #expect(RankCache(maxAgeMs: 1_000, maxScanShare: nil).lifetime(scanMs: 300) == 1_000)
+        let calls = Calls()
+        let order: @Sendable () async throws -> [String] = {
+            calls.scans.add(1, ordering: .relaxed)
+            try await Task.sleep(for: .milliseconds(40))
+            return ["a", "b"]
+        }
+        #expect(try await cache.rank(twinID: "b", nowMs: 0, order: order, exact: { _ in -1 }) == 2)
+        // The scan took ≥ 40 ms, so its ranks serve for ≥ 4 s, not just maxAgeMs (1 s).
+        #expect(try await cache.rank(twinID: "a", nowMs: 3_900, order: order, exact: { _ in -1 }) == 1)
+        #expect(calls.scans.load(ordering: .relaxed) == 1)
+        // Invalidation (a round on this hub) still rescans at once.
+        cache.invalidate()
+        #expect(try await cache.rank(twinID: "a", nowMs: 3_901, order: order, exact: { _ in -1 }) == 1)
         #expect(calls.scans.load(ordering: .relaxed) == 2)
     }
 

@@ -105,6 +105,34 @@ struct SyncPathCacheTests {
         }
     }
 
+    @Test("verified tokens: bounded by two generations; tokens in use survive a turnover, unused ones go")
+    func verifiedTokensGenerations() {
+        let cache = VerifiedTokens(capacity: 8)
+        func token(_ index: Int) -> AccessToken { AccessToken(twinID: "twin-\(index)", issuedAt: 1, expiresAt: 2) }
+        for index in 0..<4 { cache.insert("t\(index)", token(index)) }
+        #expect(cache.count == 4)
+        // The fifth token turns the generation over: t0…t3 become the previous generation.
+        cache.insert("t4", token(4))
+        #expect(cache.count == 5)
+        // t0 is in use: looking it up carries it into the current generation.
+        #expect(cache.lookup("t0") == token(0))
+        for index in 5..<7 { cache.insert("t\(index)", token(index)) }
+        // Current {t4, t0, t5, t6} is full; t7 turns it over and drops t1…t3, never looked up.
+        cache.insert("t7", token(7))
+        #expect(cache.count <= 8)
+        #expect(cache.lookup("t1") == nil && cache.lookup("t3") == nil)
+        #expect(cache.lookup("t0") == token(0) && cache.lookup("t7") == token(7) && cache.lookup("t5") == token(5))
+        // Inserting a held token again neither duplicates nor turns over.
+        let before = cache.count
+        cache.insert("t7", token(7))
+        #expect(cache.count == before)
+        // However many tokens arrive, the cache never holds more than its capacity.
+        for index in 100..<200 {
+            cache.insert("t\(index)", token(index))
+            #expect(cache.count <= 8)
+        }
+    }
+
     @Test("known twins: lookup after insert, bounded")
     func knownTwinsBound() {
         let known = KnownTwins(capacity: 2)

@@ -4,23 +4,56 @@ import Synchronization
 ///
 /// A token's signature cannot stop holding, so a request presenting the same bytes again needs
 /// only the expiry check, not another Ed25519 verification (one per request was the largest
-/// single cost of a sync). Bounded: when full it starts over, and tokens verify again once.
+/// single cost of a sync).
+///
+/// Bounded by two generations of at most `capacity / 2` tokens each. New and recently used tokens
+/// go into the current generation; when it is full it becomes the previous one and the old previous
+/// generation is dropped. A token found in the previous generation moves to the current one, so
+/// tokens in use survive every turnover and only tokens unused for a whole generation (superseded,
+/// expired or abandoned) have to verify again. The first version emptied the whole cache when full:
+/// with 100,000 twins that happened during a wave of token refreshes, and every twin's next sync
+/// then paid a full verification at once.
 final class VerifiedTokens: Sendable {
-    private let tokens = Mutex<[String: AccessToken]>([:])
+    private struct Generations {
+        var current: [String: AccessToken] = [:]
+        var previous: [String: AccessToken] = [:]
+    }
+
+    private let generations = Mutex(Generations())
+    /// The most tokens held at once (both generations together).
     let capacity: Int
 
     init(capacity: Int = 200_000) {
-        self.capacity = max(1, capacity)
+        self.capacity = max(2, capacity)
     }
 
+    /// The verified token with exactly this text, if it is still held.
     func lookup(_ text: String) -> AccessToken? {
-        tokens.withLock { $0[text] }
+        generations.withLock { generations in
+            if let token = generations.current[text] { return token }
+            guard let token = generations.previous.removeValue(forKey: text) else { return nil }
+            Self.store(text, token, in: &generations, capacity: capacity)
+            return token
+        }
     }
 
+    /// Records a token this hub verified or issued.
     func insert(_ text: String, _ token: AccessToken) {
-        tokens.withLock { tokens in
-            if tokens.count >= capacity { tokens.removeAll(keepingCapacity: true) }
-            tokens[text] = token
+        generations.withLock { generations in
+            generations.previous.removeValue(forKey: text)
+            Self.store(text, token, in: &generations, capacity: capacity)
         }
+    }
+
+    /// How many tokens are held (both generations).
+    var count: Int { generations.withLock { $0.current.count + $0.previous.count } }
+
+    private static func store(_ text: String, _ token: AccessToken, in generations: inout Generations, capacity: Int) {
+        if generations.current[text] == nil, generations.current.count >= capacity / 2 {
+            generations.previous = generations.current
+            generations.current = [:]
+            generations.current.reserveCapacity(capacity / 2)
+        }
+        generations.current[text] = token
     }
 }

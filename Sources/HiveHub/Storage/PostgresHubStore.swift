@@ -176,6 +176,17 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
                 "ALTER TABLE rounds ADD COLUMN IF NOT EXISTS updates_rejected INTEGER NOT NULL DEFAULT 0", logger: logger)
             // v3: the feed by kind (idempotent, under the migration lock).
             try await connection.query(PostgresQuery(unsafeSQL: HubSchema.feedKindIndex), logger: logger)
+            // v4: a third of each twins page kept free, so the counter updates every sync makes can stay
+            // on the row's page (HOT: no new index entry, less for vacuum). Applies to pages written from now on.
+            try await connection.query(
+                """
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = 'twins'::regclass
+                                   AND 'fillfactor=70' = ANY (COALESCE(reloptions, '{}'))) THEN
+                        ALTER TABLE twins SET (fillfactor = 70);
+                    END IF;
+                END $$
+                """, logger: logger)
             // The one-statement ingest (replaced on every start, so it always matches this build).
             try await connection.query(PostgresQuery(unsafeSQL: PostgresIngestFastPath.function), logger: logger)
         }
@@ -318,12 +329,14 @@ public final class PostgresHubStore: HubStore, FeedSignalling {
     }
 
     public func rankOrder() async throws -> [String] {
+        // One row holding an array instead of one row per twin: one message and one decode for the
+        // whole order, where 100,000 rows were 100,000 of each.
         try await io {
             var ids: [String] = []
-            for try await id in try await client.query("SELECT id FROM twins ORDER BY reputation DESC, id ASC", logger: logger)
-                .decode(String.self)
-            {
-                ids.append(id)
+            for try await array in try await client.query(
+                "SELECT array_agg(id ORDER BY reputation DESC, id ASC) FROM twins", logger: logger
+            ).decode([String]?.self) {
+                ids = array ?? []
             }
             return ids
         }
