@@ -343,6 +343,10 @@ struct ScaleTests {
             let second = try await core.syncWithReceipts(pull, twin: twin, presentedToken: registered.accessToken).response
             #expect(second.accessToken != registered.accessToken)
             #expect(second.accessTokenExpiresAt == (clock.now / 1000 + 400) * 1000)
+            // The replaced token leaves the cache (one entry per twin) but stays valid: it verifies again.
+            #expect(core.verifiedTokens.lookup(registered.accessToken) == nil)
+            #expect(core.verifiedTokens.lookup(second.accessToken)?.twinID == twin.id)
+            #expect(try await core.authenticate(bearer: registered.accessToken).id == twin.id)
             // Another twin's token is never handed back.
             let third = try await core.syncWithReceipts(pull, twin: twin, presentedToken: "not-a-token").response
             #expect(third.accessToken != "not-a-token")

@@ -126,6 +126,10 @@ struct SyncPathCacheTests {
         let before = cache.count
         cache.insert("t7", token(7))
         #expect(cache.count == before)
+        // A removed token (replaced by a refresh) is gone from either generation.
+        cache.remove("t0")
+        cache.remove("t7")
+        #expect(cache.lookup("t0") == nil && cache.lookup("t7") == nil)
         // However many tokens arrive, the cache never holds more than its capacity.
         for index in 100..<200 {
             cache.insert("t\(index)", token(index))

@@ -23,7 +23,7 @@ final class VerifiedTokens: Sendable {
     /// The most tokens held at once (both generations together).
     let capacity: Int
 
-    init(capacity: Int = 200_000) {
+    init(capacity: Int = 400_000) {
         self.capacity = max(2, capacity)
     }
 
@@ -42,6 +42,15 @@ final class VerifiedTokens: Sendable {
         generations.withLock { generations in
             generations.previous.removeValue(forKey: text)
             Self.store(text, token, in: &generations, capacity: capacity)
+        }
+    }
+
+    /// Forgets a token its twin no longer needs (a refresh replaced it). Presenting it again is still
+    /// valid until it expires; it then verifies again.
+    func remove(_ text: String) {
+        generations.withLock { generations in
+            generations.current.removeValue(forKey: text)
+            generations.previous.removeValue(forKey: text)
         }
     }
 

@@ -191,6 +191,9 @@ public final class OmegaCore: Sendable {
         if let presented, let token = verifiedTokens.lookup(presented), token.twinID == twin.id {
             let remainingMs = token.expiresAt * 1000 - nowMs
             if remainingMs * 4 >= Int64(configuration.tokenTTLSeconds) * 3000 { return (presented, token.expiresAt * 1000) }
+            let fresh = try refreshToken(for: twin)
+            verifiedTokens.remove(presented)
+            return fresh
         }
         return try refreshToken(for: twin)
     }
