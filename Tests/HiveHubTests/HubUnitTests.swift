@@ -79,6 +79,28 @@ struct HubUnitTests {
         #expect(limiter.acquire("a", nowMs: 1000) != nil)
     }
 
+    @Test("rate limiter: the table stays bounded; idle principals go first, then those closest to full, never the limited")
+    func rateLimiterBound() {
+        let limiter = RateLimiter(perMinute: 60, maxBuckets: 8)
+        // "hot" has spent its whole minute; six more principals spend a little each.
+        for _ in 0..<60 { #expect(limiter.acquire("hot", nowMs: 0) == nil) }
+        #expect(limiter.acquire("hot", nowMs: 0) != nil)
+        for index in 0..<6 {
+            for _ in 0...index { _ = limiter.acquire("p\(index)", nowMs: 0) }
+        }
+        _ = limiter.acquire("idle", nowMs: -120_000)  // refilled by now: a full bucket
+        #expect(limiter.count == 8)
+        // A ninth principal cuts the table to 6: the idle one and the one closest to full (p0) go.
+        #expect(limiter.acquire("new", nowMs: 0) == nil)
+        #expect(limiter.count == 7)
+        #expect(limiter.acquire("p1", nowMs: 0) == nil && limiter.count == 7, "p1 is still tracked")
+        #expect(limiter.acquire("hot", nowMs: 0) != nil, "the limited principal is still limited")
+        // Thousands of principals later the table is still bounded.
+        for index in 0..<5_000 { _ = limiter.acquire("k\(index)", nowMs: 0) }
+        #expect(limiter.count <= 8)
+        #expect(limiter.acquire("hot", nowMs: 0) != nil, "the emptiest bucket survives every cut")
+    }
+
     @Test("lexical ranking: word overlap, threshold, order")
     func lexical() throws {
         #expect(LexicalSkillRanker.words("Find a Thriller, tonight!") == ["find", "a", "thriller", "tonight"])
